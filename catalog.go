@@ -1,0 +1,138 @@
+package meterd
+
+import "time"
+
+// Catalog is everything a seed file declares.
+type Catalog struct {
+	Accounts      []*Account
+	AccessKeys    []*AccessKey
+	Products      []*Product
+	Customers     []*Customer
+	Subscriptions []*Subscription
+}
+
+// Account is an AWS account: a seller, a buyer, or both.
+type Account struct {
+	ID   string // 12 digits
+	Name string
+}
+
+// AccessKey is a SigV4 key pair of an account.
+type AccessKey struct {
+	ID        string
+	Secret    string
+	AccountID string
+	// HomeRegion, when set, is the region of the simulated EC2 instance,
+	// ECS task or EKS pod that uses the key: MeterUsage from another region
+	// gets InvalidEndpointRegionException and RegisterUsage
+	// InvalidRegionException.
+	HomeRegion string
+	// Platform of the simulated compute resource: "ec2", "ecs", "eks",
+	// "fargate", or "" (any). RegisterUsage accepts ecs, eks, fargate and "".
+	Platform string
+}
+
+// ProductType is how a product is delivered, which decides the metering API.
+type ProductType string
+
+const (
+	ProductSaaS      ProductType = "SaaS"      // BatchMeterUsage, ResolveCustomer
+	ProductAMI       ProductType = "AMI"       // MeterUsage
+	ProductContainer ProductType = "Container" // MeterUsage, RegisterUsage
+)
+
+// Product is a Marketplace listing owned by a seller account.
+type Product struct {
+	Code            string
+	SellerAccountID string
+	Type            ProductType
+	Dimensions      []Dimension
+}
+
+// Dimension finds a dimension by its case-sensitive name.
+func (p *Product) Dimension(name string) (Dimension, bool) {
+	for _, d := range p.Dimensions {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return Dimension{}, false
+}
+
+// ValueType is the type of an entitlement value of a dimension.
+type ValueType string
+
+const (
+	IntegerValue ValueType = "Integer"
+	DoubleValue  ValueType = "Double"
+	BooleanValue ValueType = "Boolean"
+	StringValue  ValueType = "String"
+)
+
+// Dimension is a metered or entitled unit of a product.
+type Dimension struct {
+	Name string
+	Type ValueType // "" means Integer
+}
+
+// Customer is a buyer as a product's seller knows it.
+type Customer struct {
+	// Identifier is the opaque CustomerIdentifier ResolveCustomer returns.
+	Identifier   string
+	AWSAccountID string
+}
+
+// SubscriptionStatus follows the SaaS notification life cycle.
+type SubscriptionStatus string
+
+const (
+	SubscriptionPending            SubscriptionStatus = "pending"             // before subscribe-success
+	SubscriptionActive             SubscriptionStatus = "active"              // subscribe-success
+	SubscriptionUnsubscribePending SubscriptionStatus = "unsubscribe-pending" // final records still accepted
+	SubscriptionUnsubscribed       SubscriptionStatus = "unsubscribed"        // unsubscribe-success
+	SubscriptionFailed             SubscriptionStatus = "failed"              // subscribe-fail
+)
+
+// Metered reports whether usage may be recorded in this state.
+func (s SubscriptionStatus) Metered() bool {
+	return s == SubscriptionActive || s == SubscriptionUnsubscribePending
+}
+
+// Subscription is an agreement of a customer for a product, identified by
+// its license.
+type Subscription struct {
+	ProductCode        string
+	CustomerIdentifier string
+	LicenseArn         string
+	Status             SubscriptionStatus
+	// LicenseStart and LicenseEnd bound the license activation period;
+	// zero means unbounded.
+	LicenseStart, LicenseEnd time.Time
+	Entitlements             []Entitlement
+}
+
+// Active reports whether the license is active at t.
+func (s *Subscription) Active(t time.Time) bool {
+	if !s.LicenseStart.IsZero() && t.Before(s.LicenseStart) {
+		return false
+	}
+	if !s.LicenseEnd.IsZero() && !t.Before(s.LicenseEnd) {
+		return false
+	}
+	return true
+}
+
+// Entitlement is capacity a customer owns in a product.
+type Entitlement struct {
+	Dimension      string
+	Value          EntitlementValue
+	ExpirationDate time.Time // zero: none
+}
+
+// EntitlementValue holds exactly one typed value.
+type EntitlementValue struct {
+	IntegerValue *int32   `json:",omitempty"`
+	DoubleValue  *float64 `json:",omitempty"`
+	BooleanValue *bool    `json:",omitempty"`
+	StringValue  *string  `json:",omitempty"`
+}

@@ -1,0 +1,137 @@
+// Package meterd holds the domain of a self-hosted AWS Marketplace Metering and
+// Entitlement service: the catalog (accounts, products, customers,
+// subscriptions), the ledger records, the Store and Clock interfaces and the
+// error codes shared by every layer. Sub-packages implement the rules
+// (metering, entitlement), the wire protocols (awsproto), the storage
+// (store/...) and the HTTP server (server); cmd/meterd wires them together.
+package meterd
+
+import (
+	"context"
+	"time"
+)
+
+// Clock tells the time. Domain code never calls time.Now directly so that
+// tests (and later the simulated clock) can move time.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// ClockFunc adapts a function to the Clock interface.
+type ClockFunc func() time.Time
+
+// Now calls f.
+func (f ClockFunc) Now() time.Time { return f() }
+
+// Caller is the authenticated identity of a request, established by SigV4.
+type Caller struct {
+	AccessKeyID string
+	AccountID   string
+	// Region is the region of the SigV4 credential scope; data and dedupe
+	// are kept per region.
+	Region string
+	// Key is the seeded access key the request was signed with. Its
+	// Platform and HomeRegion describe the simulated compute resource.
+	Key AccessKey
+}
+
+// Store is the durable ledger and catalog. Implementations keep the rules
+// out: they store, find and insert-unless-present atomically; the metering
+// and entitlement packages decide what the results mean.
+//
+// Every write method returns only after the data is committed and synced to
+// disk.
+type Store interface {
+	CatalogStore
+	LedgerStore
+	Close() error
+}
+
+// CatalogStore holds what a seed file (and later the admin API) declares.
+type CatalogStore interface {
+	// ApplyCatalog inserts or replaces every entry of c in one transaction.
+	ApplyCatalog(ctx context.Context, c *Catalog) error
+
+	FindAccessKey(ctx context.Context, id string) (*AccessKey, error)
+	FindProduct(ctx context.Context, code string) (*Product, error)
+	FindCustomer(ctx context.Context, f CustomerFilter) (*Customer, error)
+	FindSubscriptions(ctx context.Context, f SubscriptionFilter) ([]*Subscription, error)
+}
+
+// LedgerStore holds what the API operations record.
+type LedgerStore interface {
+	// RecordUsage inserts records in order, in one atomic transaction,
+	// skipping every record that conflicts with one already stored (or with
+	// an earlier record of the same call) and reporting the stored one.
+	// A record conflicts when it has the same Region and DedupeKey, or,
+	// when ClientToken is set, the same Region, CallerAccountID and
+	// ClientToken. The token is checked first. len(result) == len(recs).
+	RecordUsage(ctx context.Context, recs []*MeteringRecord) ([]RecordOutcome, error)
+	FindUsage(ctx context.Context, f UsageFilter) ([]*MeteringRecord, error)
+
+	CreateRegistrationToken(ctx context.Context, t *RegistrationToken) error
+	FindRegistrationToken(ctx context.Context, token string) (*RegistrationToken, error)
+
+	// RegisterTask inserts r unless a registration with the same Region,
+	// ProductCode, AccountID and ResourceID exists; it returns the stored
+	// one (existing == true) in that case.
+	RegisterTask(ctx context.Context, r *TaskRegistration) (stored *TaskRegistration, existing bool, err error)
+	// FindTaskRegistration returns the registration with r's Region,
+	// ProductCode, AccountID and ResourceID, or an ENotFound error.
+	FindTaskRegistration(ctx context.Context, region, productCode, accountID, resourceID string) (*TaskRegistration, error)
+
+	// SigningKeys returns every RegisterUsage signing key, by version.
+	SigningKeys(ctx context.Context) ([]*SigningKey, error)
+	// CreateSigningKey inserts k; ErrConflict when the version exists.
+	CreateSigningKey(ctx context.Context, k *SigningKey) error
+	// UpdateSigningKey replaces the key with k.Version; ErrNotFound if absent.
+	UpdateSigningKey(ctx context.Context, k *SigningKey) error
+}
+
+// RecordOutcome is the result of inserting one MeteringRecord.
+type RecordOutcome struct {
+	// Inserted is true when the record was stored.
+	Inserted bool
+	// Conflict says which key matched when Inserted is false.
+	Conflict ConflictKind
+	// Existing is the stored record that conflicted (nil when Inserted).
+	Existing *MeteringRecord
+}
+
+// ConflictKind names the unique key a record collided with.
+type ConflictKind int
+
+const (
+	NoConflict ConflictKind = iota
+	ClientTokenConflict
+	DedupeKeyConflict
+)
+
+// CustomerFilter finds one customer; exactly one field is set.
+type CustomerFilter struct {
+	Identifier   string
+	AWSAccountID string
+}
+
+// SubscriptionFilter selects subscriptions; empty fields match everything.
+type SubscriptionFilter struct {
+	ProductCode        string
+	CustomerIdentifier string
+	LicenseArn         string
+}
+
+// UsageFilter selects metering records; empty fields match everything.
+type UsageFilter struct {
+	Region      string
+	ProductCode string
+	// SellerAccountID limits the result to products of this seller.
+	SellerAccountID string
+	Since, Until    time.Time // on the usage hour, Until exclusive
+	Limit           int
+}

@@ -1,0 +1,48 @@
+package metering
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"github.com/meterd/meterd"
+)
+
+// regionsJSON lists, per operation, the regions where AWS offers it
+// ("Supported AWS Regions for the AWS Marketplace Metering API" and the
+// Entitlement Service's us-east-1-only endpoint). It is data so that a new
+// region is a one-line change.
+//
+//go:embed regions.json
+var regionsJSON []byte
+
+// Regions maps an operation name to the set of regions that serve it.
+type Regions map[string]map[string]bool
+
+// DefaultRegions parses the embedded table.
+func DefaultRegions() Regions {
+	var raw map[string]any
+	if err := json.Unmarshal(regionsJSON, &raw); err != nil {
+		panic(fmt.Sprintf("metering: regions.json: %v", err)) // embedded, checked by tests
+	}
+	r := make(Regions, len(raw))
+	for op, v := range raw {
+		list, ok := v.([]any)
+		if !ok {
+			continue // "_comment"
+		}
+		r[op] = make(map[string]bool, len(list))
+		for _, region := range list {
+			r[op][region.(string)] = true
+		}
+	}
+	return r
+}
+
+// Check returns DisabledApiException when op is not offered in region.
+func (r Regions) Check(op, region string) error {
+	if r[op][region] {
+		return nil
+	}
+	return meterd.Errorf(meterd.EDisabledAPI, "%s is not available in region %s.", op, region)
+}
