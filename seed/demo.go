@@ -1,0 +1,62 @@
+package seed
+
+import "github.com/meterd/meterd"
+
+const (
+	demoSellerAccountID = "111122223333"
+	demoBuyerAccountID  = "444455556666"
+	demoCustomer        = "demo-customer"
+)
+
+// Demo returns the built-in demo catalog used when no seed file is given;
+// examples/seed.yaml declares the same catalog. Each call returns a new
+// catalog, so callers may modify it.
+func Demo() *meterd.Catalog {
+	ten := int32(10)
+	return &meterd.Catalog{
+		Accounts: []*meterd.Account{
+			{ID: demoSellerAccountID, Name: "Demo Seller"},
+			{ID: demoBuyerAccountID, Name: "Demo Buyer"},
+		},
+		AccessKeys: []*meterd.AccessKey{
+			{ID: "test", Secret: "test", AccountID: demoSellerAccountID},
+			{ID: "buyer", Secret: "buyer", AccountID: demoBuyerAccountID},
+		},
+		Products: []*meterd.Product{
+			demoProduct("demo-saas", meterd.ProductSaaS, "users", "api_calls"),
+			demoProduct("demo-ami", meterd.ProductAMI, "vcpu_hours"),
+			demoProduct("demo-container", meterd.ProductContainer, "requests"),
+		},
+		Customers: []*meterd.Customer{
+			{Identifier: demoCustomer, AWSAccountID: demoBuyerAccountID},
+		},
+		Subscriptions: []*meterd.Subscription{
+			demoSubscription("demo-saas", "l-demosaas0000000000000000000000", meterd.Entitlement{
+				Dimension: "users",
+				Value:     meterd.EntitlementValue{IntegerValue: &ten},
+			}),
+			demoSubscription("demo-ami", "l-demoami00000000000000000000000"),
+			demoSubscription("demo-container", "l-democontainer00000000000000000"),
+		},
+	}
+}
+
+func demoProduct(code string, typ meterd.ProductType, dimensions ...string) *meterd.Product {
+	p := &meterd.Product{Code: code, SellerAccountID: demoSellerAccountID, Type: typ}
+	for _, d := range dimensions {
+		p.Dimensions = append(p.Dimensions, meterd.Dimension{Name: d, Type: meterd.IntegerValue})
+	}
+	return p
+}
+
+// demoSubscription is an active subscription of the demo customer whose
+// license id is licenseID, in License Manager's ARN form.
+func demoSubscription(product, licenseID string, entitlements ...meterd.Entitlement) *meterd.Subscription {
+	return &meterd.Subscription{
+		ProductCode:        product,
+		CustomerIdentifier: demoCustomer,
+		LicenseArn:         "arn:aws:license-manager::" + demoBuyerAccountID + ":license:" + licenseID,
+		Status:             meterd.SubscriptionActive,
+		Entitlements:       entitlements,
+	}
+}

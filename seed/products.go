@@ -1,0 +1,116 @@
+package seed
+
+import (
+	"fmt"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/meterd/meterd"
+)
+
+func (p *parser) product(n *yaml.Node, path string) error {
+	o, err := p.object(n, path, "code", "seller", "type", "dimensions")
+	if err != nil {
+		return err
+	}
+	code, codeNode, err := p.productCode(o)
+	if err != nil {
+		return err
+	}
+	seller, sellerNode, err := p.requiredText(o, "seller")
+	if err != nil {
+		return err
+	}
+	if _, ok := p.accounts[seller]; !ok {
+		return p.errorf(sellerNode, o.field("seller"), "%q is not a declared account", seller)
+	}
+	typ, err := p.productType(o)
+	if err != nil {
+		return err
+	}
+	product := &meterd.Product{Code: code, SellerAccountID: seller, Type: typ}
+	if err := p.dimensions(o, product); err != nil {
+		return err
+	}
+	p.products[code] = declaredProduct{product: product, line: codeNode.Line}
+	p.catalog.Products = append(p.catalog.Products, product)
+	return nil
+}
+
+func (p *parser) productCode(o *object) (string, *yaml.Node, error) {
+	code, n, err := p.requiredText(o, "code")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := checkLength(code, maxTextLength); err != nil {
+		return "", nil, p.errorf(n, o.field("code"), "%v", err)
+	}
+	if !productCodePattern.MatchString(code) {
+		return "", nil, p.errorf(n, o.field("code"), "%q does not match %s", code, productCodePattern)
+	}
+	if first, dup := p.products[code]; dup {
+		return "", nil, p.duplicate(n, o.field("code"), "product", code, first.line)
+	}
+	return code, n, nil
+}
+
+func (p *parser) productType(o *object) (meterd.ProductType, error) {
+	s, n, err := p.requiredText(o, "type")
+	if err != nil {
+		return "", err
+	}
+	typ, ok, want := enum(s, productTypes)
+	if !ok {
+		return "", p.errorf(n, o.field("type"), "unknown product type %q (want %s)", s, want)
+	}
+	return typ, nil
+}
+
+func (p *parser) dimensions(o *object, product *meterd.Product) error {
+	items, err := p.list(o, "dimensions")
+	if err != nil {
+		return err
+	}
+	lines := map[string]int{}
+	for i, item := range items {
+		path := fmt.Sprintf("%s[%d]", o.field("dimensions"), i)
+		d, nameNode, err := p.dimension(item, path)
+		if err != nil {
+			return err
+		}
+		if first, dup := lines[d.Name]; dup {
+			return p.duplicate(nameNode, path+".name", "dimension", d.Name, first)
+		}
+		lines[d.Name] = nameNode.Line
+		product.Dimensions = append(product.Dimensions, d)
+	}
+	return nil
+}
+
+// dimension returns the dimension and the node of its name.
+func (p *parser) dimension(n *yaml.Node, path string) (meterd.Dimension, *yaml.Node, error) {
+	o, err := p.object(n, path, "name", "type")
+	if err != nil {
+		return meterd.Dimension{}, nil, err
+	}
+	name, nameNode, err := p.requiredText(o, "name")
+	if err != nil {
+		return meterd.Dimension{}, nil, err
+	}
+	if err := checkLength(name, maxTextLength); err != nil {
+		return meterd.Dimension{}, nil, p.errorf(nameNode, o.field("name"), "%v", err)
+	}
+	s, typeNode, err := p.text(o, "type")
+	if err != nil {
+		return meterd.Dimension{}, nil, err
+	}
+	typ := meterd.IntegerValue
+	if s != "" {
+		var ok bool
+		var want string
+		if typ, ok, want = enum(s, valueTypes); !ok {
+			return meterd.Dimension{}, nil, p.errorf(typeNode, o.field("type"), "unknown value type %q (want %s)", s, want)
+		}
+	}
+	return meterd.Dimension{Name: name, Type: typ}, nameNode, nil
+}

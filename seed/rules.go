@@ -1,0 +1,86 @@
+package seed
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+
+	"github.com/meterd/meterd"
+)
+
+// Patterns of the Smithy models (marketplace-metering-2016-01-14), copied so
+// that a seeded value is always one the API can accept or return.
+var (
+	productCodePattern = regexp.MustCompile(`^[-a-zA-Z0-9/=:_.@]*$`)
+	// licenseArnPattern is the model's LicenseArn pattern, whose last
+	// {0,1023} is split in two because Go allows repeat counts up to 1000.
+	licenseArnPattern = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1000}[A-Za-z0-9:_/+=,@.-]{0,23}$`)
+	// CustomerAWSAccountId is any run of digits in the model.
+	digitsPattern = regexp.MustCompile(`^[0-9]+$`)
+)
+
+// licenseArnModelPattern is the LicenseArn pattern as the model writes it,
+// for error messages.
+const licenseArnModelPattern = `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`
+
+// Patterns meterd chooses where AWS has no model.
+var (
+	// accountIDPattern is the 12-digit form every real AWS account id has.
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// accessKeyIDPattern keeps ids that survive inside a SigV4
+	// "Credential=ID/date/region/service/aws4_request" header value.
+	accessKeyIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.@+=-]{1,128}$`)
+	// regionPattern accepts us-east-1, us-gov-west-1, eusc-de-east-1, ...
+	regionPattern = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
+)
+
+// maxTextLength is the model's limit on product codes, customer
+// identifiers, account ids and dimension names.
+const maxTextLength = 255
+
+var platforms = []string{"ec2", "ecs", "eks", "fargate"}
+
+var productTypes = []meterd.ProductType{meterd.ProductSaaS, meterd.ProductAMI, meterd.ProductContainer}
+
+var valueTypes = []meterd.ValueType{meterd.IntegerValue, meterd.DoubleValue, meterd.BooleanValue, meterd.StringValue}
+
+var statuses = []meterd.SubscriptionStatus{
+	meterd.SubscriptionPending,
+	meterd.SubscriptionActive,
+	meterd.SubscriptionUnsubscribePending,
+	meterd.SubscriptionUnsubscribed,
+	meterd.SubscriptionFailed,
+}
+
+// enum finds s among the choices; the second result lists them for an
+// error message.
+func enum[T ~string](s string, choices []T) (T, bool, string) {
+	names := make([]string, len(choices))
+	for i, c := range choices {
+		if string(c) == s {
+			return c, true, ""
+		}
+		names[i] = string(c)
+	}
+	return "", false, oneOf(names)
+}
+
+// checkLength checks a model length range, counted in characters as Smithy
+// does.
+func checkLength(s string, max int) error {
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Errorf("is %d characters long (want at most %d)", n, max)
+	}
+	return nil
+}
+
+// parseTime accepts RFC 3339 only: YAML's looser timestamps (a bare date,
+// a space before the time) are ambiguous about the zone.
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time (e.g. 2026-01-01T00:00:00Z)", s)
+	}
+	return t.UTC(), nil
+}
