@@ -1,0 +1,258 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/meterd/meterd"
+)
+
+// ApplyCatalog upserts every entry of c, parents first so the foreign keys
+// hold, as one operation of a group commit.
+func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
+	err := db.write(ctx, func(tx *writeTx) error {
+		steps := []func(*writeTx, *meterd.Catalog) error{
+			upsertAccounts, upsertAccessKeys, upsertProducts, upsertCustomers, upsertSubscriptions,
+		}
+		for _, step := range steps {
+			if err := step(tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: apply catalog: %w", err)
+	}
+	return nil
+}
+
+// danglingReference turns a foreign key violation into an error naming the
+// entry; anything else is returned as is.
+func danglingReference(err error, format string, args ...any) error {
+	if isForeignKeyViolation(err) {
+		return meterd.Errorf(meterd.EValidation, format, args...)
+	}
+	return err
+}
+
+func upsertAccounts(tx *writeTx, c *meterd.Catalog) error {
+	const q = `INSERT INTO accounts (id, name) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name`
+	for _, a := range c.Accounts {
+		if _, err := tx.exec(q, a.ID, a.Name); err != nil {
+			return fmt.Errorf("account %q: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+func upsertAccessKeys(tx *writeTx, c *meterd.Catalog) error {
+	const q = `INSERT INTO access_keys (id, secret, account_id, home_region, platform) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET secret = excluded.secret, account_id = excluded.account_id,
+			home_region = excluded.home_region, platform = excluded.platform`
+	for _, k := range c.AccessKeys {
+		if _, err := tx.exec(q, k.ID, k.Secret, k.AccountID, k.HomeRegion, k.Platform); err != nil {
+			// The key id, not the secret, names the entry.
+			return danglingReference(err, "access key %q: account %q is not in the catalog", k.ID, k.AccountID)
+		}
+	}
+	return nil
+}
+
+func upsertProducts(tx *writeTx, c *meterd.Catalog) error {
+	const q = `INSERT INTO products (code, seller_account_id, type, dimensions) VALUES (?, ?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET seller_account_id = excluded.seller_account_id,
+			type = excluded.type, dimensions = excluded.dimensions`
+	for _, p := range c.Products {
+		dims, err := encodeJSON(nonNil(p.Dimensions))
+		if err != nil {
+			return fmt.Errorf("product %q: %w", p.Code, err)
+		}
+		if _, err := tx.exec(q, p.Code, p.SellerAccountID, string(p.Type), dims); err != nil {
+			return danglingReference(err, "product %q: seller account %q is not in the catalog", p.Code, p.SellerAccountID)
+		}
+	}
+	return nil
+}
+
+func upsertCustomers(tx *writeTx, c *meterd.Catalog) error {
+	const q = `INSERT INTO customers (identifier, aws_account_id) VALUES (?, ?)
+		ON CONFLICT (identifier) DO UPDATE SET aws_account_id = excluded.aws_account_id`
+	for _, cu := range c.Customers {
+		if _, err := tx.exec(q, cu.Identifier, cu.AWSAccountID); err != nil {
+			return fmt.Errorf("customer %q: %w", cu.Identifier, err)
+		}
+	}
+	return nil
+}
+
+func upsertSubscriptions(tx *writeTx, c *meterd.Catalog) error {
+	const q = `INSERT INTO subscriptions (license_arn, product_code, customer_identifier, status,
+			license_start, license_end, entitlements) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (license_arn) DO UPDATE SET product_code = excluded.product_code,
+			customer_identifier = excluded.customer_identifier, status = excluded.status,
+			license_start = excluded.license_start, license_end = excluded.license_end,
+			entitlements = excluded.entitlements`
+	for _, s := range c.Subscriptions {
+		ents, err := encodeJSON(nonNil(s.Entitlements))
+		if err != nil {
+			return fmt.Errorf("subscription %q: %w", s.LicenseArn, err)
+		}
+		var te timeEncoder
+		start, end := te.encode(s.LicenseStart), te.encode(s.LicenseEnd)
+		if te.err != nil {
+			return fmt.Errorf("subscription %q: %w", s.LicenseArn, te.err)
+		}
+		if _, err := tx.exec(q, s.LicenseArn, s.ProductCode, s.CustomerIdentifier, string(s.Status), start, end, ents); err != nil {
+			return danglingReference(err, "subscription %q: product %q or customer %q is not in the catalog",
+				s.LicenseArn, s.ProductCode, s.CustomerIdentifier)
+		}
+	}
+	return nil
+}
+
+// nonNil stores a nil slice as [] rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// decodeList reads a JSON array column, giving nil for an empty array.
+func decodeList[T any](text string) ([]T, error) {
+	var v []T
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		return nil, err
+	}
+	if len(v) == 0 {
+		return nil, nil
+	}
+	return v, nil
+}
+
+// notFound maps sql.ErrNoRows to meterd's ENotFound.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return meterd.Errorf(meterd.ENotFound, format, args...)
+	}
+	return err
+}
+
+// FindAccessKey returns the access key id, or ENotFound.
+func (db *DB) FindAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
+	const q = `SELECT id, secret, account_id, home_region, platform FROM access_keys WHERE id = ?`
+	var k meterd.AccessKey
+	err := db.readDB.QueryRowContext(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find access key: %w", notFound(err, "access key %q not found", id))
+	}
+	return &k, nil
+}
+
+// FindProduct returns the product code, or ENotFound.
+func (db *DB) FindProduct(ctx context.Context, code string) (*meterd.Product, error) {
+	const q = `SELECT code, seller_account_id, type, dimensions FROM products WHERE code = ?`
+	var (
+		p    meterd.Product
+		dims string
+	)
+	err := db.readDB.QueryRowContext(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find product: %w", notFound(err, "product %q not found", code))
+	}
+	if p.Dimensions, err = decodeList[meterd.Dimension](dims); err != nil {
+		return nil, fmt.Errorf("sqlite: find product %q: dimensions: %w", code, err)
+	}
+	return &p, nil
+}
+
+// FindCustomer returns the customer matching every set field of f, or
+// ENotFound. When several customers share an AWS account, the one with the
+// smallest identifier is returned.
+func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meterd.Customer, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.Identifier != "" {
+		where, args = append(where, "identifier = ?"), append(args, f.Identifier)
+	}
+	if f.AWSAccountID != "" {
+		where, args = append(where, "aws_account_id = ?"), append(args, f.AWSAccountID)
+	}
+	if len(where) == 0 {
+		return nil, errors.New("sqlite: find customer: empty filter")
+	}
+	q := `SELECT identifier, aws_account_id FROM customers WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY identifier LIMIT 1`
+	var c meterd.Customer
+	if err := db.readDB.QueryRowContext(ctx, q, args...).Scan(&c.Identifier, &c.AWSAccountID); err != nil {
+		return nil, fmt.Errorf("sqlite: find customer: %w", notFound(err, "customer %+v not found", f))
+	}
+	return &c, nil
+}
+
+// FindSubscriptions returns the subscriptions matching f ordered by product,
+// customer identifier and license ARN; none is an empty slice.
+func (db *DB) FindSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
+	var (
+		where = []string{"1 = 1"}
+		args  []any
+	)
+	for _, c := range []struct{ column, value string }{
+		{"product_code", f.ProductCode},
+		{"customer_identifier", f.CustomerIdentifier},
+		{"license_arn", f.LicenseArn},
+	} {
+		if c.value != "" {
+			where, args = append(where, c.column+" = ?"), append(args, c.value)
+		}
+	}
+	q := `SELECT license_arn, product_code, customer_identifier, status, license_start, license_end, entitlements
+		FROM subscriptions WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY product_code, customer_identifier, license_arn`
+	rows, err := db.readDB.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
+	}
+	defer rows.Close()
+	subs := []*meterd.Subscription{}
+	for rows.Next() {
+		s, err := scanSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
+		}
+		subs = append(subs, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
+	}
+	return subs, nil
+}
+
+func scanSubscription(r rowScanner) (*meterd.Subscription, error) {
+	var (
+		s          meterd.Subscription
+		start, end sql.NullString
+		ents       string
+	)
+	if err := r.Scan(&s.LicenseArn, &s.ProductCode, &s.CustomerIdentifier, &s.Status, &start, &end, &ents); err != nil {
+		return nil, err
+	}
+	var td timeDecoder
+	s.LicenseStart, s.LicenseEnd = td.decode(start), td.decode(end)
+	if td.err != nil {
+		return nil, fmt.Errorf("subscription %q: %w", s.LicenseArn, td.err)
+	}
+	var err error
+	if s.Entitlements, err = decodeList[meterd.Entitlement](ents); err != nil {
+		return nil, fmt.Errorf("subscription %q: entitlements: %w", s.LicenseArn, err)
+	}
+	return &s, nil
+}

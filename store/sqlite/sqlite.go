@@ -1,0 +1,209 @@
+// Package sqlite is the meterd.Store on SQLite (modernc.org/sqlite, pure
+// Go). Every write is committed with synchronous=FULL before it returns;
+// concurrent writes share one transaction and one fsync (group commit, see
+// writer.go).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/meterd/meterd"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// FileName is the database file inside the data directory.
+const FileName = "meterd.db"
+
+// Log attribute keys.
+const (
+	logKeyPath    = "path"
+	logKeyVersion = "version"
+	logKeyName    = "migration"
+	logKeyOps     = "ops"
+	logKeyError   = "error"
+)
+
+// writerPragmas make every commit durable when it returns (FULL syncs the
+// WAL on each commit), let readers run beside the writer (WAL) and wait
+// instead of failing when another process holds the lock. temp_store keeps
+// the savepoint journal of a group commit (one savepoint per operation) in
+// memory: it only serves rollbacks inside the transaction, and as a temp
+// file it cost a write system call per changed page.
+const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
+	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)"
+
+// readerPragmas: readers never write, and query_only makes a stray write on
+// the read pool fail instead of racing the writer for the lock.
+const readerPragmas = "_pragma=busy_timeout(5000)&_pragma=query_only(1)"
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("sqlite: database is closed")
+
+// DB is a meterd.Store backed by one SQLite file.
+type DB struct {
+	path   string
+	logger *slog.Logger
+
+	// writeDB holds exactly one connection, writeConn, owned by the writer
+	// goroutine. SQLite allows one writer at a time: several writing
+	// connections would only queue on the file lock (or fail with
+	// SQLITE_BUSY once busy_timeout runs out), while one connection fed by a
+	// queue never contends and can commit many callers' writes with a single
+	// fsync.
+	writeDB   *sql.DB
+	writeConn *sql.Conn
+	stmts     map[string]*sql.Stmt // prepared on writeConn; writer goroutine only
+
+	// readDB is a pool of query_only connections; in WAL mode they read a
+	// committed snapshot without blocking the writer.
+	readDB *sql.DB
+
+	ops        chan *writeOp
+	writerDone chan struct{}
+	groups     atomic.Int64 // see WriterStats
+	groupedOps atomic.Int64
+
+	closeMu   sync.RWMutex // guards closed against enqueue
+	closed    bool
+	pending   sync.WaitGroup // ops enqueued but not yet answered
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (creating if needed) the database in dir, migrates it and
+// starts the writer. A nil logger discards.
+func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("sqlite: create data dir: %w", err)
+	}
+	// Absolute and clean, so the file: URI never starts with "//" (which
+	// would name a host) and the log shows where the data is.
+	path, err := filepath.Abs(filepath.Join(dir, FileName))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db := &DB{
+		path:       path,
+		logger:     logger,
+		stmts:      make(map[string]*sql.Stmt),
+		ops:        make(chan *writeOp, maxGroupOps),
+		writerDone: make(chan struct{}),
+	}
+	if err := db.open(ctx); err != nil {
+		db.closeConns()
+		return nil, err
+	}
+	go db.runWriter()
+	return db, nil
+}
+
+func (db *DB) open(ctx context.Context) error {
+	var err error
+	if db.writeDB, err = sql.Open("sqlite", db.dsn(writerPragmas)); err != nil {
+		return fmt.Errorf("sqlite: open: %w", err)
+	}
+	db.writeDB.SetMaxOpenConns(1)
+	if db.writeConn, err = db.writeDB.Conn(ctx); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", db.path, err)
+	}
+	if err := db.checkPragmas(ctx); err != nil {
+		return err
+	}
+	if err := migrate(ctx, db.writeConn, db.logger); err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	// Readers open after the writer so the file is already in WAL mode.
+	if db.readDB, err = sql.Open("sqlite", db.dsn(readerPragmas)); err != nil {
+		return fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	readers := max(4, runtime.GOMAXPROCS(0))
+	db.readDB.SetMaxOpenConns(readers)
+	db.readDB.SetMaxIdleConns(readers)
+	if err := db.readDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	db.logger.Info("sqlite store open", logKeyPath, db.path)
+	return nil
+}
+
+// dsn builds a file: URI; the path is escaped so '?' or '#' in a directory
+// name cannot be taken for parameters.
+func (db *DB) dsn(pragmas string) string {
+	path := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(db.path)
+	return "file:" + path + "?" + pragmas
+}
+
+// checkPragmas fails unless the writer connection really is in WAL mode
+// with synchronous=FULL and foreign keys on. journal_mode silently stays as
+// it was on file systems without shared memory support, and a pragma the
+// driver dropped would quietly weaken durability.
+func (db *DB) checkPragmas(ctx context.Context) error {
+	var mode string
+	var synchronous, foreignKeys int
+	if err := db.writeConn.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite: read journal mode: %w", err)
+	}
+	if err := db.writeConn.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&synchronous); err != nil {
+		return fmt.Errorf("sqlite: read synchronous: %w", err)
+	}
+	if err := db.writeConn.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&foreignKeys); err != nil {
+		return fmt.Errorf("sqlite: read foreign_keys: %w", err)
+	}
+	const synchronousFull = 2
+	if !strings.EqualFold(mode, "wal") || synchronous != synchronousFull || foreignKeys != 1 {
+		return fmt.Errorf("sqlite: journal_mode=%s synchronous=%d foreign_keys=%d, want wal, 2 (FULL), 1",
+			mode, synchronous, foreignKeys)
+	}
+	return nil
+}
+
+// Close waits for every write already submitted to be committed and
+// answered, then closes the database. Later writes fail with ErrClosed.
+// Close is idempotent.
+func (db *DB) Close() error {
+	db.closeOnce.Do(func() {
+		db.closeMu.Lock()
+		db.closed = true
+		db.closeMu.Unlock()
+		db.pending.Wait()
+		close(db.ops)
+		<-db.writerDone
+		db.closeErr = db.closeConns()
+	})
+	return db.closeErr
+}
+
+func (db *DB) closeConns() error {
+	var errs []error
+	for _, s := range db.stmts {
+		errs = append(errs, s.Close())
+	}
+	if db.writeConn != nil {
+		errs = append(errs, db.writeConn.Close())
+	}
+	if db.readDB != nil {
+		errs = append(errs, db.readDB.Close())
+	}
+	if db.writeDB != nil {
+		errs = append(errs, db.writeDB.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+var _ meterd.Store = (*DB)(nil)

@@ -1,0 +1,140 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/sqlite"
+	"github.com/meterd/meterd/store/storetest"
+)
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// mustOpen opens a store in dir and closes it when the test ends.
+func mustOpen(tb testing.TB, dir string) *sqlite.DB {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), dir, discardLogger())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return db
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) meterd.Store { return mustOpen(t, t.TempDir()) })
+}
+
+func TestOpen(t *testing.T) {
+	t.Run("CreatesDirAndWAL", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "a", "b")
+		mustOpen(t, dir)
+		if got := pragma(t, dir, "journal_mode"); got != "wal" {
+			t.Errorf("journal_mode = %q, want wal", got)
+		}
+	})
+	t.Run("MigrationsRecordedOnce", func(t *testing.T) {
+		dir := t.TempDir()
+		must(t, mustOpen(t, dir).Close())
+		must(t, mustOpen(t, dir).Close()) // reopening applies nothing twice
+		if got := pragma(t, dir, "user_version"); got != "0" {
+			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
+		}
+		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init" {
+			t.Errorf("schema_migrations = %q, want 1:init", got)
+		}
+	})
+	t.Run("ErrNewerSchema", func(t *testing.T) {
+		dir := t.TempDir()
+		must(t, mustOpen(t, dir).Close())
+		execSQL(t, dir, "INSERT INTO schema_migrations VALUES (999, 'future', '')")
+		if db, err := sqlite.Open(t.Context(), dir, discardLogger()); err == nil {
+			db.Close()
+			t.Fatal("Open of a database from a newer build: err = nil")
+		}
+	})
+	t.Run("ErrNotADirectory", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "file")
+		must(t, os.WriteFile(file, nil, 0o600))
+		if db, err := sqlite.Open(t.Context(), file, discardLogger()); err == nil {
+			db.Close()
+			t.Fatal("Open(a regular file): err = nil")
+		}
+	})
+	t.Run("SpecialCharactersInPath", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "what?#%20x")
+		db := mustOpen(t, dir)
+		must(t, db.CreateSigningKey(t.Context(), &meterd.SigningKey{Version: 1, PrivateKeyPEM: []byte("k")}))
+		if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
+			t.Fatalf("database not at the escaped path: %v", err)
+		}
+	})
+}
+
+func TestClose(t *testing.T) {
+	db := mustOpen(t, t.TempDir())
+	must(t, db.Close())
+	must(t, db.Close()) // idempotent
+	err := db.CreateSigningKey(t.Context(), &meterd.SigningKey{Version: 1})
+	if !errors.Is(err, sqlite.ErrClosed) {
+		t.Fatalf("write after Close: err = %v, want ErrClosed", err)
+	}
+}
+
+// TestPersistsAcrossReopen checks that what a write returned is on disk.
+func TestPersistsAcrossReopen(t *testing.T) {
+	dir := t.TempDir()
+	db := mustOpen(t, dir)
+	key := &meterd.SigningKey{Version: 7, PrivateKeyPEM: []byte("k")}
+	must(t, db.CreateSigningKey(t.Context(), key))
+	must(t, db.Close())
+	keys, err := mustOpen(t, dir).SigningKeys(t.Context())
+	must(t, err)
+	if len(keys) != 1 || keys[0].Version != 7 {
+		t.Fatalf("after reopen, keys = %v, want version 7", keys)
+	}
+}
+
+func must(tb testing.TB, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// rawDB opens the store's file directly, for inspection behind its back.
+func rawDB(tb testing.TB, dir string) *sql.DB {
+	tb.Helper()
+	raw, err := sql.Open("sqlite", filepath.Join(dir, sqlite.FileName))
+	must(tb, err)
+	tb.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+func query(tb testing.TB, dir, q string) string {
+	tb.Helper()
+	var s string
+	must(tb, rawDB(tb, dir).QueryRow(q).Scan(&s))
+	return s
+}
+
+func pragma(tb testing.TB, dir, name string) string {
+	tb.Helper()
+	return query(tb, dir, "PRAGMA "+name)
+}
+
+func execSQL(tb testing.TB, dir, q string) {
+	tb.Helper()
+	_, err := rawDB(tb, dir).Exec(q)
+	must(tb, err)
+}

@@ -1,0 +1,273 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync/atomic"
+)
+
+// maxGroupOps bounds how many operations share one transaction, so one
+// commit (and the wait of its first caller) stays short.
+const maxGroupOps = 256
+
+// writeFunc is one write operation. It runs on the writer connection
+// inside the group transaction, within its own savepoint: when it returns
+// an error its changes are rolled back and the rest of the group commits.
+type writeFunc func(tx *writeTx) error
+
+// Operation states: the writer claims a queued op before running it; a
+// caller whose context ends first abandons it, and the writer skips it.
+const (
+	opQueued int32 = iota
+	opClaimed
+	opAbandoned
+)
+
+type writeOp struct {
+	fn    writeFunc
+	state atomic.Int32
+	done  chan error // buffered: the writer never waits for a caller
+}
+
+// write runs fn in the next group commit and returns once that group is
+// committed (and synced) or failed.
+//
+// If ctx ends before the writer claims the operation, it is dropped and
+// ctx's error returned. Once claimed it cannot be withdrawn, so write waits
+// for the commit (bounded by one group's work and fsync) and returns the
+// real outcome: nil means the write is on disk; an error means it was
+// rolled back, except after an I/O error in COMMIT itself, whose effect on
+// the file SQLite cannot know either.
+func (db *DB) write(ctx context.Context, fn writeFunc) error {
+	op, err := db.enqueue(ctx, fn)
+	if err != nil {
+		return err
+	}
+	return op.wait(ctx)
+}
+
+// wait returns the outcome of op, or ctx's error if ctx ends before the
+// writer claims op.
+func (op *writeOp) wait(ctx context.Context) error {
+	select {
+	case err := <-op.done:
+		return err
+	case <-ctx.Done():
+		if op.state.CompareAndSwap(opQueued, opAbandoned) {
+			return ctx.Err()
+		}
+		return <-op.done
+	}
+}
+
+// enqueue hands fn to the writer. The pending count lets Close wait until
+// every enqueued operation has been answered.
+func (db *DB) enqueue(ctx context.Context, fn writeFunc) (*writeOp, error) {
+	// A select with a free queue slot and a done context picks either, so
+	// check first: a call with a dead context must never write.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return nil, ErrClosed
+	}
+	db.pending.Add(1)
+	db.closeMu.RUnlock()
+
+	op := &writeOp{fn: fn, done: make(chan error, 1)}
+	select {
+	case db.ops <- op:
+		return op, nil
+	case <-ctx.Done():
+		db.pending.Done()
+		return nil, ctx.Err()
+	}
+}
+
+// runWriter commits queued operations in groups until Close closes the
+// queue.
+func (db *DB) runWriter() {
+	defer close(db.writerDone)
+	group := make([]*writeOp, 0, maxGroupOps)
+	for op := range db.ops {
+		group = append(group[:0], op)
+	collect:
+		for len(group) < maxGroupOps {
+			select {
+			case op, ok := <-db.ops:
+				if !ok {
+					break collect
+				}
+				group = append(group, op)
+			default:
+				break collect
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+// commitGroup runs the claimed operations of group in one transaction,
+// commits it and answers every caller.
+func (db *DB) commitGroup(group []*writeOp) {
+	claimed := group[:0:0]
+	for _, op := range group {
+		if op.state.CompareAndSwap(opQueued, opClaimed) {
+			claimed = append(claimed, op)
+		} else {
+			db.pending.Done()
+		}
+	}
+	if len(claimed) == 0 {
+		return
+	}
+	db.groups.Add(1)
+	db.groupedOps.Add(int64(len(claimed)))
+	results, err := db.runGroup(claimed)
+	if err != nil {
+		db.logger.Error("sqlite group commit failed", logKeyOps, len(claimed), logKeyError, err)
+	}
+	for i, op := range claimed {
+		if err != nil {
+			op.done <- err
+		} else {
+			op.done <- results[i]
+		}
+		db.pending.Done()
+	}
+}
+
+// runGroup returns each operation's own error, or one error for the whole
+// group when the transaction cannot be committed.
+func (db *DB) runGroup(ops []*writeOp) ([]error, error) {
+	tx := &writeTx{db: db, ctx: context.Background()}
+	if _, err := tx.exec("BEGIN IMMEDIATE"); err != nil {
+		return nil, fmt.Errorf("sqlite: begin: %w", err)
+	}
+	results := make([]error, len(ops))
+	for i, op := range ops {
+		var err error
+		if results[i], err = tx.runSavepoint(op.fn); err != nil {
+			return nil, tx.abort(err)
+		}
+	}
+	if _, err := tx.exec("COMMIT"); err != nil {
+		return nil, tx.abort(fmt.Errorf("sqlite: commit: %w", err))
+	}
+	return results, nil
+}
+
+// WriterStats counts group commits since Open.
+type WriterStats struct {
+	Groups     int64 // transactions committed or attempted
+	Operations int64 // operations run in them
+}
+
+// WriterStats reports how well writes are being grouped: Operations/Groups
+// is the mean number of callers sharing one fsync.
+func (db *DB) WriterStats() WriterStats {
+	return WriterStats{Groups: db.groups.Load(), Operations: db.groupedOps.Load()}
+}
+
+// writeTx is the group transaction as an operation sees it.
+type writeTx struct {
+	db  *DB
+	ctx context.Context
+}
+
+func (tx *writeTx) conn() *sql.Conn { return tx.db.writeConn }
+
+// runSavepoint runs fn in a savepoint. opErr is fn's own failure, already
+// rolled back; err means the transaction itself is broken (SQLite may roll
+// the whole transaction back on I/O or out-of-memory errors, which makes the
+// savepoint disappear) and the group must fail.
+func (tx *writeTx) runSavepoint(fn writeFunc) (opErr, err error) {
+	if _, err := tx.exec("SAVEPOINT op"); err != nil {
+		return nil, fmt.Errorf("sqlite: savepoint: %w", err)
+	}
+	opErr = callOp(fn, tx)
+	if opErr != nil {
+		if _, err := tx.exec("ROLLBACK TO op"); err != nil {
+			return nil, fmt.Errorf("sqlite: rollback to savepoint: %w (after %w)", err, opErr)
+		}
+	}
+	if _, err := tx.exec("RELEASE op"); err != nil {
+		return nil, fmt.Errorf("sqlite: release savepoint: %w", err)
+	}
+	return opErr, nil
+}
+
+// callOp runs fn, turning a panic (a bug) into the operation's error so
+// that it fails one caller instead of the writer and the whole process.
+func callOp(fn writeFunc, tx *writeTx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqlite: write operation panicked: %v", r)
+		}
+	}()
+	return fn(tx)
+}
+
+// abort rolls the transaction back after err. The rollback may fail because
+// SQLite already rolled back; that is the state we want, so only err counts.
+func (tx *writeTx) abort(err error) error {
+	if _, rbErr := tx.exec("ROLLBACK"); rbErr != nil {
+		tx.db.logger.Debug("sqlite rollback after failure", logKeyError, rbErr)
+	}
+	return err
+}
+
+// stmt returns query prepared on the writer connection, preparing it once.
+func (tx *writeTx) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := tx.db.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := tx.conn().PrepareContext(tx.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	tx.db.stmts[query] = s
+	return s, nil
+}
+
+func (tx *writeTx) exec(query string, args ...any) (sql.Result, error) {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(tx.ctx, args...)
+}
+
+// execAffected runs query and returns the number of rows it changed.
+func (tx *writeTx) execAffected(query string, args ...any) (int64, error) {
+	res, err := tx.exec(query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// queryRow runs a single-row query; a prepare error surfaces from Scan.
+func (tx *writeTx) queryRow(query string, args ...any) rowScanner {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRowContext(tx.ctx, args...)
+}
+
+// rowScanner is *sql.Row or *sql.Rows.
+type rowScanner interface {
+	Scan(dest ...any) error
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errNoRows reports whether err means the query found nothing.
+func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

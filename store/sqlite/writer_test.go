@@ -1,0 +1,232 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+
+	"github.com/meterd/meterd"
+)
+
+// openHeld opens a store whose writer is busy with an operation until the
+// returned release is called, so operations enqueued meanwhile are
+// committed together, as one group, once it is released.
+func openHeld(t *testing.T, dir string) (db *DB, release func()) {
+	t.Helper()
+	db, err := Open(t.Context(), dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	running, released := make(chan struct{}), make(chan struct{})
+	if _, err := db.enqueue(t.Context(), func(*writeTx) error {
+		close(running)
+		<-released
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	<-running
+	return db, func() { close(released) }
+}
+
+// createKey is the write CreateSigningKey makes, as a writeFunc.
+func createKey(version int32) writeFunc {
+	return func(tx *writeTx) error {
+		_, err := tx.exec(`INSERT INTO signing_keys (version, private_key_pem) VALUES (?, x'00')`, version)
+		if isPrimaryKeyViolation(err) {
+			return meterd.Errorf(meterd.EConflict, "version %d exists", version)
+		}
+		return err
+	}
+}
+
+func enqueueAll(t *testing.T, db *DB, fns ...writeFunc) []*writeOp {
+	t.Helper()
+	var ops []*writeOp
+	for _, fn := range fns {
+		op, err := db.enqueue(t.Context(), fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops = append(ops, op)
+	}
+	return ops
+}
+
+func storedVersions(t *testing.T, db *DB) []int32 {
+	t.Helper()
+	keys, err := db.SigningKeys(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vs []int32
+	for _, k := range keys {
+		vs = append(vs, k.Version)
+	}
+	return vs
+}
+
+func equalVersions(a, b []int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// One operation's failure is rolled back to its savepoint; the others of
+// the group commit.
+func TestGroupSavepointIsolatesFailure(t *testing.T) {
+	db, release := openHeld(t, t.TempDir())
+	ops := enqueueAll(t, db, createKey(1), createKey(1), createKey(2))
+	release()
+	wantCodes := []string{"", meterd.EConflict, ""}
+	for i, op := range ops {
+		if got := meterd.ErrorCode(op.wait(t.Context())); got != wantCodes[i] {
+			t.Errorf("op %d: code %q, want %q", i, got, wantCodes[i])
+		}
+	}
+	if got := storedVersions(t, db); !equalVersions(got, []int32{1, 2}) {
+		t.Errorf("stored versions %v, want [1 2]", got)
+	}
+}
+
+// When the commit fails, every operation of the group fails and none is
+// stored. A deferred foreign key violation is the one failure that only
+// COMMIT reports.
+func TestGroupCommitFailureFailsAll(t *testing.T) {
+	db, release := openHeld(t, t.TempDir())
+	danglingAtCommit := func(tx *writeTx) error {
+		if _, err := tx.exec(`PRAGMA defer_foreign_keys = ON`); err != nil {
+			return err
+		}
+		_, err := tx.exec(`INSERT INTO products (code, seller_account_id, type, dimensions)
+			VALUES ('p', 'no-such-account', 'SaaS', '[]')`)
+		return err
+	}
+	ops := enqueueAll(t, db, createKey(1), danglingAtCommit, createKey(2))
+	release()
+	for i, op := range ops {
+		if err := op.wait(t.Context()); !isForeignKeyViolation(err) {
+			t.Errorf("op %d: err = %v, want the commit's foreign key error", i, err)
+		}
+	}
+	if got := storedVersions(t, db); len(got) != 0 {
+		t.Errorf("stored versions %v after a failed commit, want none", got)
+	}
+	// The writer recovers: the next group commits.
+	if err := db.write(t.Context(), createKey(3)); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedVersions(t, db); !equalVersions(got, []int32{3}) {
+		t.Errorf("stored versions %v, want [3]", got)
+	}
+}
+
+// A caller that gives up before the writer claims its operation gets its
+// context's error and the operation never runs.
+func TestAbandonedOperationSkipped(t *testing.T) {
+	db, release := openHeld(t, t.TempDir())
+	ctx, cancel := context.WithCancel(t.Context())
+	op, err := db.enqueue(ctx, createKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := op.wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("wait after cancel: err = %v, want context.Canceled", err)
+	}
+	release()
+	if err := db.write(t.Context(), createKey(2)); err != nil {
+		t.Fatal(err)
+	}
+	if got := storedVersions(t, db); !equalVersions(got, []int32{2}) {
+		t.Errorf("stored versions %v, want [2]: the abandoned op ran", got)
+	}
+}
+
+// Once the writer has claimed an operation, canceling the caller's context
+// no longer withdraws it: the caller learns the real, committed outcome.
+func TestClaimedOperationReportsCommit(t *testing.T) {
+	db, release := openHeld(t, t.TempDir())
+	release()
+	ctx, cancel := context.WithCancel(t.Context())
+	err := db.write(ctx, func(tx *writeTx) error {
+		cancel() // the op is running, hence claimed
+		return createKey(1)(tx)
+	})
+	if err != nil {
+		t.Fatalf("write canceled after its claim: err = %v, want nil (it committed)", err)
+	}
+	if got := storedVersions(t, db); !equalVersions(got, []int32{1}) {
+		t.Errorf("stored versions %v, want [1]", got)
+	}
+}
+
+// Close answers every operation already queued before it returns.
+func TestCloseDrainsQueue(t *testing.T) {
+	dir := t.TempDir()
+	db, release := openHeld(t, dir)
+	ops := enqueueAll(t, db, createKey(1), createKey(2), createKey(3))
+	closed := make(chan error)
+	go func() { closed <- db.Close() }()
+	release()
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	for i, op := range ops {
+		if err := op.wait(t.Context()); err != nil {
+			t.Errorf("queued op %d: %v", i, err)
+		}
+	}
+	reopened, err := Open(t.Context(), dir, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	if got := storedVersions(t, reopened); !equalVersions(got, []int32{1, 2, 3}) {
+		t.Errorf("stored versions after Close %v, want [1 2 3]", got)
+	}
+}
+
+func TestWriterStatsCountGroups(t *testing.T) {
+	db, release := openHeld(t, t.TempDir())
+	ops := enqueueAll(t, db, createKey(1), createKey(2), createKey(3))
+	release()
+	for _, op := range ops {
+		if err := op.wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The held operation committed alone, then the three queued together.
+	if got, want := db.WriterStats(), (WriterStats{Groups: 2, Operations: 4}); got != want {
+		t.Errorf("WriterStats = %+v, want %+v", got, want)
+	}
+}
+
+// A panicking operation fails alone; the rest of its group commits.
+func TestGroupSurvivesPanic(t *testing.T) {
+	db, release := openHeld(t, t.TempDir())
+	panics := func(tx *writeTx) error {
+		if err := createKey(9)(tx); err != nil {
+			return err
+		}
+		panic("bug")
+	}
+	ops := enqueueAll(t, db, createKey(1), panics, createKey(2))
+	release()
+	for i, op := range ops {
+		if err := op.wait(t.Context()); (err != nil) != (i == 1) {
+			t.Errorf("op %d: err = %v", i, err)
+		}
+	}
+	if got := storedVersions(t, db); !equalVersions(got, []int32{1, 2}) {
+		t.Errorf("stored versions %v, want [1 2]: the panicking op's insert must be rolled back", got)
+	}
+}

@@ -1,0 +1,280 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/meterd/meterd"
+)
+
+const (
+	sellerAccount      = "111111111111"
+	buyerAccount       = "222222222222"
+	otherSellerAccount = "333333333333"
+	undeclaredAccount  = "444444444444"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+// fixtureCatalog returns a catalog that uses every field, including
+// zero-valued times and each entitlement value type.
+func fixtureCatalog() *meterd.Catalog {
+	return &meterd.Catalog{
+		Accounts: []*meterd.Account{
+			{ID: sellerAccount, Name: "Seller"},
+			{ID: buyerAccount, Name: "Buyer"},
+			{ID: otherSellerAccount, Name: "Other seller"},
+		},
+		AccessKeys: []*meterd.AccessKey{
+			{ID: "AKIDSELLER", Secret: "seller-secret", AccountID: sellerAccount},
+			{ID: "AKIDBUYER", Secret: "buyer-secret", AccountID: buyerAccount, HomeRegion: "us-west-2", Platform: "ecs"},
+		},
+		Products: []*meterd.Product{
+			{Code: "prod-saas", SellerAccountID: sellerAccount, Type: meterd.ProductSaaS, Dimensions: []meterd.Dimension{
+				{Name: "users", Type: meterd.IntegerValue}, {Name: "Data.GB", Type: ""},
+			}},
+			{Code: "prod-ami", SellerAccountID: sellerAccount, Type: meterd.ProductAMI},
+			{Code: "prod-other", SellerAccountID: otherSellerAccount, Type: meterd.ProductContainer,
+				Dimensions: []meterd.Dimension{{Name: "tier", Type: meterd.StringValue}}},
+		},
+		Customers: []*meterd.Customer{
+			{Identifier: "cust-a", AWSAccountID: buyerAccount},
+			{Identifier: "cust-b", AWSAccountID: undeclaredAccount},
+		},
+		Subscriptions: []*meterd.Subscription{
+			{ProductCode: "prod-saas", CustomerIdentifier: "cust-b", LicenseArn: "arn:lic-3", Status: meterd.SubscriptionActive},
+			{ProductCode: "prod-saas", CustomerIdentifier: "cust-a", LicenseArn: "arn:lic-1", Status: meterd.SubscriptionActive,
+				LicenseStart: at(1, 1), LicenseEnd: at(9, 999999999),
+				Entitlements: []meterd.Entitlement{
+					{Dimension: "users", Value: meterd.EntitlementValue{IntegerValue: ptr(int32(-7))}, ExpirationDate: at(3, 5)},
+					{Dimension: "ratio", Value: meterd.EntitlementValue{DoubleValue: ptr(0.1)}},
+					{Dimension: "sso", Value: meterd.EntitlementValue{BooleanValue: ptr(false)}},
+					{Dimension: "tier", Value: meterd.EntitlementValue{StringValue: ptr("gold ✓")}},
+				}},
+			{ProductCode: "prod-ami", CustomerIdentifier: "cust-a", LicenseArn: "arn:lic-2", Status: meterd.SubscriptionPending},
+		},
+	}
+}
+
+func catalogTests() []test {
+	return []test{
+		{"ApplyCatalog/OK", testApplyCatalog},
+		{"ApplyCatalog/Empty", testApplyCatalogEmpty},
+		{"ApplyCatalog/ReplaceByPrimaryKey", testApplyCatalogReplace},
+		{"ApplyCatalog/ErrDanglingReference", testApplyCatalogDangling},
+		{"FindAccessKey/ErrNotFound", testFindAccessKeyNotFound},
+		{"FindProduct/ErrNotFound", testFindProductNotFound},
+		{"FindCustomer/OK", testFindCustomer},
+		{"FindCustomer/ErrNotFound", testFindCustomerNotFound},
+		{"FindCustomer/ErrEmptyFilter", testFindCustomerEmptyFilter},
+		{"FindSubscriptions/Filters", testFindSubscriptions},
+	}
+}
+
+func testApplyCatalog(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	c := fixtureCatalog()
+	must(t, s.ApplyCatalog(ctx, c))
+
+	for _, want := range c.AccessKeys {
+		got, err := s.FindAccessKey(ctx, want.ID)
+		must(t, err)
+		if d := diff(got, want); d != "" {
+			t.Errorf("FindAccessKey(%q)%s", want.ID, d)
+		}
+	}
+	for _, want := range c.Products {
+		got, err := s.FindProduct(ctx, want.Code)
+		must(t, err)
+		if d := diff(got, want); d != "" {
+			t.Errorf("FindProduct(%q)%s", want.Code, d)
+		}
+	}
+	subs, err := s.FindSubscriptions(ctx, meterd.SubscriptionFilter{})
+	must(t, err)
+	want := []*meterd.Subscription{c.Subscriptions[2], c.Subscriptions[1], c.Subscriptions[0]}
+	if d := diff(subs, want); d != "" {
+		t.Errorf("FindSubscriptions()%s", d)
+	}
+}
+
+func testApplyCatalogEmpty(t *testing.T, s meterd.Store) {
+	must(t, s.ApplyCatalog(t.Context(), &meterd.Catalog{}))
+	subs, err := s.FindSubscriptions(t.Context(), meterd.SubscriptionFilter{})
+	must(t, err)
+	if len(subs) != 0 {
+		t.Errorf("FindSubscriptions on an empty store = %d entries, want 0", len(subs))
+	}
+}
+
+func testApplyCatalogReplace(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	must(t, s.ApplyCatalog(ctx, fixtureCatalog()))
+	key := &meterd.AccessKey{ID: "AKIDSELLER", Secret: "rotated", AccountID: otherSellerAccount, HomeRegion: "eu-west-1", Platform: "eks"}
+	product := &meterd.Product{Code: "prod-saas", SellerAccountID: otherSellerAccount, Type: meterd.ProductContainer}
+	customer := &meterd.Customer{Identifier: "cust-a", AWSAccountID: otherSellerAccount}
+	sub := &meterd.Subscription{ProductCode: "prod-ami", CustomerIdentifier: "cust-b", LicenseArn: "arn:lic-1",
+		Status: meterd.SubscriptionUnsubscribed, LicenseEnd: at(2, 0)}
+	must(t, s.ApplyCatalog(ctx, &meterd.Catalog{
+		AccessKeys: []*meterd.AccessKey{key}, Products: []*meterd.Product{product},
+		Customers: []*meterd.Customer{customer}, Subscriptions: []*meterd.Subscription{sub},
+	}))
+
+	gotKey, err := s.FindAccessKey(ctx, key.ID)
+	must(t, err)
+	gotProduct, err := s.FindProduct(ctx, product.Code)
+	must(t, err)
+	gotCustomer, err := s.FindCustomer(ctx, meterd.CustomerFilter{Identifier: "cust-a"})
+	must(t, err)
+	gotSubs, err := s.FindSubscriptions(ctx, meterd.SubscriptionFilter{LicenseArn: "arn:lic-1"})
+	must(t, err)
+	for _, c := range []struct {
+		what      string
+		got, want any
+	}{
+		{"access key", gotKey, key},
+		{"product", gotProduct, product},
+		{"customer", gotCustomer, customer},
+		{"subscription", gotSubs, []*meterd.Subscription{sub}},
+	} {
+		if d := diff(c.got, c.want); d != "" {
+			t.Errorf("replaced %s%s", c.what, d)
+		}
+	}
+	all, err := s.FindSubscriptions(ctx, meterd.SubscriptionFilter{})
+	must(t, err)
+	if len(all) != 3 {
+		t.Errorf("after replacing, %d subscriptions, want 3", len(all))
+	}
+}
+
+// A catalog that references an undeclared parent fails as a whole with
+// ValidationException: nothing of it is stored.
+func testApplyCatalogDangling(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	cases := []struct {
+		name string
+		c    *meterd.Catalog
+	}{
+		{"access key without account", &meterd.Catalog{
+			AccessKeys: []*meterd.AccessKey{{ID: "AKIDX", Secret: "x", AccountID: undeclaredAccount}}}},
+		{"product without seller", &meterd.Catalog{
+			Products: []*meterd.Product{{Code: "prod-x", SellerAccountID: undeclaredAccount, Type: meterd.ProductSaaS}}}},
+		{"subscription without product", &meterd.Catalog{
+			Customers:     []*meterd.Customer{{Identifier: "cust-x", AWSAccountID: buyerAccount}},
+			Subscriptions: []*meterd.Subscription{{ProductCode: "prod-x", CustomerIdentifier: "cust-x", LicenseArn: "arn:x"}}}},
+		{"subscription without customer", &meterd.Catalog{
+			Accounts:      []*meterd.Account{{ID: sellerAccount}},
+			Products:      []*meterd.Product{{Code: "prod-x", SellerAccountID: sellerAccount, Type: meterd.ProductSaaS}},
+			Subscriptions: []*meterd.Subscription{{ProductCode: "prod-x", CustomerIdentifier: "cust-x", LicenseArn: "arn:x"}}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			wantCode(t, s.ApplyCatalog(ctx, c.c), meterd.EValidation)
+			if _, err := s.FindProduct(ctx, "prod-x"); !meterd.IsNotFound(err) {
+				t.Errorf("FindProduct after failed ApplyCatalog: err = %v, want NotFound", err)
+			}
+			if _, err := s.FindCustomer(ctx, meterd.CustomerFilter{Identifier: "cust-x"}); !meterd.IsNotFound(err) {
+				t.Errorf("FindCustomer after failed ApplyCatalog: err = %v, want NotFound", err)
+			}
+			if _, err := s.FindAccessKey(ctx, "AKIDX"); !meterd.IsNotFound(err) {
+				t.Errorf("FindAccessKey after failed ApplyCatalog: err = %v, want NotFound", err)
+			}
+		})
+	}
+}
+
+func testFindAccessKeyNotFound(t *testing.T, s meterd.Store) {
+	must(t, s.ApplyCatalog(t.Context(), fixtureCatalog()))
+	_, err := s.FindAccessKey(t.Context(), "AKIDNONE")
+	wantCode(t, err, meterd.ENotFound)
+}
+
+func testFindProductNotFound(t *testing.T, s meterd.Store) {
+	must(t, s.ApplyCatalog(t.Context(), fixtureCatalog()))
+	_, err := s.FindProduct(t.Context(), "PROD-SAAS") // codes are case-sensitive
+	wantCode(t, err, meterd.ENotFound)
+}
+
+func testFindCustomer(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	c := fixtureCatalog()
+	// A second identifier for the buyer's account: lookups by account
+	// return the smallest identifier.
+	c.Customers = append(c.Customers, &meterd.Customer{Identifier: "cust-0", AWSAccountID: buyerAccount})
+	must(t, s.ApplyCatalog(ctx, c))
+	cases := []struct {
+		name   string
+		filter meterd.CustomerFilter
+		want   string
+	}{
+		{"by identifier", meterd.CustomerFilter{Identifier: "cust-a"}, "cust-a"},
+		{"by account", meterd.CustomerFilter{AWSAccountID: undeclaredAccount}, "cust-b"},
+		{"by shared account", meterd.CustomerFilter{AWSAccountID: buyerAccount}, "cust-0"},
+		{"by both", meterd.CustomerFilter{Identifier: "cust-a", AWSAccountID: buyerAccount}, "cust-a"},
+	}
+	for _, tc := range cases {
+		got, err := s.FindCustomer(ctx, tc.filter)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if got.Identifier != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got.Identifier, tc.want)
+		}
+	}
+}
+
+func testFindCustomerNotFound(t *testing.T, s meterd.Store) {
+	must(t, s.ApplyCatalog(t.Context(), fixtureCatalog()))
+	for _, f := range []meterd.CustomerFilter{
+		{Identifier: "cust-none"},
+		{AWSAccountID: sellerAccount},
+		{Identifier: "cust-a", AWSAccountID: undeclaredAccount},
+	} {
+		_, err := s.FindCustomer(t.Context(), f)
+		if !meterd.IsNotFound(err) {
+			t.Errorf("FindCustomer(%+v): err = %v, want NotFound", f, err)
+		}
+	}
+}
+
+// An empty filter is a programming error, not an absent customer.
+func testFindCustomerEmptyFilter(t *testing.T, s meterd.Store) {
+	must(t, s.ApplyCatalog(t.Context(), fixtureCatalog()))
+	_, err := s.FindCustomer(t.Context(), meterd.CustomerFilter{})
+	if err == nil || meterd.IsNotFound(err) {
+		t.Fatalf("FindCustomer(empty filter): err = %v, want a non-NotFound error", err)
+	}
+}
+
+func testFindSubscriptions(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	must(t, s.ApplyCatalog(ctx, fixtureCatalog()))
+	cases := []struct {
+		name   string
+		filter meterd.SubscriptionFilter
+		want   []string // license ARNs, in order
+	}{
+		{"all, by product then customer then license", meterd.SubscriptionFilter{}, []string{"arn:lic-2", "arn:lic-1", "arn:lic-3"}},
+		{"product", meterd.SubscriptionFilter{ProductCode: "prod-saas"}, []string{"arn:lic-1", "arn:lic-3"}},
+		{"customer", meterd.SubscriptionFilter{CustomerIdentifier: "cust-a"}, []string{"arn:lic-2", "arn:lic-1"}},
+		{"license", meterd.SubscriptionFilter{LicenseArn: "arn:lic-3"}, []string{"arn:lic-3"}},
+		{"product and customer", meterd.SubscriptionFilter{ProductCode: "prod-saas", CustomerIdentifier: "cust-b"}, []string{"arn:lic-3"}},
+		{"no match", meterd.SubscriptionFilter{ProductCode: "prod-other"}, nil},
+		{"mismatched license", meterd.SubscriptionFilter{ProductCode: "prod-ami", LicenseArn: "arn:lic-1"}, nil},
+	}
+	for _, tc := range cases {
+		subs, err := s.FindSubscriptions(ctx, tc.filter)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		var got []string
+		for _, sub := range subs {
+			got = append(got, sub.LicenseArn)
+		}
+		if d := diff(got, tc.want); d != "" {
+			t.Errorf("%s: licenses%s", tc.name, d)
+		}
+	}
+}
