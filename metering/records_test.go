@@ -1,0 +1,104 @@
+package metering
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/meterd/meterd"
+)
+
+func TestNewMeteringRecordIDIsRandomUUID(t *testing.T) {
+	a, err := newMeteringRecordID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newMeteringRecordID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b {
+		t.Fatalf("two ids are equal: %s", a)
+	}
+	u, err := uuid.Parse(a)
+	if err != nil || u.Version() != 4 {
+		t.Fatalf("id %q is not a UUIDv4 (%v)", a, err)
+	}
+}
+
+func TestUsageHour(t *testing.T) {
+	ts := time.Date(2026, 5, 14, 14, 59, 59, 999, time.FixedZone("CEST", 2*3600))
+	want := time.Date(2026, 5, 14, 12, 0, 0, 0, time.UTC)
+	if got := usageHour(ts); !got.Equal(want) || got.Location() != time.UTC {
+		t.Fatalf("usageHour = %v, want %v", got, want)
+	}
+}
+
+func TestMeterUsageDedupeKey(t *testing.T) {
+	hour := time.Date(2026, 5, 14, 12, 0, 0, 0, time.UTC)
+	base := meterUsageDedupeKey("p", "acct", "res", "dim", hour)
+	tests := []struct {
+		name string
+		key  string
+	}{
+		{"product", meterUsageDedupeKey("q", "acct", "res", "dim", hour)},
+		{"account", meterUsageDedupeKey("p", "acct2", "res", "dim", hour)},
+		{"resource", meterUsageDedupeKey("p", "acct", "res2", "dim", hour)},
+		{"dimension", meterUsageDedupeKey("p", "acct", "res", "Dim", hour)},
+		{"hour", meterUsageDedupeKey("p", "acct", "res", "dim", hour.Add(time.Hour))},
+		{"field boundary", meterUsageDedupeKey("pa", "cct", "res", "dim", hour)},
+		{"batch key of same fields", batchDedupeKey("p", "acct", "res", "dim", hour)},
+	}
+	for _, tt := range tests {
+		if tt.key == base {
+			t.Errorf("changing %s keeps key %s", tt.name, base)
+		}
+	}
+	if again := meterUsageDedupeKey("p", "acct", "res", "dim", hour); again != base {
+		t.Errorf("key not deterministic: %s != %s", again, base)
+	}
+}
+
+func TestBatchDedupeKey(t *testing.T) {
+	hour := time.Date(2026, 5, 14, 12, 0, 0, 0, time.UTC)
+	base := batchDedupeKey("p", "cust", "", "dim", hour)
+	tests := []struct {
+		name string
+		key  string
+	}{
+		{"product", batchDedupeKey("q", "cust", "", "dim", hour)},
+		{"customer", batchDedupeKey("p", "cust2", "", "dim", hour)},
+		{"license", batchDedupeKey("p", "cust", "arn:aws:license-manager::1:license/l", "dim", hour)},
+		{"dimension", batchDedupeKey("p", "cust", "", "dim2", hour)},
+		{"hour", batchDedupeKey("p", "cust", "", "dim", hour.Add(-time.Hour))},
+	}
+	for _, tt := range tests {
+		if tt.key == base {
+			t.Errorf("changing %s keeps key %s", tt.name, base)
+		}
+	}
+}
+
+func TestRequestHashes(t *testing.T) {
+	hour := time.Date(2026, 5, 14, 12, 0, 0, 0, time.UTC)
+	allocs := []meterd.UsageAllocation{{AllocatedUsageQuantity: 5}}
+	base := meterUsageRequestHash("p", hour, "dim", 5, allocs)
+	tests := []struct {
+		name string
+		hash string
+	}{
+		{"product", meterUsageRequestHash("q", hour, "dim", 5, allocs)},
+		{"hour", meterUsageRequestHash("p", hour.Add(time.Hour), "dim", 5, allocs)},
+		{"dimension", meterUsageRequestHash("p", hour, "dim2", 5, allocs)},
+		{"quantity", meterUsageRequestHash("p", hour, "dim", 6, []meterd.UsageAllocation{{AllocatedUsageQuantity: 6}})},
+		{"allocations absent", meterUsageRequestHash("p", hour, "dim", 5, nil)},
+	}
+	for _, tt := range tests {
+		if tt.hash == base {
+			t.Errorf("changing %s keeps hash %s", tt.name, base)
+		}
+	}
+	if batchRequestHash(1, nil) == batchRequestHash(2, nil) {
+		t.Error("batch hash ignores the quantity")
+	}
+}

@@ -1,0 +1,96 @@
+package metering
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"time"
+
+	"github.com/meterd/meterd"
+)
+
+// registrationTokenBytes is the entropy of a registration token: enough that
+// tokens cannot be guessed, since a token alone identifies a customer.
+const registrationTokenBytes = 32
+
+// CreateRegistrationToken mints the token that AWS Marketplace would POST to
+// the seller's fulfillment URL as x-amzn-marketplace-token after customer
+// subscribed to productCode. It is an administrative operation, not an AWS
+// API: errors carry the store codes ENotFound for an unknown product or
+// customer.
+func (s *Service) CreateRegistrationToken(ctx context.Context, productCode, customerIdentifier string, ttl time.Duration) (*meterd.RegistrationToken, error) {
+	if _, err := s.Store.FindProduct(ctx, productCode); err != nil {
+		return nil, adminLookupError(err, "product", productCode)
+	}
+	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{Identifier: customerIdentifier})
+	if err != nil {
+		return nil, adminLookupError(err, "customer", customerIdentifier)
+	}
+	licenseArn, err := s.tokenLicense(ctx, productCode, customerIdentifier)
+	if err != nil {
+		return nil, err
+	}
+	token, err := newRegistrationTokenValue()
+	if err != nil {
+		return nil, err
+	}
+	if ttl == 0 {
+		ttl = s.Config.RegistrationTokenTTL
+	}
+	now := s.Clock.Now()
+	t := &meterd.RegistrationToken{
+		Token:                token,
+		ProductCode:          productCode,
+		CustomerIdentifier:   customer.Identifier,
+		CustomerAWSAccountID: customer.AWSAccountID,
+		LicenseArn:           licenseArn,
+		IssuedAt:             now,
+		ExpiresAt:            now.Add(ttl),
+	}
+	if err := s.Store.CreateRegistrationToken(ctx, t); err != nil {
+		return nil, fmt.Errorf("create registration token: %w", err)
+	}
+	return t, nil
+}
+
+// tokenLicense picks the license a token reports: the customer's subscription
+// that can be metered if there is one (a customer may have an old, ended
+// agreement next to the current one), else any subscription, else none.
+func (s *Service) tokenLicense(ctx context.Context, productCode, customerIdentifier string) (string, error) {
+	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
+		ProductCode:        productCode,
+		CustomerIdentifier: customerIdentifier,
+	})
+	if err != nil {
+		return "", fmt.Errorf("find subscriptions: %w", err)
+	}
+	for _, sub := range subs {
+		if sub.Status.Metered() {
+			return sub.LicenseArn, nil
+		}
+	}
+	if len(subs) > 0 {
+		return subs[0].LicenseArn, nil
+	}
+	return "", nil
+}
+
+// newRegistrationTokenValue returns registrationTokenBytes random bytes,
+// base64url without padding so that it survives a form POST unescaped.
+func newRegistrationTokenValue() (string, error) {
+	b := make([]byte, registrationTokenBytes)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// adminLookupError gives a store ENotFound a message naming what is missing
+// and wraps anything else.
+func adminLookupError(err error, what, key string) error {
+	if meterd.IsNotFound(err) {
+		return meterd.Errorf(meterd.ENotFound, "%s %q does not exist", what, key)
+	}
+	return fmt.Errorf("find %s %q: %w", what, key, err)
+}

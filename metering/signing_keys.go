@@ -1,0 +1,238 @@
+package metering
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/meterd/meterd"
+)
+
+// signingKeyBits is the size of RegisterUsage signing keys. AWS does not
+// publish its key; RFC 7518 §3.5 requires at least 2048 bits for PS256.
+const signingKeyBits = 2048
+
+// PublicKey is the public half of a RegisterUsage signing key, which sellers
+// embed in their containers to verify RegisterUsage signatures.
+type PublicKey struct {
+	Version int32
+	// PEM is a "PUBLIC KEY" (PKIX, SubjectPublicKeyInfo) block.
+	PEM []byte
+	// RotatedAt is when the version expired; zero while it is current.
+	RotatedAt time.Time
+}
+
+// EnsureSigningKey creates version 1 when no signing key exists yet. It is
+// meant for start-up; several processes sharing one store may race, so a
+// version created concurrently by another process counts as success.
+func (s *Service) EnsureSigningKey(ctx context.Context) error {
+	keys, err := s.Store.SigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	if len(keys) > 0 {
+		return nil
+	}
+	k, err := newSigningKey(1, s.Clock.Now())
+	if err != nil {
+		return err
+	}
+	err = s.Store.CreateSigningKey(ctx, k)
+	if meterd.ErrorCode(err) == meterd.EConflict {
+		return s.confirmSigningKeyExists(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("create signing key: %w", err)
+	}
+	s.Logger.InfoContext(ctx, "created RegisterUsage signing key", "version", k.Version)
+	return nil
+}
+
+// confirmSigningKeyExists re-reads the keys after losing a creation race.
+func (s *Service) confirmSigningKeyExists(ctx context.Context) error {
+	keys, err := s.Store.SigningKeys(ctx)
+	if err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	if len(keys) == 0 {
+		return errors.New("signing keys: version 1 conflicted but no key is stored")
+	}
+	return nil
+}
+
+// RotateSigningKey expires the current signing key and creates the next
+// version. RegisterUsage keeps signing with an expired version when a client
+// asks for it, but then returns PublicKeyRotationTimestamp so the client
+// knows to upgrade.
+//
+// The new version is created before the old one is marked, so a lost race
+// with another rotation changes nothing; every older version still unmarked
+// (for instance after a crash between the two steps) is marked as well.
+func (s *Service) RotateSigningKey(ctx context.Context) (*meterd.SigningKey, error) {
+	keys, err := s.Store.SigningKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	now := s.Clock.Now()
+	next, err := newSigningKey(newestVersion(keys)+1, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateSigningKey(ctx, next); err != nil {
+		return nil, fmt.Errorf("create signing key %d: %w", next.Version, err)
+	}
+	// Whole seconds: the JWT carries the timestamp in epoch seconds, and the
+	// RegisterUsage result must agree with it.
+	rotatedAt := now.Truncate(time.Second)
+	for _, k := range keys {
+		if !k.RotatedAt.IsZero() {
+			continue
+		}
+		k.RotatedAt = rotatedAt
+		if err := s.Store.UpdateSigningKey(ctx, k); err != nil {
+			return nil, fmt.Errorf("rotate signing key %d: %w", k.Version, err)
+		}
+	}
+	s.Logger.InfoContext(ctx, "rotated RegisterUsage signing key", "version", next.Version)
+	return next, nil
+}
+
+// PublicKeys returns the public half of every signing key, by version.
+func (s *Service) PublicKeys(ctx context.Context) ([]PublicKey, error) {
+	keys, err := s.Store.SigningKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	slices.SortFunc(keys, func(a, b *meterd.SigningKey) int { return int(a.Version) - int(b.Version) })
+	out := make([]PublicKey, 0, len(keys))
+	for _, k := range keys {
+		priv, err := parsePrivateKey(k.PrivateKeyPEM)
+		if err != nil {
+			return nil, fmt.Errorf("signing key %d: %w", k.Version, err)
+		}
+		der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("signing key %d: %w", k.Version, err)
+		}
+		out = append(out, PublicKey{
+			Version:   k.Version,
+			PEM:       pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}),
+			RotatedAt: k.RotatedAt,
+		})
+	}
+	return out, nil
+}
+
+// jwk is one RFC 7517 JSON Web Key, in the field order of the RFC examples.
+type jwk struct {
+	Kty string `json:"kty"`
+	Kid string `json:"kid"`
+	Alg string `json:"alg"`
+	Use string `json:"use"`
+	N   string `json:"n"`
+	E   string `json:"e"`
+}
+
+// JWKS renders keys as an RFC 7517 JSON Web Key Set. The key id is the
+// PublicKeyVersion in decimal, which is how a verifier picks the key.
+func JWKS(keys []PublicKey) ([]byte, error) {
+	set := struct {
+		Keys []jwk `json:"keys"`
+	}{Keys: make([]jwk, 0, len(keys))}
+	for _, k := range keys {
+		pub, err := parsePublicKey(k.PEM)
+		if err != nil {
+			return nil, fmt.Errorf("jwks: key %d: %w", k.Version, err)
+		}
+		set.Keys = append(set.Keys, jwk{
+			Kty: "RSA",
+			Kid: strconv.Itoa(int(k.Version)),
+			Alg: "PS256",
+			Use: "sig",
+			N:   base64.RawURLEncoding.EncodeToString(pub.N.Bytes()),
+			E:   base64.RawURLEncoding.EncodeToString(big.NewInt(int64(pub.E)).Bytes()),
+		})
+	}
+	return json.Marshal(set)
+}
+
+// signingKey returns the key of version, or InvalidPublicKeyVersionException.
+func (s *Service) signingKey(ctx context.Context, version int32) (*meterd.SigningKey, error) {
+	keys, err := s.Store.SigningKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	for _, k := range keys {
+		if k.Version == version {
+			return k, nil
+		}
+	}
+	return nil, meterd.Errorf(meterd.EInvalidPublicKeyVersion, "Public key version %d is invalid.", version)
+}
+
+func newestVersion(keys []*meterd.SigningKey) int32 {
+	var v int32
+	for _, k := range keys {
+		v = max(v, k.Version)
+	}
+	return v
+}
+
+// newSigningKey generates a fresh RSA key stored as PKCS#8 PEM.
+func newSigningKey(version int32, now time.Time) (*meterd.SigningKey, error) {
+	priv, err := rsa.GenerateKey(rand.Reader, signingKeyBits)
+	if err != nil {
+		return nil, fmt.Errorf("generate signing key: %w", err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("marshal signing key: %w", err)
+	}
+	return &meterd.SigningKey{
+		Version:       version,
+		PrivateKeyPEM: pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}),
+		CreatedAt:     now,
+	}, nil
+}
+
+func parsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, errors.New("not a PKCS#8 PEM block")
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse private key: %w", err)
+	}
+	rsaKey, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("private key is %T, not RSA", key)
+	}
+	return rsaKey, nil
+}
+
+func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode(pemBytes)
+	if block == nil || block.Type != "PUBLIC KEY" {
+		return nil, errors.New("not a PUBLIC KEY PEM block")
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("parse public key: %w", err)
+	}
+	rsaKey, ok := key.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("public key is %T, not RSA", key)
+	}
+	return rsaKey, nil
+}
