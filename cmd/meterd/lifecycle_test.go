@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGracefulShutdownFinishesInFlight starts a request, begins the
+// shutdown while its body is still arriving, and checks that the request
+// is answered and then the server stops.
+func TestGracefulShutdownFinishesInFlight(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Addr, cfg.DataDir, cfg.AdminToken = "127.0.0.1:0", t.TempDir(), "x"
+	a, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"ProductCode":"demo-saas"}`)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest(http.MethodPost, a.URL()+"/", pr)
+	req.ContentLength = int64(len(body))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	req.Header.Set("X-Amz-Target", "AWSMPEntitlementService.GetEntitlements")
+	if err := signRequest(req, body, sellerKey, testRegion, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// With Expect: 100-continue the client sends the body only once the
+	// handler reads it, so the first Write below returns after the
+	// request is in flight on the server.
+	req.Header.Set("Expect", "100-continue")
+	client := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
+	answered := make(chan string, 1)
+	go func() {
+		resp, err := client.Do(req)
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		resp.Body.Close()
+		answered <- resp.Status
+	}()
+	if _, err := pw.Write(body[:5]); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- a.wait(ctx) }()
+	cancel()
+	if _, err := pw.Write(body[5:]); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	if status := <-answered; status != "200 OK" {
+		t.Fatalf("in-flight request: %s, want 200 OK", status)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if _, err := http.Get(a.URL() + "/healthz"); err == nil {
+		t.Fatal("still serving after shutdown")
+	}
+}
+
+// TestBadSeedFailsStartup names the file, line and field.
+func TestBadSeedFailsStartup(t *testing.T) {
+	path := writeSeed(t, `
+accounts:
+  - id: "111122223333"
+    name: Seller
+products:
+  - code: p
+    seller: "111122223333"
+    type: Saas
+`)
+	cfg := DefaultConfig()
+	cfg.Addr, cfg.DataDir, cfg.SeedFile = "127.0.0.1:0", t.TempDir(), path
+	_, err := start(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil || !strings.Contains(err.Error(), "seed.yaml:7: products[0].type") {
+		t.Fatalf("got %v, want an error naming seed.yaml:7 and products[0].type", err)
+	}
+}
+
+// TestServeCommand runs `meterd serve` through run() as main does, with
+// environment variables, and stops it with its context.
+func TestServeCommand(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	env := map[string]string{"METERD_ADDR": "127.0.0.1:0", "METERD_DATA": t.TempDir(), "METERD_LOG_LEVEL": "warn"}
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, pw, io.Discard, func(k string) string { return env[k] })
+		pw.Close()
+	}()
+	banner, url := readBanner(t, pr)
+	if !strings.Contains(banner, "aws meteringmarketplace meter-usage --endpoint-url "+url) {
+		t.Errorf("banner has no ready-to-paste CLI line:\n%s", banner)
+	}
+	resp, err := http.Get(url + "/healthz")
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v", err)
+	}
+	resp.Body.Close()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}
+
+// TestConfigValidate names the bad flag.
+func TestConfigValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		modify func(*Config)
+		want   string
+	}{
+		{"bad address", func(c *Config) { c.Addr = "nohost" }, "--addr"},
+		{"empty data", func(c *Config) { c.DataDir = "" }, "--data"},
+		{"bad log level", func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
+		{"zero batch window", func(c *Config) { c.BatchWindow = 0 }, "--batch-window"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := DefaultConfig()
+			tt.modify(&c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error naming %s", err, tt.want)
+			}
+		})
+	}
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatalf("default config: %v", err)
+	}
+}
+
+// readBanner reads the start-up banner up to the CLI example and returns it
+// with the URL meterd listens on; the rest of r is drained.
+func readBanner(t *testing.T, r io.Reader) (banner, url string) {
+	t.Helper()
+	lines := bufio.NewScanner(r)
+	var b strings.Builder
+	for lines.Scan() {
+		b.WriteString(lines.Text() + "\n")
+		if _, rest, ok := strings.Cut(lines.Text(), " listening on "); ok {
+			url, _, _ = strings.Cut(rest, " ")
+		}
+		if strings.Contains(lines.Text(), "aws meteringmarketplace") {
+			go func() { _, _ = io.Copy(io.Discard, r) }()
+			return b.String(), url
+		}
+	}
+	t.Fatalf("no complete banner:\n%s", b.String())
+	return "", ""
+}

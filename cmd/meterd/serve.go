@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/awsproto/sigv4"
+	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/seed"
+	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/sqlite"
+)
+
+const (
+	// shutdownGrace is how long in-flight requests may take after a signal.
+	shutdownGrace = 10 * time.Second
+	// maxBodyBytes is AWS's BatchMeterUsage payload limit (under 1 MB).
+	maxBodyBytes   = 1 << 20
+	adminTokenFile = "admin-token"
+	demoSeller     = "111122223333"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("meterd serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := cfg.bindFlags(fs, getenv); err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	level, _ := parseLevel(cfg.LogLevel) // checked by Validate
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	app, err := start(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	printBanner(stdout, app)
+	return app.wait(ctx)
+}
+
+// app is a running meterd: its store, listener and HTTP server.
+type app struct {
+	cfg       Config
+	logger    *slog.Logger
+	store     meterd.Store
+	listener  net.Listener
+	http      *http.Server
+	served    chan error
+	demo      bool
+	tokenPath string
+}
+
+// start opens the ledger, applies the seed, and starts serving. The
+// listener is open when it returns, so ":0" works and a port clash fails
+// here rather than later.
+func start(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
+	catalog, demo, err := loadCatalog(cfg.SeedFile)
+	if err != nil {
+		return nil, err
+	}
+	store, err := sqlite.Open(ctx, cfg.DataDir, logger)
+	if err != nil {
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	a := &app{cfg: cfg, logger: logger, store: store, demo: demo, served: make(chan error, 1)}
+	if err := a.init(ctx, catalog); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) init(ctx context.Context, catalog *meterd.Catalog) error {
+	if err := a.store.ApplyCatalog(ctx, catalog); err != nil {
+		return fmt.Errorf("apply seed: %w", err)
+	}
+	adminToken, err := a.adminToken()
+	if err != nil {
+		return err
+	}
+	handler, err := a.newServer(ctx, adminToken)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	a.listener = ln
+	a.http = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	go func() { a.served <- a.http.Serve(ln) }()
+	a.logger.Info("meterd serving", "addr", a.URL(), "data", a.cfg.DataDir, "auth", !a.cfg.NoAuth)
+	return nil
+}
+
+func (a *app) newServer(ctx context.Context, adminToken string) (http.Handler, error) {
+	clock := meterd.SystemClock{}
+	mcfg := metering.DefaultConfig()
+	mcfg.BatchWindow = a.cfg.BatchWindow
+	ms := metering.New(a.store, clock, mcfg, a.logger)
+	if err := ms.EnsureSigningKey(ctx); err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	tokenKey := make([]byte, 32)
+	if _, err := rand.Read(tokenKey); err != nil {
+		return nil, err
+	}
+	es := &entitlement.Service{Store: a.store, Clock: clock, Regions: mcfg.Regions, TokenKey: tokenKey, Logger: a.logger}
+	if a.cfg.NoAuth {
+		a.logger.Warn("SigV4 verification is OFF (--no-auth): any request is served")
+	}
+	var limiter *server.Limiter
+	if a.cfg.Throttle {
+		quotas := a.cfg.Quotas
+		if quotas == nil {
+			quotas = server.DefaultQuotas()
+		}
+		limiter = server.NewLimiter(quotas, clock)
+	}
+	srv := &server.Server{
+		Limiter:         limiter,
+		Metering:        ms,
+		Entitlement:     es,
+		Store:           a.store,
+		Verifier:        &sigv4.Verifier{Lookup: a.lookupKey, Clock: clock},
+		AuthDisabled:    a.cfg.NoAuth,
+		FallbackAccount: demoSeller,
+		AdminToken:      adminToken,
+		MaxBodyBytes:    maxBodyBytes,
+		Logger:          a.logger,
+	}
+	return srv.Handler(), nil
+}
+
+// lookupKey adapts the store to the SigV4 verifier: unknown keys are (nil, nil).
+func (a *app) lookupKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
+	key, err := a.store.FindAccessKey(ctx, id)
+	if meterd.IsNotFound(err) {
+		return nil, nil
+	}
+	return key, err
+}
+
+// adminToken returns the configured admin token, or the one kept in the
+// data directory, creating it (mode 0600) on first start.
+func (a *app) adminToken() (string, error) {
+	if a.cfg.AdminToken != "" {
+		return a.cfg.AdminToken, nil
+	}
+	a.tokenPath = filepath.Join(a.cfg.DataDir, adminTokenFile)
+	if b, err := os.ReadFile(a.tokenPath); err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	token := hex.EncodeToString(raw)
+	if err := os.WriteFile(a.tokenPath, []byte(token+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write admin token: %w", err)
+	}
+	return token, nil
+}
+
+// URL is the base URL clients use.
+func (a *app) URL() string { return "http://" + a.listener.Addr().String() }
+
+// wait serves until ctx is done, then shuts down in order: stop accepting
+// and drain in-flight requests, then close the ledger.
+func (a *app) wait(ctx context.Context) error {
+	var serveErr error
+	select {
+	case serveErr = <-a.served:
+	case <-ctx.Done():
+	}
+	return errors.Join(serveErr, a.shutdown())
+}
+
+func (a *app) shutdown() error {
+	a.logger.Info("shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := a.http.Shutdown(ctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, a.store.Close())
+}
+
+func loadCatalog(path string) (*meterd.Catalog, bool, error) {
+	if path == "" {
+		return seed.Demo(), true, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, fmt.Errorf("seed: %w", err)
+	}
+	defer f.Close()
+	c, err := seed.Parse(path, f)
+	return c, false, err
+}
+
+// printBanner tells a new user how to call meterd. The demo keys are public
+// constants of the built-in demo data; keys from a seed file are never
+// printed.
+func printBanner(w io.Writer, a *app) {
+	url := a.URL()
+	fmt.Fprintf(w, "meterd %s listening on %s (ledger in %s)\n", version, url, a.cfg.DataDir)
+	if a.tokenPath != "" {
+		fmt.Fprintf(w, "admin token: in %s\n", a.tokenPath)
+	}
+	if !a.demo {
+		return
+	}
+	hour := time.Now().UTC().Truncate(time.Hour).Format(time.RFC3339)
+	fmt.Fprintf(w, `
+Demo data: seller 111122223333 (key test/test), buyer 444455556666 (key buyer/buyer),
+products demo-saas, demo-ami, demo-container; customer demo-customer.
+Try (buyer keys, AMI product):
+  AWS_ACCESS_KEY_ID=buyer AWS_SECRET_ACCESS_KEY=buyer aws meteringmarketplace meter-usage --endpoint-url %s --region us-east-1 --product-code demo-ami --usage-dimension vcpu_hours --usage-quantity 1 --timestamp %s
+`, url, hour)
+}

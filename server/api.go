@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/awsproto"
+)
+
+const (
+	readyTimeout = 2 * time.Second
+	// jsonContentType is what AWS JSON 1.1 clients send; 1.0 is accepted
+	// too because some hand-written clients use it.
+	jsonContentType = "application/x-amz-json-1.1"
+	cborPathPrefix  = "/service/"
+)
+
+// handleAPI serves every AWS operation: POST / with X-Amz-Target (JSON) and
+// POST /service/<Service>/operation/<Op> (RPC v2 CBOR).
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	requestID := uuid.NewString()
+	proto := awsproto.JSON
+	if strings.HasPrefix(r.URL.Path, cborPathPrefix) {
+		proto = awsproto.CBOR
+	}
+	start := time.Now()
+	op, err := s.serveAPI(w, r, proto, requestID)
+	s.logRequest(r, requestID, op, err, time.Since(start))
+	if err != nil {
+		awsproto.WriteError(w, proto, requestID, err)
+	}
+}
+
+// serveAPI runs one request: authenticate, route, decode, call, encode. It
+// writes the success answer itself and returns errors for the caller to
+// write.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto.Protocol, requestID string) (string, error) {
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return "", err
+	}
+	caller, err := s.authenticate(r, body)
+	if err != nil {
+		return "", err
+	}
+	op, err := route(r, proto)
+	if err != nil {
+		return "", err
+	}
+	if err := s.Limiter.Allow(caller.AccountID, caller.Region, op.Name); err != nil {
+		return op.Name, err
+	}
+	in := op.NewInput()
+	if err := awsproto.Decode(proto, op, body, in); err != nil {
+		return op.Name, err
+	}
+	out, err := s.call(r.Context(), op.Name, caller, in)
+	if err != nil {
+		return op.Name, err
+	}
+	awsproto.WriteResult(w, proto, requestID, out)
+	return op.Name, nil
+}
+
+// readBody reads at most MaxBodyBytes. A larger body is a
+// ValidationException, like AWS's 1 MB request limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return nil, meterd.Errorf(meterd.EValidation,
+			"1 validation error detected: Request payload size exceeds the limit of %d bytes", s.MaxBodyBytes)
+	}
+	if err != nil {
+		return nil, meterd.Errorf(meterd.ESerialization, "Could not read the request body.")
+	}
+	return body, nil
+}
+
+// route finds the operation of a request.
+func route(r *http.Request, proto awsproto.Protocol) (*awsproto.Operation, error) {
+	if r.Method != http.MethodPost {
+		return nil, meterd.Errorf(meterd.EUnknownOperation, "Method %s is not supported; AWS APIs are called with POST.", r.Method)
+	}
+	if proto == awsproto.CBOR {
+		op, ok := awsproto.OperationByPath(r.URL.Path)
+		if !ok {
+			return nil, meterd.Errorf(meterd.EUnknownOperation, "Unknown operation path %q.", r.URL.Path)
+		}
+		return op, nil
+	}
+	if ct := r.Header.Get("Content-Type"); !isJSONContentType(ct) {
+		return nil, meterd.Errorf(meterd.EUnknownOperation, "Content-Type %q is not supported; use %s.", ct, jsonContentType)
+	}
+	target := r.Header.Get("X-Amz-Target")
+	op, ok := awsproto.OperationByTarget(target)
+	if !ok {
+		return nil, meterd.Errorf(meterd.EUnknownOperation, "Unknown operation %q.", target)
+	}
+	return op, nil
+}
+
+func isJSONContentType(ct string) bool {
+	mediaType, _, _ := strings.Cut(ct, ";")
+	mediaType = strings.TrimSpace(strings.ToLower(mediaType))
+	return mediaType == jsonContentType || mediaType == "application/x-amz-json-1.0"
+}
+
+// call dispatches a decoded input to its service. The operation table in
+// awsproto and this switch name the same five operations.
+func (s *Server) call(ctx context.Context, op string, caller meterd.Caller, in any) (any, error) {
+	switch in := in.(type) {
+	case *meterd.MeterUsageRequest:
+		return s.Metering.MeterUsage(ctx, caller, in)
+	case *meterd.BatchMeterUsageRequest:
+		return s.Metering.BatchMeterUsage(ctx, caller, in)
+	case *meterd.ResolveCustomerRequest:
+		return s.Metering.ResolveCustomer(ctx, caller, in)
+	case *meterd.RegisterUsageRequest:
+		return s.Metering.RegisterUsage(ctx, caller, in)
+	case *meterd.GetEntitlementsRequest:
+		return s.Entitlement.GetEntitlements(ctx, caller, in)
+	}
+	return nil, meterd.Errorf(meterd.EUnknownOperation, "Unknown operation %q.", op)
+}
+
+// logRequest logs one API call. Internal errors are logged with their
+// detail here because the client only sees a generic message.
+func (s *Server) logRequest(r *http.Request, requestID, op string, err error, elapsed time.Duration) {
+	attrs := []any{logRequestID, requestID, logOperation, op, "duration", elapsed}
+	code := meterd.ErrorCode(err)
+	switch {
+	case err == nil:
+		s.Logger.Debug("request", attrs...)
+	case code == meterd.EInternalServiceError:
+		s.Logger.Error("request failed", append(attrs, "error", err)...)
+	default:
+		s.Logger.Info("request rejected", append(attrs, logCode, code)...)
+	}
+}

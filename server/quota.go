@@ -1,0 +1,80 @@
+package server
+
+import (
+	"sync"
+	"time"
+
+	"github.com/meterd/meterd"
+)
+
+// Quota is a token bucket: Rate requests per second on average, with bursts
+// up to Burst.
+type Quota struct {
+	Rate  float64
+	Burst float64
+}
+
+// DefaultQuotas are AWS's published per-account, per-region request rates
+// ("Service quotas for AWS Marketplace Metering API"). ResolveCustomer and
+// GetEntitlements have no published number; meterd uses 10/s for them too
+// (docs/differences.md).
+func DefaultQuotas() map[string]Quota {
+	return map[string]Quota{
+		"BatchMeterUsage": {Rate: 10, Burst: 10},
+		"MeterUsage":      {Rate: 10, Burst: 10},
+		"RegisterUsage":   {Rate: 5, Burst: 5},
+		"ResolveCustomer": {Rate: 10, Burst: 10},
+		"GetEntitlements": {Rate: 10, Burst: 10},
+	}
+}
+
+// Limiter throttles requests per (account, region, operation). A nil
+// *Limiter allows everything.
+type Limiter struct {
+	quotas map[string]Quota
+	clock  meterd.Clock
+
+	mu      sync.Mutex
+	buckets map[limiterKey]*bucket
+}
+
+type limiterKey struct{ account, region, op string }
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// NewLimiter returns a limiter enforcing quotas; operations without a quota
+// are not limited.
+func NewLimiter(quotas map[string]Quota, clock meterd.Clock) *Limiter {
+	return &Limiter{quotas: quotas, clock: clock, buckets: make(map[limiterKey]*bucket)}
+}
+
+// Allow takes one token, or returns ThrottlingException when the bucket is
+// empty.
+func (l *Limiter) Allow(account, region, op string) error {
+	if l == nil {
+		return nil
+	}
+	q, ok := l.quotas[op]
+	if !ok {
+		return nil
+	}
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := limiterKey{account, region, op}
+	b := l.buckets[k]
+	if b == nil {
+		b = &bucket{tokens: q.Burst, last: now}
+		l.buckets[k] = b
+	}
+	b.tokens = min(q.Burst, b.tokens+now.Sub(b.last).Seconds()*q.Rate)
+	b.last = now
+	if b.tokens < 1 {
+		return meterd.Errorf(meterd.EThrottling, "Rate exceeded")
+	}
+	b.tokens--
+	return nil
+}

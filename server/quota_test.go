@@ -1,0 +1,49 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/meterd/meterd"
+)
+
+func TestLimiter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := meterd.ClockFunc(func() time.Time { return now })
+	l := NewLimiter(map[string]Quota{"MeterUsage": {Rate: 2, Burst: 3}}, clock)
+
+	steps := []struct {
+		name    string
+		advance time.Duration
+		account string
+		op      string
+		want    string // error code, "" for allowed
+	}{
+		{"burst 1", 0, "a", "MeterUsage", ""},
+		{"burst 2", 0, "a", "MeterUsage", ""},
+		{"burst 3", 0, "a", "MeterUsage", ""},
+		{"bucket empty", 0, "a", "MeterUsage", meterd.EThrottling},
+		{"other account has its own bucket", 0, "b", "MeterUsage", ""},
+		{"operation without quota", 0, "a", "ResolveCustomer", ""},
+		{"half a second refills one token", 500 * time.Millisecond, "a", "MeterUsage", ""},
+		{"and only one", 0, "a", "MeterUsage", meterd.EThrottling},
+		{"refill is capped at burst", time.Hour, "a", "MeterUsage", ""},
+		{"cap 2", 0, "a", "MeterUsage", ""},
+		{"cap 3", 0, "a", "MeterUsage", ""},
+		{"cap exceeded", 0, "a", "MeterUsage", meterd.EThrottling},
+	}
+	for _, s := range steps {
+		now = now.Add(s.advance)
+		err := l.Allow(s.account, "us-east-1", s.op)
+		if got := meterd.ErrorCode(err); got != s.want {
+			t.Fatalf("%s: got %q, want %q", s.name, got, s.want)
+		}
+	}
+}
+
+func TestNilLimiterAllows(t *testing.T) {
+	var l *Limiter
+	if err := l.Allow("a", "us-east-1", "MeterUsage"); err != nil {
+		t.Fatalf("nil limiter: %v", err)
+	}
+}

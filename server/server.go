@@ -1,0 +1,70 @@
+// Package server is meterd's HTTP front: it routes AWS JSON 1.1 and RPC v2
+// CBOR requests to the metering and entitlement services after SigV4
+// verification, and serves health checks, public keys and the admin API.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/awsproto/sigv4"
+	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/metering"
+)
+
+// Log attribute keys.
+const (
+	logRequestID = "request_id"
+	logOperation = "operation"
+	logCode      = "code"
+	logAccessKey = "access_key_id"
+)
+
+// Server holds the dependencies of the HTTP handlers.
+type Server struct {
+	Metering    *metering.Service
+	Entitlement *entitlement.Service
+	Store       meterd.Store
+	// Verifier checks SigV4 signatures. With AuthDisabled, signatures are
+	// not checked and unknown keys act as FallbackAccount.
+	Verifier        *sigv4.Verifier
+	AuthDisabled    bool
+	FallbackAccount string
+	// AdminToken guards /admin/; it must not be empty.
+	AdminToken string
+	// Limiter enforces request quotas; nil turns throttling off.
+	Limiter *Limiter
+	// MaxBodyBytes caps request bodies (AWS: BatchMeterUsage under 1 MB).
+	MaxBodyBytes int64
+	Logger       *slog.Logger
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("GET /meterd/keys/jwks.json", s.handleJWKS)
+	mux.HandleFunc("GET /meterd/keys/{version}", s.handlePublicKeyPEM)
+	mux.Handle("/admin/", s.requireAdmin(s.adminRoutes()))
+	mux.HandleFunc("/", s.handleAPI)
+	return mux
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReadyz answers 503 when the store cannot be read.
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if _, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: "\x00readyz"}); err != nil {
+		s.Logger.Warn("readyz: store unavailable", "error", err)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
