@@ -50,6 +50,8 @@ type Caller struct {
 type Store interface {
 	CatalogStore
 	LedgerStore
+	// Ping checks that the store can be read and written; /readyz uses it.
+	Ping(ctx context.Context) error
 	Close() error
 }
 

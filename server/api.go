@@ -31,42 +31,49 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		proto = awsproto.CBOR
 	}
 	start := time.Now()
-	op, err := s.serveAPI(w, r, proto, requestID)
-	s.logRequest(r, requestID, op, err, time.Since(start))
+	var call apiCall
+	err := s.serveAPI(w, r, proto, requestID, &call)
+	s.logRequest(requestID, call, err, time.Since(start))
 	if err != nil {
 		awsproto.WriteError(w, proto, requestID, err)
 	}
 }
 
+// apiCall is what is known of a request, for the log.
+type apiCall struct {
+	op     string
+	caller meterd.Caller
+}
+
 // serveAPI runs one request: authenticate, route, decode, call, encode. It
 // writes the success answer itself and returns errors for the caller to
-// write.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto.Protocol, requestID string) (string, error) {
+// write; it fills call as it learns the caller and the operation.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto.Protocol, requestID string, call *apiCall) error {
 	body, err := s.readBody(w, r)
 	if err != nil {
-		return "", err
+		return err
 	}
-	caller, err := s.authenticate(r, body)
-	if err != nil {
-		return "", err
+	if call.caller, err = s.authenticate(r, body); err != nil {
+		return err
 	}
 	op, err := route(r, proto)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if err := s.Limiter.Allow(caller.AccountID, caller.Region, op.Name); err != nil {
-		return op.Name, err
+	call.op = op.Name
+	if err := s.Limiter.Allow(call.caller.AccountID, call.caller.Region, op.Name); err != nil {
+		return err
 	}
 	in := op.NewInput()
 	if err := awsproto.Decode(proto, op, body, in); err != nil {
-		return op.Name, err
+		return err
 	}
-	out, err := s.call(r.Context(), op.Name, caller, in)
+	out, err := s.call(r.Context(), call.caller, in)
 	if err != nil {
-		return op.Name, err
+		return err
 	}
 	awsproto.WriteResult(w, proto, requestID, out)
-	return op.Name, nil
+	return nil
 }
 
 // readBody reads at most MaxBodyBytes. A larger body is a
@@ -115,7 +122,7 @@ func isJSONContentType(ct string) bool {
 
 // call dispatches a decoded input to its service. The operation table in
 // awsproto and this switch name the same five operations.
-func (s *Server) call(ctx context.Context, op string, caller meterd.Caller, in any) (any, error) {
+func (s *Server) call(ctx context.Context, caller meterd.Caller, in any) (any, error) {
 	switch in := in.(type) {
 	case *meterd.MeterUsageRequest:
 		return s.Metering.MeterUsage(ctx, caller, in)
@@ -128,13 +135,15 @@ func (s *Server) call(ctx context.Context, op string, caller meterd.Caller, in a
 	case *meterd.GetEntitlementsRequest:
 		return s.Entitlement.GetEntitlements(ctx, caller, in)
 	}
-	return nil, meterd.Errorf(meterd.EUnknownOperation, "Unknown operation %q.", op)
+	return nil, meterd.Errorf(meterd.EUnknownOperation, "Unknown operation input %T.", in)
 }
 
-// logRequest logs one API call. Internal errors are logged with their
-// detail here because the client only sees a generic message.
-func (s *Server) logRequest(r *http.Request, requestID, op string, err error, elapsed time.Duration) {
-	attrs := []any{logRequestID, requestID, logOperation, op, "duration", elapsed}
+// logRequest logs one API call (never a secret: the access key id is not
+// one). Internal errors are logged with their detail here because the
+// client only sees a generic message.
+func (s *Server) logRequest(requestID string, call apiCall, err error, elapsed time.Duration) {
+	attrs := []any{logRequestID, requestID, logOperation, call.op, logAccessKey, call.caller.AccessKeyID,
+		logRegion, call.caller.Region, "duration", elapsed}
 	code := meterd.ErrorCode(err)
 	switch {
 	case err == nil:

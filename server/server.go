@@ -20,6 +20,7 @@ const (
 	logOperation = "operation"
 	logCode      = "code"
 	logAccessKey = "access_key_id"
+	logRegion    = "region"
 )
 
 // Server holds the dependencies of the HTTP handlers.
@@ -61,7 +62,7 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	if _, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: "\x00readyz"}); err != nil {
+	if err := s.Store.Ping(ctx); err != nil {
 		s.Logger.Warn("readyz: store unavailable", "error", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return

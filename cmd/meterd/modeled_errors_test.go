@@ -277,4 +277,12 @@ func TestInternalServiceError(t *testing.T) {
 		r := c.send(t, s)
 		assertAWSError(t, r, http.StatusInternalServerError, meterd.EInternalServiceError)
 	}
+	resp, err := http.Get(s.URL() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("readyz with a closed ledger: %d, want 503", resp.StatusCode)
+	}
 }

@@ -170,6 +170,20 @@ func (db *DB) checkPragmas(ctx context.Context) error {
 	return nil
 }
 
+// Ping reads through the read pool and fails once the store is closed.
+func (db *DB) Ping(ctx context.Context) error {
+	db.closeMu.RLock()
+	closed := db.closed
+	db.closeMu.RUnlock()
+	if closed {
+		return ErrClosed
+	}
+	if err := db.readDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
 // Close waits for every write already submitted to be committed and
 // answered, then closes the database. Later writes fail with ErrClosed.
 // Close is idempotent.

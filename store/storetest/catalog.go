@@ -67,6 +67,8 @@ func catalogTests() []test {
 		{"FindCustomer/ErrNotFound", testFindCustomerNotFound},
 		{"FindCustomer/ErrEmptyFilter", testFindCustomerEmptyFilter},
 		{"FindSubscriptions/Filters", testFindSubscriptions},
+		{"Ping/OK", testPing},
+		{"Ping/ErrClosed", testPingClosed},
 	}
 }
 
@@ -276,5 +278,20 @@ func testFindSubscriptions(t *testing.T, s meterd.Store) {
 		if d := diff(got, tc.want); d != "" {
 			t.Errorf("%s: licenses%s", tc.name, d)
 		}
+	}
+}
+
+func testPing(t *testing.T, s meterd.Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
+
+func testPingClosed(t *testing.T, s meterd.Store) {
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(t.Context()); err == nil {
+		t.Fatal("Ping after Close: got nil, want an error")
 	}
 }
