@@ -97,32 +97,6 @@ func checkDimension(product *meterd.Product, dimension string) error {
 		"Dimension '%s' is not a valid dimension for product '%s'.", dimension, product.Code)
 }
 
-// checkEntitled requires the buyer account to hold a subscription to the
-// product that is metered and whose license is active now.
-func (s *Service) checkEntitled(ctx context.Context, accountID, productCode string, now time.Time) error {
-	notEntitled := meterd.Errorf(meterd.ECustomerNotEntitled,
-		"The customer is not entitled to product '%s'.", productCode)
-	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{AWSAccountID: accountID})
-	if meterd.IsNotFound(err) {
-		return notEntitled
-	}
-	if err != nil {
-		return storeError("find customer", err)
-	}
-	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
-		ProductCode: productCode, CustomerIdentifier: customer.Identifier,
-	})
-	if err != nil {
-		return storeError("find subscriptions", err)
-	}
-	for _, sub := range subs {
-		if sub.Status.Metered() && sub.Active(now) {
-			return nil
-		}
-	}
-	return notEntitled
-}
-
 // newMeterUsageRecord builds the ledger record of a checked request.
 func newMeterUsageRecord(caller meterd.Caller, in *meterd.MeterUsageRequest, test bool, now time.Time) (*meterd.MeteringRecord, error) {
 	id, err := newMeteringRecordID()

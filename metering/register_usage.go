@@ -89,7 +89,7 @@ func (s *Service) registerTaskOnce(ctx context.Context, caller meterd.Caller, pr
 	// it, without a subscription.
 	preview := caller.AccountID == product.SellerAccountID
 	if !preview {
-		if err := s.checkContainerEntitlement(ctx, caller.AccountID, product.Code, now); err != nil {
+		if err := s.checkEntitled(ctx, caller.AccountID, product.Code, now); err != nil {
 			return err
 		}
 	}
@@ -105,33 +105,6 @@ func (s *Service) registerTaskOnce(ctx context.Context, caller meterd.Caller, pr
 		return fmt.Errorf("register task: %w", err)
 	}
 	return nil
-}
-
-// checkContainerEntitlement requires the buyer account to hold a metered,
-// active subscription to the product.
-func (s *Service) checkContainerEntitlement(ctx context.Context, accountID, productCode string, now time.Time) error {
-	notEntitled := meterd.Errorf(meterd.ECustomerNotEntitled,
-		"Customer is not subscribed to product %s.", productCode)
-	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{AWSAccountID: accountID})
-	if meterd.IsNotFound(err) {
-		return notEntitled
-	}
-	if err != nil {
-		return fmt.Errorf("find customer: %w", err)
-	}
-	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
-		ProductCode:        productCode,
-		CustomerIdentifier: customer.Identifier,
-	})
-	if err != nil {
-		return fmt.Errorf("find subscriptions: %w", err)
-	}
-	for _, sub := range subs {
-		if sub.Status.Metered() && sub.Active(now) {
-			return nil
-		}
-	}
-	return notEntitled
 }
 
 // registrationClaims is the JWT payload of a RegisterUsage signature.
