@@ -22,6 +22,11 @@ var insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `)
 var (
 	findByTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
 		WHERE region = ? AND caller_account_id = ? AND client_token = ?`
+	findByRememberedTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
+		WHERE id = (SELECT record_id FROM client_tokens
+			WHERE region = ? AND caller_account_id = ? AND client_token = ?)`
+	rememberTokenSQL = `INSERT INTO client_tokens (region, caller_account_id, client_token, record_id)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	findByDedupeKeySQL = `SELECT ` + usageColumns + ` FROM metering_records
 		WHERE region = ? AND dedupe_key = ?`
 )
@@ -114,26 +119,29 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 // writer connection, the check and the insert cannot interleave with
 // another write.
 func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
+	r := row.rec
+	if r.ClientToken != "" {
+		existing, err := findByToken(tx, findByRememberedTokenSQL, r)
+		if existing != nil || err != nil {
+			return meterd.RecordOutcome{Conflict: meterd.ClientTokenConflict, Existing: existing}, err
+		}
+	}
 	n, err := tx.execAffected(insertUsageSQL, row.args...)
 	if err != nil {
-		return meterd.RecordOutcome{}, fmt.Errorf("record %q: %w", row.rec.ID, err)
+		return meterd.RecordOutcome{}, fmt.Errorf("record %q: %w", r.ID, err)
 	}
 	if n == 1 {
 		return meterd.RecordOutcome{Inserted: true}, nil
 	}
-	r := row.rec
 	if r.ClientToken != "" {
-		existing, err := scanUsage(tx.queryRow(findByTokenSQL, r.Region, r.CallerAccountID, r.ClientToken))
-		if err == nil {
-			return meterd.RecordOutcome{Conflict: meterd.ClientTokenConflict, Existing: existing}, nil
-		}
-		if !errNoRows(err) {
-			return meterd.RecordOutcome{}, fmt.Errorf("record %q: find by client token: %w", r.ID, err)
+		existing, err := findByToken(tx, findByTokenSQL, r)
+		if existing != nil || err != nil {
+			return meterd.RecordOutcome{Conflict: meterd.ClientTokenConflict, Existing: existing}, err
 		}
 	}
 	existing, err := scanUsage(tx.queryRow(findByDedupeKeySQL, r.Region, r.DedupeKey))
 	if err == nil {
-		return meterd.RecordOutcome{Conflict: meterd.DedupeKeyConflict, Existing: existing}, nil
+		return meterd.RecordOutcome{Conflict: meterd.DedupeKeyConflict, Existing: existing}, rememberToken(tx, r, existing)
 	}
 	if !errNoRows(err) {
 		return meterd.RecordOutcome{}, fmt.Errorf("record %q: find by dedupe key: %w", r.ID, err)
@@ -141,6 +149,30 @@ func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 	// Neither business key matched, so the id itself is taken: a bug in the
 	// id generator, not a duplicate usage.
 	return meterd.RecordOutcome{}, fmt.Errorf("record %q: metering record id already used", r.ID)
+}
+
+// findByToken looks r's client token up with query; nil when unknown.
+func findByToken(tx *writeTx, query string, r *meterd.MeteringRecord) (*meterd.MeteringRecord, error) {
+	existing, err := scanUsage(tx.queryRow(query, r.Region, r.CallerAccountID, r.ClientToken))
+	if errNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("record %q: find by client token: %w", r.ID, err)
+	}
+	return existing, nil
+}
+
+// rememberToken makes r's client token lead to existing when r was the same
+// request (same RequestHash) and so will be answered with existing's id.
+func rememberToken(tx *writeTx, r, existing *meterd.MeteringRecord) error {
+	if r.ClientToken == "" || r.RequestHash != existing.RequestHash {
+		return nil
+	}
+	if _, err := tx.exec(rememberTokenSQL, r.Region, r.CallerAccountID, r.ClientToken, existing.ID); err != nil {
+		return fmt.Errorf("record %q: remember client token: %w", r.ID, err)
+	}
+	return nil
 }
 
 // FindUsage returns the records matching f in ledger (insertion) order.

@@ -50,8 +50,8 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init" {
-			t.Errorf("schema_migrations = %q, want 1:init", got)
+		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens" {
+			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens", got)
 		}
 	})
 	t.Run("ErrNewerSchema", func(t *testing.T) {

@@ -51,6 +51,7 @@ func ledgerTests() []test {
 		{"RecordUsage/ConflictDedupeKey", testRecordUsageDedupeKey},
 		{"RecordUsage/ConflictClientToken", testRecordUsageClientToken},
 		{"RecordUsage/ClientTokenCheckedFirst", testRecordUsageTokenFirst},
+		{"RecordUsage/TokenRememberedForSameRequest", testRecordUsageTokenRemembered},
 		{"RecordUsage/ConflictScope", testRecordUsageScope},
 		{"RecordUsage/DuplicatesInOneCall", testRecordUsageDuplicatesInCall},
 		{"RecordUsage/ErrDuplicateIDRollsBackCall", testRecordUsageDuplicateID},
@@ -187,6 +188,33 @@ func testRecordUsageTokenFirst(t *testing.T, s meterd.Store) {
 	out, err := s.RecordUsage(t.Context(), []*meterd.MeteringRecord{both})
 	must(t, err)
 	wantConflict(t, out[0], meterd.ClientTokenConflict, byToken)
+}
+
+// A token answered with another record's id (same dedupe key, same request
+// hash) leads to that record afterwards; a token whose record was refused
+// (same key, other hash) is not remembered.
+func testRecordUsageTokenRemembered(t *testing.T, s meterd.Store) {
+	first := with(record("r1"), func(r *meterd.MeteringRecord) { r.ClientToken = "t1" })
+	recordOK(t, s, first)
+	same := with(record("r2"), func(r *meterd.MeteringRecord) {
+		r.ClientToken, r.DedupeKey, r.RequestHash = "t2", first.DedupeKey, first.RequestHash
+	})
+	refused := with(record("r3"), func(r *meterd.MeteringRecord) {
+		r.ClientToken, r.DedupeKey, r.RequestHash = "t3", first.DedupeKey, "other"
+	})
+	out, err := s.RecordUsage(t.Context(), []*meterd.MeteringRecord{same, refused})
+	must(t, err)
+	wantConflict(t, out[0], meterd.DedupeKeyConflict, first)
+	wantConflict(t, out[1], meterd.DedupeKeyConflict, first)
+
+	reuseSame := with(record("r4"), func(r *meterd.MeteringRecord) { r.ClientToken = "t2"; r.DedupeKey = "elsewhere" })
+	reuseRefused := with(record("r5"), func(r *meterd.MeteringRecord) { r.ClientToken = "t3"; r.DedupeKey = "elsewhere-too" })
+	out, err = s.RecordUsage(t.Context(), []*meterd.MeteringRecord{reuseSame, reuseRefused})
+	must(t, err)
+	wantConflict(t, out[0], meterd.ClientTokenConflict, first)
+	if !out[1].Inserted {
+		t.Fatalf("token of a refused record: outcome %+v, want inserted", out[1])
+	}
 }
 
 // Which fields make two records the same: dedupe keys are per region,
