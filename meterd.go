@@ -59,6 +59,10 @@ type Store interface {
 type CatalogStore interface {
 	// ApplyCatalog inserts or replaces every entry of c in one transaction.
 	ApplyCatalog(ctx context.Context, c *Catalog) error
+	// ReplaceCatalog makes the catalog exactly c in one transaction: it
+	// applies c and deletes every account, access key, product, customer
+	// and subscription c does not list. The ledger keeps its records.
+	ReplaceCatalog(ctx context.Context, c *Catalog) error
 
 	FindAccessKey(ctx context.Context, id string) (*AccessKey, error)
 	FindProduct(ctx context.Context, code string) (*Product, error)

@@ -157,3 +157,25 @@ func readBanner(t *testing.T, r io.Reader) (banner, url string) {
 	t.Fatalf("no complete banner:\n%s", b.String())
 	return "", ""
 }
+
+// TestReseedRevokesKeys restarts a data directory of the demo data with a
+// seed that does not list the demo keys: they must stop signing, while the
+// ledger keeps what was recorded.
+func TestReseedRevokesKeys(t *testing.T) {
+	dir := t.TempDir()
+	first := startServer(t, "", func(c *Config) { c.DataDir = dir })
+	r := first.jsonCall(t, sellerKey, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"})
+	if r.Status != http.StatusOK {
+		t.Fatalf("demo key before the re-seed: %d %s", r.Status, r.Body)
+	}
+	if err := first.shutdown(); err != nil {
+		t.Fatal(err)
+	}
+	seed := writeSeed(t, `
+accounts:
+  - {id: "999900001111", name: Other seller, access_keys: [{id: other, secret: other}]}
+`)
+	second := startServer(t, seed, func(c *Config) { c.DataDir = dir })
+	r = second.jsonCall(t, sellerKey, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"})
+	assertAWSError(t, r, http.StatusBadRequest, "UnrecognizedClientException")
+}

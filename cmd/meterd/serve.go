@@ -90,7 +90,9 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
 }
 
 func (a *app) init(ctx context.Context, catalog *meterd.Catalog) error {
-	if err := a.store.ApplyCatalog(ctx, catalog); err != nil {
+	// The seed (or the demo data) is the catalog: keys and customers it no
+	// longer lists must stop working.
+	if err := a.store.ReplaceCatalog(ctx, catalog); err != nil {
 		return fmt.Errorf("apply seed: %w", err)
 	}
 	adminToken, err := a.adminToken()

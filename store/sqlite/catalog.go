@@ -14,19 +14,93 @@ import (
 // ApplyCatalog upserts every entry of c, parents first so the foreign keys
 // hold, as one operation of a group commit.
 func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
+	if err := db.write(ctx, func(tx *writeTx) error { return upsertCatalog(tx, c) }); err != nil {
+		return fmt.Errorf("sqlite: apply catalog: %w", err)
+	}
+	return nil
+}
+
+// ReplaceCatalog upserts c and deletes, children first, every catalog entry
+// c does not list, in one operation.
+func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
 	err := db.write(ctx, func(tx *writeTx) error {
-		steps := []func(*writeTx, *meterd.Catalog) error{
-			upsertAccounts, upsertAccessKeys, upsertProducts, upsertCustomers, upsertSubscriptions,
+		if err := upsertCatalog(tx, c); err != nil {
+			return err
 		}
-		for _, step := range steps {
-			if err := step(tx, c); err != nil {
-				return err
-			}
-		}
-		return nil
+		return pruneCatalog(tx, c)
 	})
 	if err != nil {
-		return fmt.Errorf("sqlite: apply catalog: %w", err)
+		return fmt.Errorf("sqlite: replace catalog: %w", err)
+	}
+	return nil
+}
+
+func upsertCatalog(tx *writeTx, c *meterd.Catalog) error {
+	steps := []func(*writeTx, *meterd.Catalog) error{
+		upsertAccounts, upsertAccessKeys, upsertProducts, upsertCustomers, upsertSubscriptions,
+	}
+	for _, step := range steps {
+		if err := step(tx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// catalogTable names a catalog table's key column and the keys c lists.
+type catalogTable struct {
+	table, key string
+	keep       func(c *meterd.Catalog) []string
+}
+
+// catalogTables is in deletion order: children before parents.
+var catalogTables = []catalogTable{
+	{"subscriptions", "license_arn", func(c *meterd.Catalog) []string {
+		return keys(c.Subscriptions, func(s *meterd.Subscription) string { return s.LicenseArn })
+	}},
+	{"customers", "identifier", func(c *meterd.Catalog) []string {
+		return keys(c.Customers, func(cu *meterd.Customer) string { return cu.Identifier })
+	}},
+	{"products", "code", func(c *meterd.Catalog) []string {
+		return keys(c.Products, func(p *meterd.Product) string { return p.Code })
+	}},
+	{"access_keys", "id", func(c *meterd.Catalog) []string {
+		return keys(c.AccessKeys, func(k *meterd.AccessKey) string { return k.ID })
+	}},
+	{"accounts", "id", func(c *meterd.Catalog) []string {
+		return keys(c.Accounts, func(a *meterd.Account) string { return a.ID })
+	}},
+}
+
+func keys[T any](items []T, key func(T) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = key(it)
+	}
+	return out
+}
+
+// pruneCatalog deletes the entries of every catalog table that c does not
+// list. Catalogs are small (a seed file), so the difference is computed
+// here rather than with a statement per size of c.
+func pruneCatalog(tx *writeTx, c *meterd.Catalog) error {
+	for _, t := range catalogTables {
+		stored, err := tx.queryStrings("SELECT " + t.key + " FROM " + t.table)
+		if err != nil {
+			return fmt.Errorf("list %s: %w", t.table, err)
+		}
+		keep := make(map[string]bool)
+		for _, k := range t.keep(c) {
+			keep[k] = true
+		}
+		for _, k := range stored {
+			if keep[k] {
+				continue
+			}
+			if _, err := tx.exec("DELETE FROM "+t.table+" WHERE "+t.key+" = ?", k); err != nil {
+				return fmt.Errorf("delete from %s: %w", t.table, err)
+			}
+		}
 	}
 	return nil
 }

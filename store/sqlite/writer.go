@@ -271,3 +271,25 @@ func (r errRow) Scan(...any) error { return r.err }
 
 // errNoRows reports whether err means the query found nothing.
 func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// queryStrings runs a query of one text column and returns every value.
+func (tx *writeTx) queryStrings(query string, args ...any) ([]string, error) {
+	s, err := tx.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.QueryContext(tx.ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

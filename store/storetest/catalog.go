@@ -60,6 +60,7 @@ func catalogTests() []test {
 		{"ApplyCatalog/OK", testApplyCatalog},
 		{"ApplyCatalog/Empty", testApplyCatalogEmpty},
 		{"ApplyCatalog/ReplaceByPrimaryKey", testApplyCatalogReplace},
+		{"ReplaceCatalog/DeletesUnlisted", testReplaceCatalog},
 		{"ApplyCatalog/ErrDanglingReference", testApplyCatalogDangling},
 		{"FindAccessKey/ErrNotFound", testFindAccessKeyNotFound},
 		{"FindProduct/ErrNotFound", testFindProductNotFound},
@@ -294,4 +295,46 @@ func testPingClosed(t *testing.T, s meterd.Store) {
 	if err := s.Ping(t.Context()); err == nil {
 		t.Fatal("Ping after Close: got nil, want an error")
 	}
+}
+
+// ReplaceCatalog leaves exactly the new catalog: a key dropped from the seed
+// no longer signs, and a customer or subscription dropped is gone.
+func testReplaceCatalog(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	old := fixtureCatalog()
+	must(t, s.ApplyCatalog(ctx, old))
+	next := fixtureCatalog()
+	next.AccessKeys = next.AccessKeys[:1]
+	next.Subscriptions = next.Subscriptions[:1]
+	next.Customers = customersOf(next.Customers, next.Subscriptions[0].CustomerIdentifier)
+	must(t, s.ReplaceCatalog(ctx, next))
+
+	for _, k := range old.AccessKeys[1:] {
+		if _, err := s.FindAccessKey(ctx, k.ID); !meterd.IsNotFound(err) {
+			t.Errorf("FindAccessKey(%q) after replace: %v, want NotFound", k.ID, err)
+		}
+	}
+	if _, err := s.FindAccessKey(ctx, next.AccessKeys[0].ID); err != nil {
+		t.Errorf("kept key: %v", err)
+	}
+	subs, err := s.FindSubscriptions(ctx, meterd.SubscriptionFilter{})
+	must(t, err)
+	if d := diff(subs, next.Subscriptions); d != "" {
+		t.Errorf("subscriptions after replace%s", d)
+	}
+	for _, cu := range old.Customers {
+		_, err := s.FindCustomer(ctx, meterd.CustomerFilter{Identifier: cu.Identifier})
+		if listed := len(customersOf(next.Customers, cu.Identifier)) == 1; listed != (err == nil) {
+			t.Errorf("customer %q: listed %v, FindCustomer error %v", cu.Identifier, listed, err)
+		}
+	}
+}
+
+func customersOf(all []*meterd.Customer, identifier string) []*meterd.Customer {
+	for _, c := range all {
+		if c.Identifier == identifier {
+			return []*meterd.Customer{c}
+		}
+	}
+	return nil
 }
