@@ -137,7 +137,7 @@ func (s *Service) visibleEntitlements(ctx context.Context, productCode string, f
 	now := s.Clock.Now()
 	var rows []entitlementRow
 	for _, sub := range subs {
-		if !subscriptionVisible(sub, f, customers) {
+		if !subscriptionVisible(sub, f, customers, now) {
 			continue
 		}
 		for _, e := range sub.Entitlements {
@@ -153,9 +153,10 @@ func (s *Service) visibleEntitlements(ctx context.Context, productCode string, f
 
 // subscriptionVisible applies the subscription-level filters. Only the
 // states in which a customer holds the product count: active, and
-// unsubscribe-pending (the customer still has it until unsubscribe-success).
-func subscriptionVisible(sub *meterd.Subscription, f entitlementFilter, customersOfAccounts map[string]bool) bool {
-	if !sub.Status.Metered() {
+// unsubscribe-pending (the customer still has it until unsubscribe-success),
+// with a license active now.
+func subscriptionVisible(sub *meterd.Subscription, f entitlementFilter, customersOfAccounts map[string]bool, now time.Time) bool {
+	if !sub.Status.Metered() || !sub.Active(now) {
 		return false
 	}
 	if customersOfAccounts != nil && !customersOfAccounts[sub.CustomerIdentifier] {

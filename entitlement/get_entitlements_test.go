@@ -105,9 +105,17 @@ func filterCatalog() *meterd.Catalog {
 		sub("cust-c", "c1", meterd.SubscriptionUnsubscribed, ent("users", intValue(1))),
 		sub("cust-c", "c2", meterd.SubscriptionPending, ent("users", intValue(2))),
 		sub("cust-c", "c3", meterd.SubscriptionFailed, ent("users", intValue(3))),
+		licensed(sub("cust-c", "c4", meterd.SubscriptionActive, ent("users", intValue(4))), time.Time{}, epoch),                  // license ended
+		licensed(sub("cust-c", "c5", meterd.SubscriptionActive, ent("users", intValue(5))), epoch.Add(time.Second), time.Time{}), // not yet
 		{ProductCode: product2, CustomerIdentifier: "cust-c", LicenseArn: "arn:aws:license-manager::1:license:p2", Status: meterd.SubscriptionActive, Entitlements: []meterd.Entitlement{ent("users", intValue(7))}},
 	}
 	return c
+}
+
+// licensed sets the license activation period of s.
+func licensed(s *meterd.Subscription, start, end time.Time) *meterd.Subscription {
+	s.LicenseStart, s.LicenseEnd = start, end
+	return s
 }
 
 // ids names each entitlement customer/license/dimension.

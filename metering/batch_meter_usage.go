@@ -29,9 +29,9 @@ func (s *Service) BatchMeterUsage(ctx context.Context, caller meterd.Caller, in 
 	}
 	b := &batchCall{
 		s: s, caller: caller, records: in.UsageRecords, productCode: in.ProductCode, now: s.Clock.Now(),
-		licenses:   make(map[string]*meterd.Subscription),
-		customers:  make(map[meterd.CustomerFilter]*meterd.Customer),
-		subscribed: make(map[string]bool),
+		licenses:      make(map[string]*meterd.Subscription),
+		customers:     make(map[meterd.CustomerFilter]*meterd.Customer),
+		subscriptions: make(map[string][]*meterd.Subscription),
 	}
 	if err := b.check(ctx); err != nil {
 		return nil, err
@@ -56,10 +56,10 @@ type batchCall struct {
 	productCode string
 	now         time.Time
 
-	product    *meterd.Product
-	licenses   map[string]*meterd.Subscription            // by LicenseArn; nil: unknown license
-	customers  map[meterd.CustomerFilter]*meterd.Customer // nil: no such customer
-	subscribed map[string]bool                            // customer identifier: metered subscription to product
+	product       *meterd.Product
+	licenses      map[string]*meterd.Subscription            // by LicenseArn; nil: unknown license
+	customers     map[meterd.CustomerFilter]*meterd.Customer // nil: no such customer
+	subscriptions map[string][]*meterd.Subscription          // to the product, by customer identifier
 }
 
 // batchVerdict is what happens to one record: a final status without a
@@ -348,26 +348,28 @@ func (b *batchCall) recordCustomer(ctx context.Context, r meterd.UsageRecord) (*
 
 // metered reports whether usage of customer c may be recorded: its
 // subscription (the record's license, or any subscription to the product)
-// must be in a metered state.
+// must be in a metered state, and its license active at the record's time.
 func (b *batchCall) metered(ctx context.Context, c *meterd.Customer, r meterd.UsageRecord) (bool, error) {
 	if c == nil {
 		return false, nil
 	}
 	if r.LicenseArn != "" {
-		return b.licenses[r.LicenseArn].Status.Metered(), nil // checked by checkLicenses
+		return b.licenses[r.LicenseArn].Status.Metered(), nil // activation checked by checkLicenses
 	}
-	if ok, cached := b.subscribed[c.Identifier]; cached {
-		return ok, nil
+	subs, cached := b.subscriptions[c.Identifier]
+	if !cached {
+		var err error
+		subs, err = b.s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
+			ProductCode: b.product.Code, CustomerIdentifier: c.Identifier,
+		})
+		if err != nil {
+			return false, storeError("find subscriptions", err)
+		}
+		b.subscriptions[c.Identifier] = subs
 	}
-	subs, err := b.s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
-		ProductCode: b.product.Code, CustomerIdentifier: c.Identifier,
-	})
-	if err != nil {
-		return false, storeError("find subscriptions", err)
-	}
-	ok := slices.ContainsFunc(subs, func(s *meterd.Subscription) bool { return s.Status.Metered() })
-	b.subscribed[c.Identifier] = ok
-	return ok, nil
+	return slices.ContainsFunc(subs, func(s *meterd.Subscription) bool {
+		return s.Status.Metered() && s.Active(r.Timestamp)
+	}), nil
 }
 
 func (b *batchCall) newRecord(c *meterd.Customer, r meterd.UsageRecord) (*meterd.MeteringRecord, error) {

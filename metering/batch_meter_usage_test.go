@@ -80,6 +80,9 @@ func TestBatchMeterUsageRules(t *testing.T) {
 		{name: "CustomerNotSubscribed unsubscribed", records: []meterd.UsageRecord{acct(meterBuyerExpired)}, wantStatuses: []string{CNS}},
 		{name: "CustomerNotSubscribed no subscription to the product", records: []meterd.UsageRecord{rec("cust-nosub")},
 			wantStatuses: []string{CNS}},
+		{name: "CustomerNotSubscribed after the license ended",
+			records:      []meterd.UsageRecord{at(rec("cust-ended"), now.Add(-3*time.Hour)), at(rec("cust-ended"), now.Add(-time.Hour))},
+			wantStatuses: []string{S, CNS}},
 		{name: "CustomerNotSubscribed pending license", product: "-",
 			records: []meterd.UsageRecord{lic(rec("cust-pending"), "saas-pending")}, wantStatuses: []string{CNS}},
 		{name: "statuses in request order",
@@ -438,7 +441,9 @@ func TestBatchMeterUsageMonthEnd(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := meterNewEnvConfig(t, tt.cfg)
 			e.now = tt.now
-			rec := meterByID(tt.now, "cust-buyer", "users", 1)
+			// cust-leaving's license has no activation period, so only the
+			// window decides.
+			rec := meterByID(tt.now, "cust-leaving", "users", 1)
 			rec.Timestamp = march31
 			in := &meterd.BatchMeterUsageRequest{ProductCode: "demo-saas", UsageRecords: []meterd.UsageRecord{rec}}
 			res, err := e.svc.BatchMeterUsage(t.Context(), e.caller(t, "AKIDSELLER", "us-east-1"), in)

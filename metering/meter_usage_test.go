@@ -62,6 +62,7 @@ func meterCatalog(now time.Time) *meterd.Catalog {
 		{Identifier: "cust-expired", AWSAccountID: meterBuyerExpired},
 		{Identifier: "cust-leaving", AWSAccountID: meterBuyerLeaving},
 		{Identifier: "cust-nosub", AWSAccountID: meterBuyerNoSub},
+		{Identifier: "cust-ended", AWSAccountID: "210000000001"},
 	}
 	c.Subscriptions = meterSubscriptions(now)
 	return c
@@ -98,6 +99,8 @@ func meterSubscriptions(now time.Time) []*meterd.Subscription {
 	saasBuyer.LicenseStart, saasBuyer.LicenseEnd = now.Add(-30*24*time.Hour), now.Add(30*24*time.Hour)
 	saasLate := sub("saas-buyer-late", "demo-saas", "cust-buyer", meterd.SubscriptionActive)
 	saasLate.LicenseStart = now.Add(-time.Hour)
+	saasEnded := sub("saas-ended", "demo-saas", "cust-ended", meterd.SubscriptionActive)
+	saasEnded.LicenseEnd = now.Add(-2 * time.Hour)
 	return []*meterd.Subscription{
 		sub("ami-buyer", "demo-ami", "cust-buyer", meterd.SubscriptionActive),
 		sub("ami-pending", "demo-ami", "cust-pending", meterd.SubscriptionPending),
@@ -107,6 +110,7 @@ func meterSubscriptions(now time.Time) []*meterd.Subscription {
 		sub("ctr-leaving", "demo-container", "cust-leaving", meterd.SubscriptionActive),
 		saasBuyer,
 		saasLate,
+		saasEnded,
 		sub("saas-pending", "demo-saas", "cust-pending", meterd.SubscriptionPending),
 		sub("saas-gone", "demo-saas", "cust-expired", meterd.SubscriptionUnsubscribed),
 		sub("saas-leaving", "demo-saas", "cust-leaving", meterd.SubscriptionUnsubscribePending),

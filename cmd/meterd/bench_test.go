@@ -21,7 +21,8 @@ func BenchmarkBatchMeterUsageHTTP(b *testing.B) {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			s := startServer(b, writeSeed(b, killSeed()), func(c *Config) {
 				c.Throttle = false
-				c.BatchWindow = 100000 * time.Hour // room for b.N distinct hours
+				c.BatchWindow = 100000 * time.Hour // room for b.N distinct hours,
+				c.MonthEndGrace = 0                // in any month
 			})
 			var next atomic.Int64
 			hour := time.Now().UTC().Truncate(time.Hour)

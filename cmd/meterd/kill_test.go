@@ -30,6 +30,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// killArgs run meterd without quotas and without the month-end rule, so
+// that the test's records (up to 20 hours old) are accepted on any day.
+const killArgs = "serve --addr 127.0.0.1:0 --throttle=false --month-end-grace=0 --log-level warn "
+
 const (
 	killCustomers = 100
 	killWorkers   = 4
@@ -48,7 +52,7 @@ func TestKillUnderLoadLosesNothing(t *testing.T) {
 	}
 	dir := t.TempDir()
 	seedPath := writeSeed(t, killSeed())
-	cmd, url := startProcess(t, "serve --addr 127.0.0.1:0 --throttle=false --log-level warn --data "+dir+" --seed "+seedPath)
+	cmd, url := startProcess(t, killArgs+"--data "+dir+" --seed "+seedPath)
 
 	batches := makeKillBatches()
 	acked := sendUntilKilled(t, url, batches, cmd)
@@ -84,7 +88,7 @@ func TestKillUnderLoadLosesNothing(t *testing.T) {
 
 	// A restart continues from the ledger: an acknowledged record is a duplicate now.
 	_ = store.Close()
-	_, url = startProcess(t, "serve --addr 127.0.0.1:0 --throttle=false --log-level warn --data "+dir+" --seed "+seedPath)
+	_, url = startProcess(t, killArgs+"--data "+dir+" --seed "+seedPath)
 	first := firstTrue(acked)
 	status, body := postBatch(url, batches[first].body)
 	if status != http.StatusOK || strings.Contains(body, "DuplicateRecord") || !strings.Contains(body, "Success") {

@@ -123,6 +123,8 @@ func TestConfigValidate(t *testing.T) {
 		{"empty data", func(c *Config) { c.DataDir = "" }, "--data"},
 		{"bad log level", func(c *Config) { c.LogLevel = "loud" }, "--log-level"},
 		{"zero batch window", func(c *Config) { c.BatchWindow = 0 }, "--batch-window"},
+		{"negative month-end grace", func(c *Config) { c.MonthEndGrace = -time.Hour }, "--month-end-grace"},
+		{"month-end grace over a day", func(c *Config) { c.MonthEndGrace = 25 * time.Hour }, "--month-end-grace"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

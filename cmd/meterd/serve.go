@@ -125,6 +125,7 @@ func (a *app) newServer(ctx context.Context, adminToken string) (http.Handler, e
 	clock := meterd.SystemClock{}
 	mcfg := metering.DefaultConfig()
 	mcfg.BatchWindow = a.cfg.BatchWindow
+	mcfg.MonthEndGrace = a.cfg.MonthEndGrace
 	ms := metering.New(a.store, clock, mcfg, a.logger)
 	if err := ms.EnsureSigningKey(ctx); err != nil {
 		return nil, fmt.Errorf("signing key: %w", err)
