@@ -3,12 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/sqlite"
 )
 
 // TestGracefulShutdownFinishesInFlight starts a request, begins the
@@ -180,4 +184,32 @@ accounts:
 	second := startServer(t, seed, func(c *Config) { c.DataDir = dir })
 	r = second.jsonCall(t, sellerKey, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"})
 	assertAWSError(t, r, http.StatusBadRequest, "UnrecognizedClientException")
+}
+
+// TestFailedStartChangesNothing: a start that cannot bind its port leaves
+// its ledger untouched, and a second meterd on a data directory in use is
+// refused before it reads anything.
+func TestFailedStartChangesNothing(t *testing.T) {
+	running := startServer(t, "")
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	clash := DefaultConfig()
+	clash.Addr, clash.DataDir = running.listener.Addr().String(), t.TempDir()
+	if _, err := start(context.Background(), clash, quiet); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("port clash: %v", err)
+	}
+	store, err := sqlite.Open(context.Background(), clash.DataDir, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.FindAccessKey(context.Background(), "test"); !meterd.IsNotFound(err) {
+		t.Fatalf("the failed start seeded its ledger: FindAccessKey = %v", err)
+	}
+
+	shared := DefaultConfig()
+	shared.Addr, shared.DataDir = "127.0.0.1:0", running.cfg.DataDir
+	if _, err := start(context.Background(), shared, quiet); !errors.Is(err, sqlite.ErrLocked) {
+		t.Fatalf("second meterd on one data directory: %v, want ErrLocked", err)
+	}
 }

@@ -89,7 +89,24 @@ func start(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
 	return a, nil
 }
 
+// init binds the port before it touches the ledger, so that a start that
+// cannot serve changes nothing, then applies the catalog and serves.
 func (a *app) init(ctx context.Context, catalog *meterd.Catalog) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if err := a.prepare(ctx, catalog, ln); err != nil {
+		ln.Close()
+		return err
+	}
+	go func() { a.served <- a.http.Serve(ln) }()
+	a.logger.Info("meterd serving", "addr", a.URL(), "data", a.cfg.DataDir, "auth", !a.cfg.NoAuth)
+	return nil
+}
+
+// prepare applies the catalog and builds the HTTP server on ln.
+func (a *app) prepare(ctx context.Context, catalog *meterd.Catalog, ln net.Listener) error {
 	// The seed (or the demo data) is the catalog: keys and customers it no
 	// longer lists must stop working.
 	if err := a.store.ReplaceCatalog(ctx, catalog); err != nil {
@@ -103,10 +120,6 @@ func (a *app) init(ctx context.Context, catalog *meterd.Catalog) error {
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	a.listener = ln
 	a.http = &http.Server{
 		Handler:           handler,
@@ -116,8 +129,6 @@ func (a *app) init(ctx context.Context, catalog *meterd.Catalog) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
-	go func() { a.served <- a.http.Serve(ln) }()
-	a.logger.Info("meterd serving", "addr", a.URL(), "data", a.cfg.DataDir, "auth", !a.cfg.NoAuth)
 	return nil
 }
 
@@ -206,14 +217,20 @@ func (a *app) wait(ctx context.Context) error {
 }
 
 func (a *app) shutdown() error {
-	a.logger.Info("shutting down")
+	a.logger.Info("shutting down: finishing in-flight requests")
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	err := a.http.Shutdown(ctx)
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, a.store.Close())
+	err = errors.Join(err, a.store.Close())
+	if err != nil {
+		a.logger.Error("shutdown", "error", err)
+		return err
+	}
+	a.logger.Info("shut down: ledger closed")
+	return nil
 }
 
 func loadCatalog(path string) (*meterd.Catalog, bool, error) {

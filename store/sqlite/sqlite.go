@@ -52,6 +52,7 @@ var ErrClosed = errors.New("sqlite: database is closed")
 // DB is a meterd.Store backed by one SQLite file.
 type DB struct {
 	path   string
+	lock   *os.File // see lockFileName
 	logger *slog.Logger
 
 	// writeDB holds exactly one connection, writeConn, owned by the writer
@@ -89,14 +90,20 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("sqlite: create data dir: %w", err)
 	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
 	// Absolute and clean, so the file: URI never starts with "//" (which
 	// would name a host) and the log shows where the data is.
 	path, err := filepath.Abs(filepath.Join(dir, FileName))
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	db := &DB{
 		path:       path,
+		lock:       lock,
 		logger:     logger,
 		stmts:      make(map[string]*sql.Stmt),
 		ops:        make(chan *writeOp, maxGroupOps),
@@ -213,6 +220,9 @@ func (db *DB) closeConns() error {
 	}
 	if db.writeDB != nil {
 		errs = append(errs, db.writeDB.Close())
+	}
+	if db.lock != nil {
+		errs = append(errs, db.lock.Close()) // releases the flock
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite: close: %w", err)

@@ -43,6 +43,15 @@ func TestOpen(t *testing.T) {
 			t.Errorf("journal_mode = %q, want wal", got)
 		}
 	})
+	t.Run("ErrLockedWhileOpen", func(t *testing.T) {
+		dir := t.TempDir()
+		first := mustOpen(t, dir)
+		if _, err := sqlite.Open(t.Context(), dir, nil); !errors.Is(err, sqlite.ErrLocked) {
+			t.Fatalf("second Open: %v, want ErrLocked", err)
+		}
+		must(t, first.Close())
+		must(t, mustOpen(t, dir).Close()) // the lock goes with Close
+	})
 	t.Run("MigrationsRecordedOnce", func(t *testing.T) {
 		dir := t.TempDir()
 		must(t, mustOpen(t, dir).Close())
