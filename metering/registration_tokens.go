@@ -20,8 +20,14 @@ const registrationTokenBytes = 32
 // API: errors carry the store codes ENotFound for an unknown product or
 // customer.
 func (s *Service) CreateRegistrationToken(ctx context.Context, productCode, customerIdentifier string, ttl time.Duration) (*meterd.RegistrationToken, error) {
-	if _, err := s.Store.FindProduct(ctx, productCode); err != nil {
+	product, err := s.Store.FindProduct(ctx, productCode)
+	if err != nil {
 		return nil, adminLookupError(err, "product", productCode)
+	}
+	if product.Type != meterd.ProductSaaS {
+		// Only SaaS listings have a fulfillment URL to POST a token to.
+		return nil, meterd.Errorf(meterd.EInvalidProductCode,
+			"product %q is a %s product; registration tokens are for SaaS products", productCode, product.Type)
 	}
 	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{Identifier: customerIdentifier})
 	if err != nil {

@@ -33,6 +33,7 @@ func TestCreateRegistrationToken(t *testing.T) {
 		{"OK customer without subscription", regSaaS, "cust-lonely", "", "777777777777", ""},
 		{"ErrNotFound product", "no-such-product", "cust-" + regBuyer, meterd.ENotFound, "", ""},
 		{"ErrNotFound customer", regSaaS, "cust-nobody", meterd.ENotFound, "", ""},
+		{"ErrInvalidProductCode container product", regContainer, "cust-" + regBuyer, meterd.EInvalidProductCode, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,16 +11,32 @@ import (
 )
 
 // requireAdmin lets a request through only with "Authorization: Bearer
-// <AdminToken>".
+// <AdminToken>", and logs every admin call (never the token).
 func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		defer func() { s.Logger.Info("admin request", "method", r.Method, "path", r.URL.Path, "status", rec.status) }()
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || s.AdminToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.AdminToken)) != 1 {
-			writeJSON(w, http.StatusUnauthorized, adminError{Error: "admin token required"})
-			return
+		switch {
+		case !ok:
+			writeJSON(rec, http.StatusUnauthorized, adminError{Error: "admin token required: send Authorization: Bearer <token>"})
+		case s.AdminToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.AdminToken)) != 1:
+			writeJSON(rec, http.StatusUnauthorized, adminError{Error: "admin token does not match this meterd's"})
+		default:
+			next.ServeHTTP(rec, r)
 		}
-		next.ServeHTTP(w, r)
 	})
+}
+
+// statusRecorder remembers the status a handler wrote, for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
 }
 
 func (s *Server) adminRoutes() http.Handler {
@@ -39,9 +55,13 @@ type adminError struct {
 type CreateRegistrationTokenInput struct {
 	ProductCode        string `json:"productCode"`
 	CustomerIdentifier string `json:"customerIdentifier"`
-	// TTLSeconds overrides the 4-hour validity; negative mints an expired token.
-	TTLSeconds float64 `json:"ttlSeconds,omitempty"`
+	// TTLSeconds overrides the 4-hour validity; negative mints an expired
+	// token. At most a year either way.
+	TTLSeconds int64 `json:"ttlSeconds,omitempty"`
 }
+
+// maxTokenTTL bounds TTLSeconds so that the expiry is a sane date.
+const maxTokenTTL = 366 * 24 * time.Hour
 
 // RegistrationTokenOutput is its answer.
 type RegistrationTokenOutput struct {
@@ -55,8 +75,12 @@ func (s *Server) handleCreateRegistrationToken(w http.ResponseWriter, r *http.Re
 		writeJSON(w, http.StatusBadRequest, adminError{Error: "body must be JSON: " + err.Error()})
 		return
 	}
-	tok, err := s.Metering.CreateRegistrationToken(r.Context(), in.ProductCode, in.CustomerIdentifier,
-		time.Duration(in.TTLSeconds*float64(time.Second)))
+	ttl := time.Duration(in.TTLSeconds) * time.Second
+	if ttl > maxTokenTTL || ttl < -maxTokenTTL {
+		writeJSON(w, http.StatusBadRequest, adminError{Error: "ttlSeconds must be within a year either way"})
+		return
+	}
+	tok, err := s.Metering.CreateRegistrationToken(r.Context(), in.ProductCode, in.CustomerIdentifier, ttl)
 	if err != nil {
 		s.writeAdminError(w, err)
 		return

@@ -12,6 +12,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto"
+	"github.com/meterd/meterd/awsproto/sigv4"
 )
 
 const (
@@ -53,14 +54,19 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 	if err != nil {
 		return err
 	}
+	// The operation is looked up first only to name it in the log: like
+	// AWS, a request that fails authentication gets the auth error.
+	op, routeErr := route(r, proto)
+	if op != nil {
+		call.op = op.Name
+	}
 	if call.caller, err = s.authenticate(r, body); err != nil {
+		call.caller.AccessKeyID = claimedAccessKey(r)
 		return err
 	}
-	op, err := route(r, proto)
-	if err != nil {
-		return err
+	if routeErr != nil {
+		return routeErr
 	}
-	call.op = op.Name
 	if err := s.Limiter.Allow(call.caller.AccountID, call.caller.Region, op.Name); err != nil {
 		return err
 	}
@@ -74,6 +80,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 	}
 	awsproto.WriteResult(w, proto, requestID, out)
 	return nil
+}
+
+// claimedAccessKey is the key id a request says it is signed with, for the
+// log of a request that failed authentication ("" when unreadable).
+func claimedAccessKey(r *http.Request) string {
+	auth, err := sigv4.ParseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		return ""
+	}
+	return auth.AccessKeyID
 }
 
 // readBody reads at most MaxBodyBytes. A larger body is a

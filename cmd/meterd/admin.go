@@ -18,7 +18,7 @@ import (
 // admin API.
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: meterd admin token create | meterd admin keys rotate")
+		return usagef("usage: meterd admin token create | meterd admin keys rotate")
 	}
 	fs := flag.NewFlagSet("meterd admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -28,8 +28,9 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	token := fs.String("admin-token", getenv("METERD_ADMIN_TOKEN"), "admin token; read from DATA/admin-token when empty (METERD_ADMIN_TOKEN)")
 	product := fs.String("product", "", "product code (token create)")
 	customer := fs.String("customer", "", "customer identifier (token create)")
+	ttl := fs.Duration("ttl", 0, "token lifetime (token create); default 4h, negative mints an expired token")
 	if err := fs.Parse(args[2:]); err != nil {
-		return err
+		return flagError(err)
 	}
 	if *token == "" {
 		b, err := os.ReadFile(filepath.Join(*dataDir, adminTokenFile))
@@ -41,12 +42,12 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	c := adminClient{base: strings.TrimRight(*url, "/"), token: *token}
 	switch args[0] + " " + args[1] {
 	case "token create":
-		body := map[string]string{"productCode": *product, "customerIdentifier": *customer}
+		body := map[string]any{"productCode": *product, "customerIdentifier": *customer, "ttlSeconds": int64(ttl.Seconds())}
 		return c.post(ctx, "/admin/v1/registration-tokens", body, stdout)
 	case "keys rotate":
 		return c.post(ctx, "/admin/v1/signing-keys", struct{}{}, stdout)
 	}
-	return fmt.Errorf("unknown admin command %q", args[0]+" "+args[1])
+	return usagef("unknown admin command %q", args[0]+" "+args[1])
 }
 
 func envOr(getenv func(string) string, name, def string) string {

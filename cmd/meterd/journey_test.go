@@ -178,3 +178,36 @@ func httpGet(t *testing.T, url string) string {
 	}
 	return string(b)
 }
+
+// TestAdminTokenValidation: the admin API refuses tokens it could not
+// honour, with 400 and a reason.
+func TestAdminTokenValidation(t *testing.T) {
+	s := startServer(t, "")
+	tests := []struct {
+		name string
+		body string
+		want int
+	}{
+		{"OK", `{"productCode":"demo-saas","customerIdentifier":"demo-customer","ttlSeconds":60}`, http.StatusCreated},
+		{"lifetime over a year", `{"productCode":"demo-saas","customerIdentifier":"demo-customer","ttlSeconds":40000000}`, http.StatusBadRequest},
+		{"fractional lifetime", `{"productCode":"demo-saas","customerIdentifier":"demo-customer","ttlSeconds":0.5}`, http.StatusBadRequest},
+		{"not a SaaS product", `{"productCode":"demo-ami","customerIdentifier":"demo-customer"}`, http.StatusBadRequest},
+		{"unknown customer", `{"productCode":"demo-saas","customerIdentifier":"nobody"}`, http.StatusNotFound},
+		{"not JSON", `productCode=demo-saas`, http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, s.URL()+"/admin/v1/registration-tokens", strings.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer "+s.cfg.AdminToken)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d (%s), want %d", resp.StatusCode, body, tt.want)
+			}
+		})
+	}
+}

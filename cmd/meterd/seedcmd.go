@@ -12,7 +12,7 @@ import (
 // file without starting anything.
 func runSeed(args []string, stdout io.Writer) error {
 	if len(args) != 2 || args[0] != "check" {
-		return fmt.Errorf("usage: meterd seed check FILE")
+		return usagef("usage: meterd seed check FILE")
 	}
 	f, err := os.Open(args[1])
 	if err != nil {
@@ -23,7 +23,7 @@ func runSeed(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d accounts, %d access keys, %d products, %d customers, %d subscriptions)\n",
+	fmt.Fprintf(stdout, "%s: ok (accounts: %d, access keys: %d, products: %d, customers: %d, subscriptions: %d)\n",
 		args[1], len(c.Accounts), len(c.AccessKeys), len(c.Products), len(c.Customers), len(c.Subscriptions))
 	return nil
 }

@@ -39,13 +39,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs := flag.NewFlagSet("meterd serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	if err := cfg.bindFlags(fs, getenv); err != nil {
-		return err
+		return usageError{err}
 	}
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	if err := cfg.Validate(); err != nil {
-		return err
+		return usageError{err}
 	}
 	level, _ := parseLevel(cfg.LogLevel) // checked by Validate
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
