@@ -36,7 +36,14 @@ type Limiter struct {
 
 	mu      sync.Mutex
 	buckets map[limiterKey]*bucket
+	// sweepAt is the bucket count at which full buckets are dropped: a full
+	// bucket is the same as none, and without the sweep a caller inventing
+	// regions in its credential scope would grow the map for ever.
+	sweepAt int
 }
+
+// minSweep is the smallest bucket count worth a sweep.
+const minSweep = 1024
 
 type limiterKey struct{ account, region, op string }
 
@@ -48,7 +55,7 @@ type bucket struct {
 // NewLimiter returns a limiter enforcing quotas; operations without a quota
 // are not limited.
 func NewLimiter(quotas map[string]Quota, clock meterd.Clock) *Limiter {
-	return &Limiter{quotas: quotas, clock: clock, buckets: make(map[limiterKey]*bucket)}
+	return &Limiter{quotas: quotas, clock: clock, buckets: make(map[limiterKey]*bucket), sweepAt: minSweep}
 }
 
 // Allow takes one token, or returns ThrottlingException when the bucket is
@@ -70,11 +77,42 @@ func (l *Limiter) Allow(account, region, op string) error {
 		b = &bucket{tokens: q.Burst, last: now}
 		l.buckets[k] = b
 	}
-	b.tokens = min(q.Burst, b.tokens+now.Sub(b.last).Seconds()*q.Rate)
-	b.last = now
+	b.refill(q, now)
 	if b.tokens < 1 {
 		return meterd.Errorf(meterd.EThrottling, "Rate exceeded")
 	}
 	b.tokens--
+	if len(l.buckets) >= l.sweepAt {
+		l.sweep(now)
+	}
 	return nil
+}
+
+// refill adds the tokens earned since the last call. A clock that went
+// backwards earns nothing rather than a debt.
+func (b *bucket) refill(q Quota, now time.Time) {
+	if elapsed := now.Sub(b.last); elapsed > 0 {
+		b.tokens = min(q.Burst, b.tokens+elapsed.Seconds()*q.Rate)
+	}
+	b.last = now
+}
+
+// sweep drops the buckets that have refilled, then lets the map grow to
+// twice what is left before the next sweep.
+func (l *Limiter) sweep(now time.Time) {
+	for k, b := range l.buckets {
+		q := l.quotas[k.op]
+		b.refill(q, now)
+		if b.tokens >= q.Burst {
+			delete(l.buckets, k)
+		}
+	}
+	l.sweepAt = max(minSweep, 2*len(l.buckets))
+}
+
+// Len is the number of buckets kept (for tests and metrics).
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -45,5 +46,36 @@ func TestNilLimiterAllows(t *testing.T) {
 	var l *Limiter
 	if err := l.Allow("a", "us-east-1", "MeterUsage"); err != nil {
 		t.Fatalf("nil limiter: %v", err)
+	}
+}
+
+// TestLimiterForgetsIdleBuckets: callers that stop calling (or regions
+// invented once) do not stay in memory.
+func TestLimiterForgetsIdleBuckets(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := NewLimiter(map[string]Quota{"MeterUsage": {Rate: 10, Burst: 10}}, meterd.ClockFunc(func() time.Time { return now }))
+	for i := range 10 * minSweep {
+		now = now.Add(time.Millisecond)
+		if err := l.Allow("a", fmt.Sprintf("region-%d", i), "MeterUsage"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := l.Len(); n > 2*minSweep {
+		t.Fatalf("%d buckets kept for %d one-off callers, want at most %d", n, 10*minSweep, 2*minSweep)
+	}
+}
+
+// TestLimiterClockBackwards: a wall clock stepping back does not throttle.
+func TestLimiterClockBackwards(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	l := NewLimiter(map[string]Quota{"MeterUsage": {Rate: 1, Burst: 1}}, meterd.ClockFunc(func() time.Time { return now }))
+	if err := l.Allow("a", "us-east-1", "MeterUsage"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(-time.Hour)
+	_ = l.Allow("a", "us-east-1", "MeterUsage") // the bucket is still empty
+	now = now.Add(time.Second)
+	if err := l.Allow("a", "us-east-1", "MeterUsage"); err != nil {
+		t.Fatalf("one second after the clock stepped back an hour: %v", err)
 	}
 }
