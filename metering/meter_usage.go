@@ -13,7 +13,7 @@ import (
 // is called from the buyer's account by the metered resource (an EC2
 // instance, ECS task or EKS pod), which the access key stands for.
 //
-// Checks, in order: region offered, product, endpoint region of the
+// Checks, in order: region offered (for the product type and platform), product, endpoint region of the
 // resource, dimension, timestamp window, allocations, entitlement; then
 // DryRun; then the record, deduplicated per resource, dimension and hour.
 func (s *Service) MeterUsage(ctx context.Context, caller meterd.Caller, in *meterd.MeterUsageRequest) (*meterd.MeterUsageResult, error) {
@@ -46,6 +46,9 @@ func (s *Service) checkMeterUsage(ctx context.Context, caller meterd.Caller, in 
 	}
 	product, err := s.meterUsageProduct(ctx, in.ProductCode)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.Config.Regions.CheckMeterUsage(product, caller.Key.Platform, caller.Region); err != nil {
 		return nil, err
 	}
 	if err := checkResourceRegion(caller); err != nil {

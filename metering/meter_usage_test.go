@@ -79,6 +79,7 @@ func meterAccessKeys() []*meterd.AccessKey {
 		key("AKIDPENDING", meterBuyerPending, ""),
 		key("AKIDEXPIRED", meterBuyerExpired, ""),
 		key("AKIDLEAVING", meterBuyerLeaving, ""),
+		{ID: "AKIDLEAVINGEKS", Secret: "secret-eks", AccountID: meterBuyerLeaving, Platform: "eks"},
 		key("AKIDNOSUB", meterBuyerNoSub, ""),
 		key("AKIDSTRANGER", meterStranger, ""),
 		key("AKIDSELLER", meterSeller, ""),
@@ -235,8 +236,18 @@ func TestMeterUsageRules(t *testing.T) {
 		}},
 		{name: "OK zero quantity", edit: func(r *meterd.MeterUsageRequest) { r.UsageQuantity = 0 }},
 
+		{name: "OK AMI product in GovCloud", key: "AKIDLEAVING", region: "us-gov-west-1"},
+		{name: "OK container product from ECS in eu-south-1", key: "AKIDLEAVING", region: "eu-south-1", edit: func(r *meterd.MeterUsageRequest) {
+			r.ProductCode, r.UsageDimension = "demo-container", "pods"
+		}},
 		{name: "ErrDisabledApi", region: "xx-nowhere-1", wantCode: meterd.EDisabledAPI,
 			wantMsg: "MeterUsage is not available in region xx-nowhere-1."},
+		{name: "ErrDisabledApi container product in GovCloud", key: "AKIDLEAVING", region: "us-gov-west-1",
+			edit:     func(r *meterd.MeterUsageRequest) { r.ProductCode, r.UsageDimension = "demo-container", "pods" },
+			wantCode: meterd.EDisabledAPI, wantMsg: "MeterUsage for container products is not available in region us-gov-west-1."},
+		{name: "ErrDisabledApi EKS pod outside the EKS regions", key: "AKIDLEAVINGEKS", region: "eu-south-1",
+			edit:     func(r *meterd.MeterUsageRequest) { r.ProductCode, r.UsageDimension = "demo-container", "pods" },
+			wantCode: meterd.EDisabledAPI, wantMsg: "MeterUsage for EKS pods is not available in region eu-south-1."},
 		{name: "ErrDisabledApi before product", region: "xx-nowhere-1",
 			edit:     func(r *meterd.MeterUsageRequest) { r.ProductCode = "nope" },
 			wantCode: meterd.EDisabledAPI},

@@ -46,3 +46,19 @@ func (r Regions) Check(op, region string) error {
 	}
 	return meterd.Errorf(meterd.EDisabledAPI, "%s is not available in region %s.", op, region)
 }
+
+// CheckMeterUsage narrows the MeterUsage list by what is metered: GovCloud
+// meters AMI products only, and fewer regions meter from EKS pods.
+func (r Regions) CheckMeterUsage(p *meterd.Product, platform, region string) error {
+	if p.Type != meterd.ProductContainer {
+		return nil
+	}
+	list, what := "MeterUsage:Container", "container products"
+	if platform == "eks" {
+		list, what = "MeterUsage:EKS", "EKS pods"
+	}
+	if r[list][region] {
+		return nil
+	}
+	return meterd.Errorf(meterd.EDisabledAPI, "MeterUsage for %s is not available in region %s.", what, region)
+}
