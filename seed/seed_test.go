@@ -117,14 +117,14 @@ func TestParse_FullExample(t *testing.T) {
 		t.Errorf("statuses used: %v, want all five", statuses)
 	}
 	contract := c.Subscriptions[0]
-	if want := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC); !contract.LicenseEnd.Equal(want) {
+	if want := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC); !contract.LicenseEnd.Equal(want) {
 		t.Errorf("license_end = %v, want %v", contract.LicenseEnd, want)
 	}
 	if len(contract.Entitlements) != 4 {
 		t.Fatalf("got %d entitlements, want one per value type", len(contract.Entitlements))
 	}
 	tier := contract.Entitlements[3]
-	if want := time.Date(2026, 12, 31, 22, 59, 59, 5e8, time.UTC); tier.ExpirationDate != want || *tier.Value.StringValue != "enterprise" {
+	if want := time.Date(2030, 12, 31, 22, 59, 59, 5e8, time.UTC); tier.ExpirationDate != want || *tier.Value.StringValue != "enterprise" {
 		t.Errorf("tier = %s, want enterprise expiring %v", dump(tier), want)
 	}
 }

@@ -258,11 +258,10 @@ func printBanner(w io.Writer, a *app) {
 	if !a.demo {
 		return
 	}
-	hour := time.Now().UTC().Truncate(time.Hour).Format(time.RFC3339)
 	fmt.Fprintf(w, `
 Demo data: seller 111122223333 (key test/test), buyer 444455556666 (key buyer/buyer),
 products demo-saas, demo-ami, demo-container; customer demo-customer.
 Try (buyer keys, AMI product):
-  AWS_ACCESS_KEY_ID=buyer AWS_SECRET_ACCESS_KEY=buyer aws meteringmarketplace meter-usage --endpoint-url %s --region us-east-1 --product-code demo-ami --usage-dimension vcpu_hours --usage-quantity 1 --timestamp %s
-`, url, hour)
+  AWS_ACCESS_KEY_ID=buyer AWS_SECRET_ACCESS_KEY=buyer aws meteringmarketplace meter-usage --endpoint-url %s --region us-east-1 --product-code demo-ami --usage-dimension vcpu_hours --usage-quantity 1 --timestamp "$(date -u +%%Y-%%m-%%dT%%H:00:00Z)"
+`, url)
 }
