@@ -14,6 +14,7 @@ import (
 // ApplyCatalog upserts every entry of c, parents first so the foreign keys
 // hold, as one operation of a group commit.
 func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
+	defer db.cache.invalidate()
 	if err := db.write(ctx, func(tx *writeTx) error { return upsertCatalog(tx, c) }); err != nil {
 		return fmt.Errorf("sqlite: apply catalog: %w", err)
 	}
@@ -23,6 +24,7 @@ func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
 // ReplaceCatalog upserts c and deletes, children first, every catalog entry
 // c does not list, in one operation.
 func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
+	defer db.cache.invalidate()
 	err := db.write(ctx, func(tx *writeTx) error {
 		if err := upsertCatalog(tx, c); err != nil {
 			return err
@@ -218,8 +220,8 @@ func notFound(err error, format string, args ...any) error {
 	return err
 }
 
-// FindAccessKey returns the access key id, or ENotFound.
-func (db *DB) FindAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
+// loadAccessKey reads the access key id, or ENotFound.
+func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
 	const q = `SELECT id, secret, account_id, home_region, platform FROM access_keys WHERE id = ?`
 	var k meterd.AccessKey
 	err := db.readDB.QueryRowContext(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
@@ -229,8 +231,8 @@ func (db *DB) FindAccessKey(ctx context.Context, id string) (*meterd.AccessKey, 
 	return &k, nil
 }
 
-// FindProduct returns the product code, or ENotFound.
-func (db *DB) FindProduct(ctx context.Context, code string) (*meterd.Product, error) {
+// loadProduct reads the product with code, or ENotFound.
+func (db *DB) loadProduct(ctx context.Context, code string) (*meterd.Product, error) {
 	const q = `SELECT code, seller_account_id, type, dimensions FROM products WHERE code = ?`
 	var (
 		p    meterd.Product
@@ -246,10 +248,8 @@ func (db *DB) FindProduct(ctx context.Context, code string) (*meterd.Product, er
 	return &p, nil
 }
 
-// FindCustomer returns the customer matching every set field of f, or
-// ENotFound. When several customers share an AWS account, the one with the
-// smallest identifier is returned.
-func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meterd.Customer, error) {
+// loadCustomer reads the customer FindCustomer returns.
+func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meterd.Customer, error) {
 	var (
 		where []string
 		args  []any
@@ -272,9 +272,8 @@ func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 	return &c, nil
 }
 
-// FindSubscriptions returns the subscriptions matching f ordered by product,
-// customer identifier and license ARN; none is an empty slice.
-func (db *DB) FindSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
+// loadSubscriptions reads what FindSubscriptions returns.
+func (db *DB) loadSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
 	var (
 		where = []string{"1 = 1"}
 		args  []any
@@ -329,4 +328,31 @@ func scanSubscription(r rowScanner) (*meterd.Subscription, error) {
 		return nil, fmt.Errorf("subscription %q: entitlements: %w", s.LicenseArn, err)
 	}
 	return &s, nil
+}
+
+// FindAccessKey returns the key with id, or ENotFound.
+func (db *DB) FindAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
+	return cachedLookup(ctx, db, cacheKey{kind: "key", a: id},
+		func(ctx context.Context) (*meterd.AccessKey, error) { return db.loadAccessKey(ctx, id) }, cloneAccessKey)
+}
+
+// FindProduct returns the product with code, or ENotFound.
+func (db *DB) FindProduct(ctx context.Context, code string) (*meterd.Product, error) {
+	return cachedLookup(ctx, db, cacheKey{kind: "product", a: code},
+		func(ctx context.Context) (*meterd.Product, error) { return db.loadProduct(ctx, code) }, cloneProduct)
+}
+
+// FindCustomer returns the customer matching every set field of f, or
+// ENotFound. When several customers share an AWS account, the one with the
+// smallest identifier is returned.
+func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meterd.Customer, error) {
+	return cachedLookup(ctx, db, cacheKey{kind: "customer", a: f.Identifier, b: f.AWSAccountID},
+		func(ctx context.Context) (*meterd.Customer, error) { return db.loadCustomer(ctx, f) }, cloneCustomer)
+}
+
+// FindSubscriptions returns the subscriptions matching f ordered by product,
+// customer identifier and license ARN; none is an empty slice.
+func (db *DB) FindSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
+	return cachedLookup(ctx, db, cacheKey{kind: "subscriptions", a: f.ProductCode, b: f.CustomerIdentifier, c: f.LicenseArn},
+		func(ctx context.Context) ([]*meterd.Subscription, error) { return db.loadSubscriptions(ctx, f) }, cloneSubscriptions)
 }

@@ -68,6 +68,7 @@ type DB struct {
 	// readDB is a pool of query_only connections; in WAL mode they read a
 	// committed snapshot without blocking the writer.
 	readDB *sql.DB
+	cache  *catalogCache
 
 	ops        chan *writeOp
 	writerDone chan struct{}
@@ -106,6 +107,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
 		lock:       lock,
 		logger:     logger,
 		stmts:      make(map[string]*sql.Stmt),
+		cache:      newCatalogCache(),
 		ops:        make(chan *writeOp, maxGroupOps),
 		writerDone: make(chan struct{}),
 	}
@@ -177,12 +179,16 @@ func (db *DB) checkPragmas(ctx context.Context) error {
 	return nil
 }
 
+// isClosed reports whether Close was called.
+func (db *DB) isClosed() bool {
+	db.closeMu.RLock()
+	defer db.closeMu.RUnlock()
+	return db.closed
+}
+
 // Ping reads through the read pool and fails once the store is closed.
 func (db *DB) Ping(ctx context.Context) error {
-	db.closeMu.RLock()
-	closed := db.closed
-	db.closeMu.RUnlock()
-	if closed {
+	if db.isClosed() {
 		return ErrClosed
 	}
 	if err := db.readDB.PingContext(ctx); err != nil {

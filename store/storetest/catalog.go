@@ -61,6 +61,8 @@ func catalogTests() []test {
 		{"ApplyCatalog/Empty", testApplyCatalogEmpty},
 		{"ApplyCatalog/ReplaceByPrimaryKey", testApplyCatalogReplace},
 		{"ReplaceCatalog/DeletesUnlisted", testReplaceCatalog},
+		{"Find/SeesLatestCatalog", testFindSeesLatestCatalog},
+		{"Find/ResultsBelongToCaller", testFindResultsBelongToCaller},
 		{"ApplyCatalog/ErrDanglingReference", testApplyCatalogDangling},
 		{"FindAccessKey/ErrNotFound", testFindAccessKeyNotFound},
 		{"FindProduct/ErrNotFound", testFindProductNotFound},
@@ -337,4 +339,60 @@ func customersOf(all []*meterd.Customer, identifier string) []*meterd.Customer {
 		}
 	}
 	return nil
+}
+
+// A backend may cache lookups, but a lookup after a catalog write sees the
+// write, including an entry that was missing before.
+func testFindSeesLatestCatalog(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	must(t, s.ApplyCatalog(ctx, fixtureCatalog()))
+	if _, err := s.FindProduct(ctx, "prod-new"); !meterd.IsNotFound(err) {
+		t.Fatalf("FindProduct before it exists: %v", err)
+	}
+	before, err := s.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: "prod-saas"})
+	must(t, err)
+	_, err = s.FindAccessKey(ctx, "AKIDSELLER")
+	must(t, err)
+
+	next := fixtureCatalog()
+	next.Products = append(next.Products, &meterd.Product{Code: "prod-new", SellerAccountID: sellerAccount, Type: meterd.ProductAMI})
+	next.Subscriptions[0].Status = meterd.SubscriptionUnsubscribed
+	next.AccessKeys[0].Secret = "rotated"
+	must(t, s.ApplyCatalog(ctx, next))
+
+	if _, err := s.FindProduct(ctx, "prod-new"); err != nil {
+		t.Errorf("FindProduct after it was added: %v", err)
+	}
+	after, err := s.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: "prod-saas"})
+	must(t, err)
+	if d := diff(after, []*meterd.Subscription{next.Subscriptions[1], next.Subscriptions[0]}); d != "" || len(before) != len(after) {
+		t.Errorf("FindSubscriptions after the status changed%s", d)
+	}
+	key, err := s.FindAccessKey(ctx, "AKIDSELLER")
+	must(t, err)
+	if key.Secret != "rotated" {
+		t.Errorf("FindAccessKey after the secret changed: %q", key.Secret)
+	}
+}
+
+// What a Find returns is the caller's to change: the store's next answer is
+// unaffected.
+func testFindResultsBelongToCaller(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	must(t, s.ApplyCatalog(ctx, fixtureCatalog()))
+	p, err := s.FindProduct(ctx, "prod-saas")
+	must(t, err)
+	p.Dimensions[0].Name = "changed"
+	subs, err := s.FindSubscriptions(ctx, meterd.SubscriptionFilter{LicenseArn: "arn:lic-1"})
+	must(t, err)
+	*subs[0].Entitlements[0].Value.IntegerValue = 99
+	subs[0].Status = "changed"
+
+	p, err = s.FindProduct(ctx, "prod-saas")
+	must(t, err)
+	subs, err = s.FindSubscriptions(ctx, meterd.SubscriptionFilter{LicenseArn: "arn:lic-1"})
+	must(t, err)
+	if p.Dimensions[0].Name != "users" || subs[0].Status != meterd.SubscriptionActive || *subs[0].Entitlements[0].Value.IntegerValue != -7 {
+		t.Errorf("a caller's change leaked into the store: %v %v %d", p.Dimensions[0].Name, subs[0].Status, *subs[0].Entitlements[0].Value.IntegerValue)
+	}
 }
