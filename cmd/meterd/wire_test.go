@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -172,5 +174,49 @@ func TestNoAuth(t *testing.T) {
 	r := s.do(t, rawRequest{Target: entitlementTarget + "GetEntitlements", Body: []byte(`{"ProductCode":"demo-saas"}`)})
 	if r.Status != http.StatusOK {
 		t.Fatalf("unsigned with --no-auth: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestConcurrentDuplicates races 16 clients over one hour of one dimension:
+// identical calls all get the one id; calls with different quantities
+// leave exactly one winner and DuplicateRequestException for the rest.
+func TestConcurrentDuplicates(t *testing.T) {
+	s := startServer(t, "", func(c *Config) { c.Throttle = false })
+	now := time.Now().UTC()
+	race := func(body func(i int) map[string]any) []rawResponse {
+		out := make([]rawResponse, 16)
+		var wg sync.WaitGroup
+		for i := range out {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out[i] = s.jsonCall(t, buyerKey, testRegion, meteringTarget+"MeterUsage", body(i))
+			}()
+		}
+		wg.Wait()
+		return out
+	}
+	ids := map[string]bool{}
+	for _, r := range race(func(int) map[string]any { return meterUsageBody("demo-ami", "vcpu_hours", 1, now) }) {
+		var out struct{ MeteringRecordId string }
+		if r.Status != http.StatusOK || json.Unmarshal(r.Body, &out) != nil {
+			t.Fatalf("identical call: %d %s", r.Status, r.Body)
+		}
+		ids[out.MeteringRecordId] = true
+	}
+	if len(ids) != 1 {
+		t.Fatalf("identical concurrent calls got %d ids, want 1", len(ids))
+	}
+	winners := 0
+	for _, r := range race(func(i int) map[string]any { return meterUsageBody("demo-container", "requests", i, now) }) {
+		switch typ, _ := r.errorType(t); {
+		case r.Status == http.StatusOK:
+			winners++
+		case typ != "DuplicateRequestException":
+			t.Fatalf("loser got %d %s", r.Status, r.Body)
+		}
+	}
+	if winners != 1 {
+		t.Fatalf("%d calls with different quantities were accepted, want 1", winners)
 	}
 }
