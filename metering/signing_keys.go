@@ -13,6 +13,7 @@ import (
 	"math/big"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -206,33 +207,28 @@ func newSigningKey(version int32, now time.Time) (*meterd.SigningKey, error) {
 }
 
 func parsePrivateKey(pemBytes []byte) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode(pemBytes)
-	if block == nil || block.Type != "PRIVATE KEY" {
-		return nil, errors.New("not a PKCS#8 PEM block")
-	}
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parse private key: %w", err)
-	}
-	rsaKey, ok := key.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("private key is %T, not RSA", key)
-	}
-	return rsaKey, nil
+	return parseRSAPEM[*rsa.PrivateKey](pemBytes, "PRIVATE KEY", x509.ParsePKCS8PrivateKey)
 }
 
 func parsePublicKey(pemBytes []byte) (*rsa.PublicKey, error) {
+	return parseRSAPEM[*rsa.PublicKey](pemBytes, "PUBLIC KEY", x509.ParsePKIXPublicKey)
+}
+
+// parseRSAPEM decodes one PEM block of blockType with parse and requires
+// an RSA key of type K.
+func parseRSAPEM[K any](pemBytes []byte, blockType string, parse func([]byte) (any, error)) (K, error) {
+	var zero K
 	block, _ := pem.Decode(pemBytes)
-	if block == nil || block.Type != "PUBLIC KEY" {
-		return nil, errors.New("not a PUBLIC KEY PEM block")
+	if block == nil || block.Type != blockType {
+		return zero, fmt.Errorf("not a %s PEM block", blockType)
 	}
-	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	key, err := parse(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("parse public key: %w", err)
+		return zero, fmt.Errorf("parse %s: %w", strings.ToLower(blockType), err)
 	}
-	rsaKey, ok := key.(*rsa.PublicKey)
+	rsaKey, ok := key.(K)
 	if !ok {
-		return nil, fmt.Errorf("public key is %T, not RSA", key)
+		return zero, fmt.Errorf("%s is %T, not RSA", strings.ToLower(blockType), key)
 	}
 	return rsaKey, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,22 +14,13 @@ import (
 	"github.com/meterd/meterd/awsproto/sigv4"
 )
 
-const (
-	readyTimeout = 2 * time.Second
-	// jsonContentType is what AWS JSON 1.1 clients send; 1.0 is accepted
-	// too because some hand-written clients use it.
-	jsonContentType = "application/x-amz-json-1.1"
-	cborPathPrefix  = "/service/"
-)
+const readyTimeout = 2 * time.Second
 
 // handleAPI serves every AWS operation: POST / with X-Amz-Target (JSON) and
 // POST /service/<Service>/operation/<Op> (RPC v2 CBOR).
 func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	requestID := uuid.NewString()
-	proto := awsproto.JSON
-	if strings.HasPrefix(r.URL.Path, cborPathPrefix) {
-		proto = awsproto.CBOR
-	}
+	proto := awsproto.ProtocolOf(r)
 	start := time.Now()
 	var call apiCall
 	err := s.serveAPI(w, r, proto, requestID, &call)
@@ -56,7 +46,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 	}
 	// The operation is looked up first only to name it in the log: like
 	// AWS, a request that fails authentication gets the auth error.
-	op, routeErr := route(r, proto)
+	op, routeErr := awsproto.Route(r)
 	if op != nil {
 		call.op = op.Name
 	}
@@ -107,35 +97,6 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
-// route finds the operation of a request.
-func route(r *http.Request, proto awsproto.Protocol) (*awsproto.Operation, error) {
-	if r.Method != http.MethodPost {
-		return nil, meterd.Errorf(meterd.EUnknownOperation, "Method %s is not supported; AWS APIs are called with POST.", r.Method)
-	}
-	if proto == awsproto.CBOR {
-		op, ok := awsproto.OperationByPath(r.URL.Path)
-		if !ok {
-			return nil, meterd.Errorf(meterd.EUnknownOperation, "Unknown operation path %q.", r.URL.Path)
-		}
-		return op, nil
-	}
-	if ct := r.Header.Get("Content-Type"); !isJSONContentType(ct) {
-		return nil, meterd.Errorf(meterd.EUnknownOperation, "Content-Type %q is not supported; use %s.", ct, jsonContentType)
-	}
-	target := r.Header.Get("X-Amz-Target")
-	op, ok := awsproto.OperationByTarget(target)
-	if !ok {
-		return nil, meterd.Errorf(meterd.EUnknownOperation, "Unknown operation %q.", target)
-	}
-	return op, nil
-}
-
-func isJSONContentType(ct string) bool {
-	mediaType, _, _ := strings.Cut(ct, ";")
-	mediaType = strings.TrimSpace(strings.ToLower(mediaType))
-	return mediaType == jsonContentType || mediaType == "application/x-amz-json-1.0"
-}
-
 // call dispatches a decoded input to its service. The operation table in
 // awsproto and this switch name the same five operations.
 func (s *Server) call(ctx context.Context, caller meterd.Caller, in any) (any, error) {
@@ -160,7 +121,7 @@ func (s *Server) call(ctx context.Context, caller meterd.Caller, in any) (any, e
 func (s *Server) logRequest(requestID string, call apiCall, err error, elapsed time.Duration) {
 	attrs := []any{logRequestID, requestID, logOperation, call.op, logAccessKey, call.caller.AccessKeyID,
 		logRegion, call.caller.Region, "duration", elapsed}
-	code := meterd.ErrorCode(err)
+	code := awsproto.WireCode(err)
 	switch {
 	case err == nil:
 		s.Logger.Debug("request", attrs...)

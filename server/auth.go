@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/meterd/meterd"
@@ -9,7 +10,8 @@ import (
 
 // authenticate verifies the SigV4 signature and returns the caller. With
 // auth turned off, a known key still acts as its own account (so buyer
-// calls stay buyer calls) and any other key acts as FallbackAccount.
+// calls stay buyer calls) and an unknown key acts as FallbackAccount; a
+// store failure is an error, not a reason to act as someone else.
 func (s *Server) authenticate(r *http.Request, body []byte) (meterd.Caller, error) {
 	if !s.AuthDisabled {
 		return s.Verifier.Verify(r.Context(), r, body)
@@ -24,9 +26,14 @@ func (s *Server) authenticate(r *http.Request, body []byte) (meterd.Caller, erro
 	if auth.Region != "" {
 		caller.Region = auth.Region
 	}
-	if key, err := s.Store.FindAccessKey(r.Context(), auth.AccessKeyID); err == nil {
-		caller.AccountID = key.AccountID
-		caller.Key = *key
+	key, err := s.Store.FindAccessKey(r.Context(), auth.AccessKeyID)
+	switch {
+	case meterd.IsNotFound(err):
+		return caller, nil
+	case err != nil:
+		return caller, fmt.Errorf("find access key: %w", err)
 	}
+	caller.AccountID = key.AccountID
+	caller.Key = *key
 	return caller, nil
 }

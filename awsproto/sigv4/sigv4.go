@@ -36,8 +36,8 @@ const (
 	scopeTerminator     = "aws4_request"
 )
 
-// KeyLookup finds the secret of an access key id; return (nil, nil) when
-// unknown.
+// KeyLookup finds the secret of an access key id. An unknown key is an
+// error with code meterd.ENotFound (as the store returns it) or (nil, nil).
 type KeyLookup func(ctx context.Context, accessKeyID string) (*meterd.AccessKey, error)
 
 // Verifier authenticates requests signed with SigV4. It is safe for

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/meterd/meterd/server"
 )
 
 // runAdmin implements the admin subcommands, which call a running meterd's
@@ -39,15 +40,25 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		*token = strings.TrimSpace(string(b))
 	}
-	c := adminClient{base: strings.TrimRight(*url, "/"), token: *token}
+	c := &server.AdminClient{BaseURL: *url, Token: *token, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	var out any
+	var err error
 	switch args[0] + " " + args[1] {
 	case "token create":
-		body := map[string]any{"productCode": *product, "customerIdentifier": *customer, "ttlSeconds": int64(ttl.Seconds())}
-		return c.post(ctx, "/admin/v1/registration-tokens", body, stdout)
+		out, err = c.CreateRegistrationToken(ctx, server.CreateRegistrationTokenInput{
+			ProductCode: *product, CustomerIdentifier: *customer, TTLSeconds: int64(ttl.Seconds()),
+		})
 	case "keys rotate":
-		return c.post(ctx, "/admin/v1/signing-keys", struct{}{}, stdout)
+		out, err = c.RotateSigningKey(ctx)
+	default:
+		return usagef("unknown admin command %q", args[0]+" "+args[1])
 	}
-	return usagef("unknown admin command %q", args[0]+" "+args[1])
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 func envOr(getenv func(string) string, name, def string) string {
@@ -55,38 +66,4 @@ func envOr(getenv func(string) string, name, def string) string {
 		return v
 	}
 	return def
-}
-
-// adminClient calls the admin API with the bearer token.
-type adminClient struct {
-	base, token string
-}
-
-func (c adminClient) post(ctx context.Context, path string, in any, out io.Writer) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(answer)))
-	}
-	_, err = out.Write(answer)
-	return err
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
 )
 
@@ -31,13 +32,15 @@ type Config struct {
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.
+// The metering rules' defaults are AWS's, from metering.DefaultConfig.
 func DefaultConfig() Config {
+	rules := metering.DefaultConfig()
 	return Config{
 		Addr:          "127.0.0.1:4599",
 		DataDir:       "meterd-data",
 		LogLevel:      "info",
-		BatchWindow:   24 * time.Hour,
-		MonthEndGrace: 6 * time.Hour,
+		BatchWindow:   rules.BatchWindow,
+		MonthEndGrace: rules.MonthEndGrace,
 		Throttle:      true,
 	}
 }

@@ -127,9 +127,46 @@ type rawRequest struct {
 	Tamper       func(*http.Request)
 }
 
-// do sends req signed with SigV4 (aws-sdk-go-v2's signer) unless Creds is nil.
+// do sends req signed with SigV4 (aws-sdk-go-v2's signer) unless Creds is
+// nil, and fails t when it cannot be sent.
 func (s *testServer) do(t testing.TB, req rawRequest) rawResponse {
 	t.Helper()
+	r, err := s.send(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// send is do for goroutines other than the test's: it returns its error.
+func (s *testServer) send(req rawRequest) (rawResponse, error) {
+	req = req.withDefaults()
+	hreq, err := http.NewRequest(req.Method, s.URL()+req.Path, bytes.NewReader(req.Body))
+	if err != nil {
+		return rawResponse{}, err
+	}
+	hreq.Header.Set("Content-Type", req.ContentType)
+	if req.Target != "" {
+		hreq.Header.Set("X-Amz-Target", req.Target)
+	}
+	if req.Creds != nil {
+		if err := signRequest(hreq, req.Body, *req.Creds, req.Region, req.SignTime); err != nil {
+			return rawResponse{}, err
+		}
+	}
+	if req.Tamper != nil {
+		req.Tamper(hreq)
+	}
+	resp, err := http.DefaultClient.Do(hreq)
+	if err != nil {
+		return rawResponse{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return rawResponse{Status: resp.StatusCode, Header: resp.Header, Body: body}, err
+}
+
+func (req rawRequest) withDefaults() rawRequest {
 	if req.Method == "" {
 		req.Method = http.MethodPost
 	}
@@ -145,43 +182,23 @@ func (s *testServer) do(t testing.TB, req rawRequest) rawResponse {
 	if req.SignTime.IsZero() {
 		req.SignTime = time.Now()
 	}
-	hreq, err := http.NewRequest(req.Method, s.URL()+req.Path, bytes.NewReader(req.Body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hreq.Header.Set("Content-Type", req.ContentType)
-	if req.Target != "" {
-		hreq.Header.Set("X-Amz-Target", req.Target)
-	}
-	if req.Creds != nil {
-		if err := signRequest(hreq, req.Body, *req.Creds, req.Region, req.SignTime); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if req.Tamper != nil {
-		req.Tamper(hreq)
-	}
-	resp, err := http.DefaultClient.Do(hreq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rawResponse{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	return req
 }
 
 // jsonCall sends a signed AWS JSON 1.1 request for a metering or
 // entitlement operation.
 func (s *testServer) jsonCall(t testing.TB, creds aws.Credentials, region, target string, body any) rawResponse {
 	t.Helper()
+	return s.do(t, jsonRequest(creds, region, target, body))
+}
+
+// jsonRequest is a signed AWS JSON 1.1 request with body marshalled.
+func jsonRequest(creds aws.Credentials, region, target string, body any) rawRequest {
 	b, err := json.Marshal(body)
 	if err != nil {
-		t.Fatal(err)
+		panic(err) // test bodies are maps of plain values
 	}
-	return s.do(t, rawRequest{Target: target, Body: b, Creds: &creds, Region: region})
+	return rawRequest{Target: target, Body: b, Creds: &creds, Region: region}
 }
 
 // writeSeed writes a seed file into the test's temp dir.

@@ -52,10 +52,13 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	if _, err := pw.Write(body[:5]); err != nil {
 		t.Fatal(err)
 	}
+	shutdownStarted := make(chan struct{})
+	a.http.RegisterOnShutdown(func() { close(shutdownStarted) })
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)
 	go func() { stopped <- a.wait(ctx) }()
 	cancel()
+	<-shutdownStarted // the rest of the body arrives during the shutdown
 	if _, err := pw.Write(body[5:]); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,10 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal starts the graceful shutdown, a second one
+	// gets Go's default handling and ends the process at once; the ledger
+	// stays consistent (SQLite WAL) and every answered write is on disk.
+	context.AfterFunc(ctx, stop)
 	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)))
 }
 

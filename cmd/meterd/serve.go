@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -162,7 +163,7 @@ func (a *app) newServer(ctx context.Context, adminToken string) (http.Handler, e
 		Metering:        ms,
 		Entitlement:     es,
 		Store:           a.store,
-		Verifier:        &sigv4.Verifier{Lookup: a.lookupKey, Clock: clock},
+		Verifier:        &sigv4.Verifier{Lookup: a.store.FindAccessKey, Clock: clock},
 		AuthDisabled:    a.cfg.NoAuth,
 		FallbackAccount: demoSeller,
 		AdminToken:      adminToken,
@@ -172,15 +173,6 @@ func (a *app) newServer(ctx context.Context, adminToken string) (http.Handler, e
 	return srv.Handler(), nil
 }
 
-// lookupKey adapts the store to the SigV4 verifier: unknown keys are (nil, nil).
-func (a *app) lookupKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
-	key, err := a.store.FindAccessKey(ctx, id)
-	if meterd.IsNotFound(err) {
-		return nil, nil
-	}
-	return key, err
-}
-
 // adminToken returns the configured admin token, or the one kept in the
 // data directory, creating it (mode 0600) on first start.
 func (a *app) adminToken() (string, error) {
@@ -188,8 +180,12 @@ func (a *app) adminToken() (string, error) {
 		return a.cfg.AdminToken, nil
 	}
 	a.tokenPath = filepath.Join(a.cfg.DataDir, adminTokenFile)
-	if b, err := os.ReadFile(a.tokenPath); err == nil && len(strings.TrimSpace(string(b))) > 0 {
-		return strings.TrimSpace(string(b)), nil
+	b, err := os.ReadFile(a.tokenPath)
+	if token := strings.TrimSpace(string(b)); err == nil && token != "" {
+		return token, nil
+	}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read admin token: %w", err) // never overwrite a token we cannot read
 	}
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
@@ -217,7 +213,7 @@ func (a *app) wait(ctx context.Context) error {
 }
 
 func (a *app) shutdown() error {
-	a.logger.Info("shutting down: finishing in-flight requests")
+	a.logger.Info("shutting down: finishing in-flight requests (a second signal stops at once)")
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	err := a.http.Shutdown(ctx)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,36 +19,45 @@ func TestSignatureErrors(t *testing.T) {
 	body := []byte(`{"RegistrationToken":"x"}`)
 	wrongSecret := aws.Credentials{AccessKeyID: "test", SecretAccessKey: "not-test"}
 	unknown := aws.Credentials{AccessKeyID: "AKIDUNKNOWN", SecretAccessKey: "x"}
+	mismatch := "The request signature we calculated does not match the signature you provided. " +
+		"Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 	tests := []struct {
-		name   string
-		req    rawRequest
-		status int
-		code   string
+		name    string
+		req     rawRequest
+		status  int
+		code    string
+		message string // prefix of the message, when set
 	}{
-		{"no Authorization header", rawRequest{}, http.StatusForbidden, "MissingAuthenticationTokenException"},
-		{"wrong secret", rawRequest{Creds: &wrongSecret}, http.StatusBadRequest, "InvalidSignatureException"},
-		{"unknown access key", rawRequest{Creds: &unknown}, http.StatusBadRequest, "UnrecognizedClientException"},
+		{"no Authorization header", rawRequest{}, http.StatusForbidden, "MissingAuthenticationTokenException",
+			"Request is missing Authentication Token"},
+		{"wrong secret", rawRequest{Creds: &wrongSecret}, http.StatusBadRequest, "InvalidSignatureException", mismatch},
+		{"unknown access key", rawRequest{Creds: &unknown}, http.StatusBadRequest, "UnrecognizedClientException",
+			"The security token included in the request is invalid."},
 		{"signed 20 minutes ago", rawRequest{Creds: &sellerKey, SignTime: time.Now().Add(-20 * time.Minute)},
-			http.StatusBadRequest, "InvalidSignatureException"},
+			http.StatusBadRequest, "InvalidSignatureException", "Signature expired: "},
 		{"signed 20 minutes ahead", rawRequest{Creds: &sellerKey, SignTime: time.Now().Add(20 * time.Minute)},
-			http.StatusBadRequest, "InvalidSignatureException"},
+			http.StatusBadRequest, "InvalidSignatureException", "Signature not yet current: "},
 		{"body changed after signing", rawRequest{Creds: &sellerKey, Tamper: func(r *http.Request) {
 			r.Body = http.NoBody
 			r.ContentLength = 0
-		}}, http.StatusBadRequest, "InvalidSignatureException"},
+		}}, http.StatusBadRequest, "InvalidSignatureException", mismatch},
 		{"signed header changed", rawRequest{Creds: &sellerKey, Tamper: func(r *http.Request) {
 			r.Header.Set("X-Amz-Target", "AWSMPMeteringService.MeterUsage")
-		}}, http.StatusBadRequest, "InvalidSignatureException"},
+		}}, http.StatusBadRequest, "InvalidSignatureException", mismatch},
 		{"Authorization without Signature", rawRequest{Creds: &sellerKey, Tamper: func(r *http.Request) {
 			h := r.Header.Get("Authorization")
 			r.Header.Set("Authorization", h[:strings.Index(h, ", Signature=")])
-		}}, http.StatusBadRequest, "IncompleteSignatureException"},
+		}}, http.StatusBadRequest, "IncompleteSignatureException", "Authorization header requires 'Signature' parameter."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.req.Target = meteringTarget + "ResolveCustomer"
 			tt.req.Body = body
-			assertAWSError(t, s.do(t, tt.req), tt.status, tt.code)
+			r := s.do(t, tt.req)
+			assertAWSError(t, r, tt.status, tt.code)
+			if _, msg := r.errorType(t); !strings.HasPrefix(msg, tt.message) {
+				t.Errorf("message %q, want it to start with %q", msg, tt.message)
+			}
 		})
 	}
 }
@@ -185,15 +195,19 @@ func TestConcurrentDuplicates(t *testing.T) {
 	now := time.Now().UTC()
 	race := func(body func(i int) map[string]any) []rawResponse {
 		out := make([]rawResponse, 16)
+		errs := make([]error, len(out))
 		var wg sync.WaitGroup
 		for i := range out {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				out[i] = s.jsonCall(t, buyerKey, testRegion, meteringTarget+"MeterUsage", body(i))
+				out[i], errs[i] = s.send(jsonRequest(buyerKey, testRegion, meteringTarget+"MeterUsage", body(i)))
 			}()
 		}
 		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
 		return out
 	}
 	ids := map[string]bool{}
