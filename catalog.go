@@ -41,12 +41,40 @@ const (
 	ProductContainer ProductType = "Container" // MeterUsage, RegisterUsage
 )
 
+// ProductIntegration is how a SaaS product is integrated with AWS
+// Marketplace, which decides how its customers are identified.
+type ProductIntegration string
+
+const (
+	// IntegrationLegacy is the integration of SaaS products listed before
+	// Concurrent Agreements: customers are named by CustomerIdentifier (or,
+	// since 2025-03, CustomerAWSAccountId) under a request-level ProductCode.
+	// It is the default; "" means legacy too.
+	IntegrationLegacy ProductIntegration = "legacy"
+	// IntegrationConcurrentAgreements is the integration AWS requires of
+	// new SaaS products from 2026 (Concurrent Agreements): a buyer may hold
+	// several agreements at once, each its own license. ResolveCustomer does
+	// not populate CustomerIdentifier, BatchMeterUsage rejects it and needs
+	// CustomerAWSAccountId with a LicenseArn on every record, and
+	// GetEntitlements omits it.
+	IntegrationConcurrentAgreements ProductIntegration = "concurrent-agreements"
+)
+
 // Product is a Marketplace listing owned by a seller account.
 type Product struct {
 	Code            string
 	SellerAccountID string
 	Type            ProductType
 	Dimensions      []Dimension
+	// Integration applies to SaaS products only; "" means IntegrationLegacy.
+	Integration ProductIntegration
+}
+
+// ConcurrentAgreements reports whether the product uses the Concurrent
+// Agreements integration, whose customers are named by AWS account id and
+// license rather than by CustomerIdentifier.
+func (p *Product) ConcurrentAgreements() bool {
+	return p.Integration == IntegrationConcurrentAgreements
 }
 
 // Dimension finds a dimension by its case-sensitive name.

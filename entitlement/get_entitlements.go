@@ -19,11 +19,17 @@ const defaultMaxResults = 25
 
 // GetEntitlements lists what customers bought of one of the caller's
 // products, in a stable order, one page at a time.
+//
+// For a Concurrent Agreements product, whose customers are named by AWS
+// account id and license, CustomerIdentifier is left out of every
+// entitlement (AWS deprecates it for new integrations) and a
+// CUSTOMER_IDENTIFIER filter matches nothing, as no entitlement carries one.
 func (s *Service) GetEntitlements(ctx context.Context, caller meterd.Caller, in *meterd.GetEntitlementsRequest) (*meterd.GetEntitlementsResult, error) {
 	if err := s.Regions.Check("GetEntitlements", caller.Region); err != nil {
 		return nil, err
 	}
-	if err := s.checkSeller(ctx, caller, in.ProductCode); err != nil {
+	product, err := s.sellerProduct(ctx, caller, in.ProductCode)
+	if err != nil {
 		return nil, err
 	}
 	filter, err := parseFilter(in.Filter)
@@ -39,7 +45,7 @@ func (s *Service) GetEntitlements(ctx context.Context, caller meterd.Caller, in 
 		}
 		after = &pos
 	}
-	rows, err := s.visibleEntitlements(ctx, in.ProductCode, filter)
+	rows, err := s.visibleEntitlements(ctx, product, filter)
 	if err != nil {
 		return nil, err
 	}
@@ -47,18 +53,18 @@ func (s *Service) GetEntitlements(ctx context.Context, caller meterd.Caller, in 
 	return s.buildResult(ctx, page, more, binding)
 }
 
-// checkSeller lets only the product's seller read its entitlements. An
-// unknown product and a foreign one get the same answer, so that the
-// catalog cannot be probed.
-func (s *Service) checkSeller(ctx context.Context, caller meterd.Caller, productCode string) error {
+// sellerProduct returns the product, which only its seller may read the
+// entitlements of. An unknown product and a foreign one get the same
+// answer, so that the catalog cannot be probed.
+func (s *Service) sellerProduct(ctx context.Context, caller meterd.Caller, productCode string) (*meterd.Product, error) {
 	product, err := s.Store.FindProduct(ctx, productCode)
 	if err != nil && !meterd.IsNotFound(err) {
-		return fmt.Errorf("find product: %w", err)
+		return nil, fmt.Errorf("find product: %w", err)
 	}
 	if err != nil || product.SellerAccountID != caller.AccountID {
-		return meterd.Errorf(meterd.EInvalidParameter, "Product code %s is invalid.", productCode)
+		return nil, meterd.Errorf(meterd.EInvalidParameter, "Product code %s is invalid.", productCode)
 	}
-	return nil
+	return product, nil
 }
 
 func pageSize(maxResults int32) int {
@@ -115,22 +121,27 @@ func requestBinding(productCode string, f entitlementFilter) []byte {
 	return sum[:]
 }
 
-// entitlementRow is one visible entitlement with its sort key.
+// entitlementRow is one visible entitlement with its sort key and the
+// identifier of its customer, which out may leave out.
 type entitlementRow struct {
-	key entitlementKey
-	out meterd.EntitlementOutput
+	key      entitlementKey
+	customer string
+	out      meterd.EntitlementOutput
 }
 
 // visibleEntitlements returns the product's entitlements that pass the
 // filter, sorted by key. The customer's AWS account id is filled in later,
 // for the returned page only, except that the account filter is turned
 // into customer identifiers up front.
-func (s *Service) visibleEntitlements(ctx context.Context, productCode string, f entitlementFilter) ([]entitlementRow, error) {
+func (s *Service) visibleEntitlements(ctx context.Context, product *meterd.Product, f entitlementFilter) ([]entitlementRow, error) {
+	if product.ConcurrentAgreements() && f[meterd.FilterCustomerIdentifier] != nil {
+		return nil, nil // no entitlement of the product has a CustomerIdentifier
+	}
 	customers, err := s.customersOfAccounts(ctx, f[meterd.FilterCustomerAWSAccountID])
 	if err != nil {
 		return nil, err
 	}
-	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: productCode})
+	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: product.Code})
 	if err != nil {
 		return nil, fmt.Errorf("find subscriptions: %w", err)
 	}
@@ -144,7 +155,7 @@ func (s *Service) visibleEntitlements(ctx context.Context, productCode string, f
 			if expired(e, now) || !f.allows(meterd.FilterDimension, e.Dimension) {
 				continue
 			}
-			rows = append(rows, newEntitlementRow(sub, e))
+			rows = append(rows, newEntitlementRow(sub, e, product.ConcurrentAgreements()))
 		}
 	}
 	sortRows(rows)
@@ -194,7 +205,11 @@ func (s *Service) customersOfAccounts(ctx context.Context, accounts map[string]b
 	return ids, nil
 }
 
-func newEntitlementRow(sub *meterd.Subscription, e meterd.Entitlement) entitlementRow {
+// newEntitlementRow builds the output of e. Without CustomerIdentifier in
+// the output (Concurrent Agreements), it is not in the sort key either: the
+// key travels in the NextToken, which must not reveal the identifier. The
+// license, unique per subscription, still orders the rows.
+func newEntitlementRow(sub *meterd.Subscription, e meterd.Entitlement, withoutIdentifier bool) entitlementRow {
 	value := e.Value
 	out := meterd.EntitlementOutput{
 		ProductCode:        sub.ProductCode,
@@ -202,6 +217,9 @@ func newEntitlementRow(sub *meterd.Subscription, e meterd.Entitlement) entitleme
 		CustomerIdentifier: sub.CustomerIdentifier,
 		Value:              &value,
 		LicenseArn:         sub.LicenseArn,
+	}
+	if withoutIdentifier {
+		out.CustomerIdentifier = ""
 	}
 	if value == (meterd.EntitlementValue{}) {
 		out.Value = nil
@@ -211,8 +229,9 @@ func newEntitlementRow(sub *meterd.Subscription, e meterd.Entitlement) entitleme
 		out.ExpirationDate = &exp
 	}
 	return entitlementRow{
-		key: entitlementKey{CustomerIdentifier: sub.CustomerIdentifier, LicenseArn: sub.LicenseArn, Dimension: e.Dimension},
-		out: out,
+		key:      entitlementKey{CustomerIdentifier: out.CustomerIdentifier, LicenseArn: sub.LicenseArn, Dimension: e.Dimension},
+		customer: sub.CustomerIdentifier,
+		out:      out,
 	}
 }
 
@@ -246,7 +265,7 @@ func (s *Service) buildResult(ctx context.Context, page []entitlementRow, more b
 	result := &meterd.GetEntitlementsResult{Entitlements: make([]meterd.EntitlementOutput, 0, len(page))}
 	accounts := make(map[string]string)
 	for _, row := range page {
-		account, err := s.customerAccount(ctx, row.out.CustomerIdentifier, accounts)
+		account, err := s.customerAccount(ctx, row.customer, accounts)
 		if err != nil {
 			return nil, err
 		}

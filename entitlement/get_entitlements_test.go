@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ const (
 	otherSeller = "444444444444"
 	product     = "ent-prod"
 	product2    = "ent-prod-2"
+	productCA   = "ent-prod-ca" // Concurrent Agreements integration
 	foreign     = "foreign-prod"
 	region      = "us-east-1"
 )
@@ -109,6 +111,19 @@ func filterCatalog() *meterd.Catalog {
 		licensed(sub("cust-c", "c5", meterd.SubscriptionActive, ent("users", intValue(5))), epoch.Add(time.Second), time.Time{}), // not yet
 		{ProductCode: product2, CustomerIdentifier: "cust-c", LicenseArn: "arn:aws:license-manager::1:license:p2", Status: meterd.SubscriptionActive, Entitlements: []meterd.Entitlement{ent("users", intValue(7))}},
 	}
+	c.Products = append(c.Products, &meterd.Product{Code: productCA, SellerAccountID: seller, Type: meterd.ProductSaaS,
+		Integration: meterd.IntegrationConcurrentAgreements})
+	caSub := func(customer, license string, status meterd.SubscriptionStatus, ents ...meterd.Entitlement) *meterd.Subscription {
+		s := sub(customer, license, status, ents...)
+		s.ProductCode = productCA
+		return s
+	}
+	// License x1 sorts before y1 although its customer sorts after.
+	c.Subscriptions = append(c.Subscriptions,
+		caSub("cust-b", "x1", meterd.SubscriptionActive, ent("users", intValue(3)), ent("tier", stringValue("silver"))),
+		caSub("cust-a", "y1", meterd.SubscriptionActive, ent("users", intValue(4))),
+		caSub("cust-a", "y2", meterd.SubscriptionPending, ent("users", intValue(5))),
+	)
 	return c
 }
 
@@ -163,6 +178,69 @@ func TestGetEntitlementsFilters(t *testing.T) {
 				t.Fatalf("NextToken = %q on the only page", got.NextToken)
 			}
 		})
+	}
+}
+
+// TestGetEntitlementsConcurrentAgreements checks the rules of a product with
+// the Concurrent Agreements integration: no CustomerIdentifier in the output,
+// which the CUSTOMER_IDENTIFIER filter therefore never matches.
+func TestGetEntitlementsConcurrentAgreements(t *testing.T) {
+	e := newEnv(t, filterCatalog())
+	accounts := map[string]string{"x1": "100000000002", "y1": "100000000001"}
+	tests := []struct {
+		name   string
+		filter map[string][]string
+		want   []string
+	}{
+		{"OK CustomerIdentifier omitted, ordered by license", nil, []string{"/x1/tier", "/x1/users", "/y1/users"}},
+		{"OK account filter", map[string][]string{meterd.FilterCustomerAWSAccountID: {"100000000001"}}, []string{"/y1/users"}},
+		{"OK license filter", map[string][]string{meterd.FilterLicenseArn: {"arn:aws:license-manager::1:license:x1"}}, []string{"/x1/tier", "/x1/users"}},
+		{"OK customer identifier filter matches nothing", map[string][]string{meterd.FilterCustomerIdentifier: {"cust-a", "cust-b"}}, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.get(t, &meterd.GetEntitlementsRequest{ProductCode: productCA, Filter: tt.filter})
+			if err != nil {
+				t.Fatalf("GetEntitlements: %v", err)
+			}
+			if g := ids(got.Entitlements); !slices.Equal(g, tt.want) {
+				t.Fatalf("got %v, want %v", g, tt.want)
+			}
+			for _, ent := range got.Entitlements {
+				if want := accounts[ent.LicenseArn[len(ent.LicenseArn)-2:]]; ent.CustomerAWSAccountId != want {
+					t.Errorf("%s: CustomerAWSAccountId = %q, want %q", ent.LicenseArn, ent.CustomerAWSAccountId, want)
+				}
+			}
+		})
+	}
+}
+
+// TestGetEntitlementsConcurrentAgreementsTokens pages through a Concurrent
+// Agreements product: the NextToken, whose position is readable, must not
+// carry the CustomerIdentifier the output leaves out.
+func TestGetEntitlementsConcurrentAgreementsTokens(t *testing.T) {
+	e := newEnv(t, filterCatalog())
+	in := &meterd.GetEntitlementsRequest{ProductCode: productCA, MaxResults: 1}
+	var items []string
+	for range 4 {
+		got, err := e.get(t, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, ids(got.Entitlements)...)
+		if in.NextToken = got.NextToken; in.NextToken == "" {
+			break
+		}
+		raw, err := base64.RawURLEncoding.DecodeString(in.NextToken)
+		if err != nil {
+			t.Fatalf("NextToken is not base64url: %v", err)
+		}
+		if strings.Contains(string(raw), "cust-") {
+			t.Fatalf("NextToken %q carries a customer identifier", raw)
+		}
+	}
+	if want := []string{"/x1/tier", "/x1/users", "/y1/users"}; !slices.Equal(items, want) {
+		t.Fatalf("pages gave %v, want %v", items, want)
 	}
 }
 

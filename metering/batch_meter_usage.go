@@ -16,10 +16,15 @@ import (
 //
 // Errors that reject the whole batch are checked in this order: region
 // offered, the customer form of every record (ValidationException), the
-// product (from ProductCode, or else from the records' licenses),
-// timestamps, dimensions, tags and allocations, licenses, customer
-// identifiers. Then each record gets a verdict: CustomerNotSubscribed, or it
-// is stored, in one atomic call, and answered Success or DuplicateRecord.
+// product (from ProductCode, or else from the records' licenses), the
+// product's integration (a Concurrent Agreements product takes no
+// CustomerIdentifier, then needs a LicenseArn on every record), timestamps,
+// dimensions, tags and allocations, licenses, customer identifiers. Then
+// each record gets a verdict: CustomerNotSubscribed, or it is stored, in one
+// atomic call, and answered Success or DuplicateRecord.
+//
+// AWS says new (Concurrent Agreements) integrations should not send a
+// request-level ProductCode; one that names the product is still accepted.
 func (s *Service) BatchMeterUsage(ctx context.Context, caller meterd.Caller, in *meterd.BatchMeterUsageRequest) (*meterd.BatchMeterUsageResult, error) {
 	if err := s.Config.Regions.Check(operationBatchMeterUsage, caller.Region); err != nil {
 		return nil, err
@@ -100,9 +105,10 @@ func (b *batchCall) check(ctx context.Context) error {
 		return err
 	}
 	if len(b.records) == 0 {
+		// Nothing to check, and without a ProductCode no product either.
 		return nil
 	}
-	steps := []func() error{b.checkTimestamps, b.checkDimensions, b.checkAllocations}
+	steps := []func() error{b.checkIntegration, b.checkTimestamps, b.checkDimensions, b.checkAllocations}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -191,6 +197,29 @@ func (b *batchCall) deriveProductOf(ctx context.Context, licenseArn string) erro
 // product or of another seller: one message, so nothing is revealed.
 func invalidLicense(licenseArn string) error {
 	return meterd.Errorf(meterd.EInvalidLicense, "License '%s' is not valid.", licenseArn)
+}
+
+// checkIntegration applies the rules of a Concurrent Agreements product,
+// whose customers are named by AWS account id and license: AWS does not
+// support CustomerIdentifier for new integrations, and the license tells
+// the customer's agreements apart. Legacy products accept every form.
+func (b *batchCall) checkIntegration() error {
+	if !b.product.ConcurrentAgreements() {
+		return nil
+	}
+	for _, r := range b.records {
+		if r.CustomerIdentifier != "" {
+			return meterd.Errorf(meterd.EInvalidCustomerIdentifier,
+				"CustomerIdentifier is not supported for product '%s': send CustomerAWSAccountId and LicenseArn.", b.product.Code)
+		}
+	}
+	for i, r := range b.records {
+		if r.LicenseArn == "" {
+			return meterd.Errorf(meterd.EInvalidLicense,
+				"Usage record %d: product '%s' meters by license: LicenseArn is required.", i+1, b.product.Code)
+		}
+	}
+	return nil
 }
 
 func (b *batchCall) checkTimestamps() error {

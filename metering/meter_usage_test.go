@@ -19,7 +19,7 @@ var meterEpoch = time.Date(2026, 5, 14, 12, 30, 0, 0, time.UTC)
 
 // Accounts of the metering catalog.
 const (
-	meterSeller       = "111111111111" // sells demo-ami, demo-container, demo-saas, demo-saas-2
+	meterSeller       = "111111111111" // sells demo-ami, demo-container, demo-saas, demo-saas-2, demo-saas-ca
 	meterBuyer        = "222222222222" // active everywhere it is subscribed
 	meterBuyerPending = "333333333333" // subscriptions pending
 	meterBuyerExpired = "444444444444" // AMI license ended, SaaS unsubscribed
@@ -53,6 +53,8 @@ func meterCatalog(now time.Time) *meterd.Catalog {
 			Dimensions: []meterd.Dimension{{Name: "users"}, {Name: "storage"}}},
 		{Code: "demo-saas-2", SellerAccountID: meterSeller, Type: meterd.ProductSaaS,
 			Dimensions: []meterd.Dimension{{Name: "users"}}},
+		{Code: "demo-saas-ca", SellerAccountID: meterSeller, Type: meterd.ProductSaaS,
+			Dimensions: []meterd.Dimension{{Name: "users"}}, Integration: meterd.IntegrationConcurrentAgreements},
 		{Code: "other-saas", SellerAccountID: meterOtherSeller, Type: meterd.ProductSaaS,
 			Dimensions: []meterd.Dimension{{Name: "users"}}},
 	}
@@ -116,6 +118,9 @@ func meterSubscriptions(now time.Time) []*meterd.Subscription {
 		sub("saas-gone", "demo-saas", "cust-expired", meterd.SubscriptionUnsubscribed),
 		sub("saas-leaving", "demo-saas", "cust-leaving", meterd.SubscriptionUnsubscribePending),
 		sub("saas2-buyer", "demo-saas-2", "cust-buyer", meterd.SubscriptionActive),
+		// Concurrent Agreements: two agreements of one customer at once.
+		sub("saas-ca-buyer", "demo-saas-ca", "cust-buyer", meterd.SubscriptionActive),
+		sub("saas-ca-buyer-2", "demo-saas-ca", "cust-buyer", meterd.SubscriptionActive),
 		sub("other-buyer", "other-saas", "cust-buyer", meterd.SubscriptionActive),
 	}
 }

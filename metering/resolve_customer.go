@@ -17,6 +17,9 @@ func invalidRegistrationToken() error {
 // ResolveCustomer exchanges a registration token for the customer it was
 // issued to. Only the seller of the token's product may resolve it; while
 // the token is valid it resolves any number of times to the same answer.
+// For a Concurrent Agreements product CustomerIdentifier is left out, as AWS
+// does not populate it for new integrations: the seller keeps
+// CustomerAWSAccountId and LicenseArn.
 func (s *Service) ResolveCustomer(ctx context.Context, caller meterd.Caller, in *meterd.ResolveCustomerRequest) (*meterd.ResolveCustomerResult, error) {
 	if err := s.Config.Regions.Check("ResolveCustomer", caller.Region); err != nil {
 		return nil, err
@@ -28,7 +31,8 @@ func (s *Service) ResolveCustomer(ctx context.Context, caller meterd.Caller, in 
 	if err != nil {
 		return nil, fmt.Errorf("find registration token: %w", err)
 	}
-	if err := s.checkTokenSeller(ctx, caller, token); err != nil {
+	product, err := s.tokenProduct(ctx, caller, token)
+	if err != nil {
 		return nil, err
 	}
 	// Expiry is checked after ownership: only the seller learns that a
@@ -36,28 +40,33 @@ func (s *Service) ResolveCustomer(ctx context.Context, caller meterd.Caller, in 
 	if !s.Clock.Now().Before(token.ExpiresAt) {
 		return nil, meterd.Errorf(meterd.EExpiredToken, "Registration token has expired.")
 	}
-	return &meterd.ResolveCustomerResult{
+	out := &meterd.ResolveCustomerResult{
 		CustomerIdentifier:   token.CustomerIdentifier,
 		ProductCode:          token.ProductCode,
 		CustomerAWSAccountId: token.CustomerAWSAccountID,
 		LicenseArn:           token.LicenseArn,
-	}, nil
+	}
+	if product.ConcurrentAgreements() {
+		out.CustomerIdentifier = ""
+	}
+	return out, nil
 }
 
-// checkTokenSeller rejects a caller that does not sell the token's product.
-func (s *Service) checkTokenSeller(ctx context.Context, caller meterd.Caller, token *meterd.RegistrationToken) error {
+// tokenProduct returns the token's product, rejecting a caller that does
+// not sell it.
+func (s *Service) tokenProduct(ctx context.Context, caller meterd.Caller, token *meterd.RegistrationToken) (*meterd.Product, error) {
 	product, err := s.Store.FindProduct(ctx, token.ProductCode)
 	if meterd.IsNotFound(err) {
 		// The product left the catalog after the token was minted.
-		return invalidRegistrationToken()
+		return nil, invalidRegistrationToken()
 	}
 	if err != nil {
-		return fmt.Errorf("find product: %w", err)
+		return nil, fmt.Errorf("find product: %w", err)
 	}
 	if product.SellerAccountID != caller.AccountID {
 		s.Logger.InfoContext(ctx, "ResolveCustomer by a non-seller",
 			"product", product.Code, "caller_account", caller.AccountID)
-		return invalidRegistrationToken()
+		return nil, invalidRegistrationToken()
 	}
-	return nil
+	return product, nil
 }

@@ -7,17 +7,43 @@ import (
 	"github.com/meterd/meterd"
 )
 
+// regSaaSCA is a SaaS product with the Concurrent Agreements integration.
+const regSaaSCA = "saas-ca-prod"
+
+// resolveCatalog is regCatalog plus regSaaSCA, to which regBuyer subscribed.
+func resolveCatalog() *meterd.Catalog {
+	c := regCatalog()
+	c.Products = append(c.Products, &meterd.Product{Code: regSaaSCA, SellerAccountID: regSeller,
+		Type: meterd.ProductSaaS, Integration: meterd.IntegrationConcurrentAgreements})
+	c.Subscriptions = append(c.Subscriptions, &meterd.Subscription{ProductCode: regSaaSCA,
+		CustomerIdentifier: "cust-" + regBuyer, LicenseArn: regLicenseFmt + regBuyer + "-ca", Status: meterd.SubscriptionActive})
+	return c
+}
+
 func TestResolveCustomer(t *testing.T) {
-	env := regNewEnv(t, regCatalog())
+	env := regNewEnv(t, resolveCatalog())
 	token, err := env.svc.CreateRegistrationToken(t.Context(), regSaaS, "cust-"+regBuyer, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := &meterd.ResolveCustomerResult{
-		CustomerIdentifier:   "cust-" + regBuyer,
-		ProductCode:          regSaaS,
-		CustomerAWSAccountId: regBuyer,
-		LicenseArn:           regLicenseFmt + regBuyer + "-b",
+	caToken, err := env.svc.CreateRegistrationToken(t.Context(), regSaaSCA, "cust-"+regBuyer, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The answer each token resolves to.
+	wants := map[string]*meterd.ResolveCustomerResult{
+		token.Token: {
+			CustomerIdentifier:   "cust-" + regBuyer,
+			ProductCode:          regSaaS,
+			CustomerAWSAccountId: regBuyer,
+			LicenseArn:           regLicenseFmt + regBuyer + "-b",
+		},
+		// AWS does not populate CustomerIdentifier for new integrations.
+		caToken.Token: {
+			ProductCode:          regSaaSCA,
+			CustomerAWSAccountId: regBuyer,
+			LicenseArn:           regLicenseFmt + regBuyer + "-ca",
+		},
 	}
 	seller := regCaller(regSeller, "AKIDSELLER", regRegion, "", "")
 	expiry := token.ExpiresAt
@@ -33,6 +59,8 @@ func TestResolveCustomer(t *testing.T) {
 		{"OK again with the same answer", seller, token.Token, regEpoch.Add(time.Hour), ""},
 		{"OK just before expiry", seller, token.Token, expiry.Add(-time.Nanosecond), ""},
 		{"OK another region", regCaller(regSeller, "AKIDSELLER", "eu-central-1", "", ""), token.Token, regEpoch, ""},
+		{"OK concurrent agreements without CustomerIdentifier", seller, caToken.Token, regEpoch, ""},
+		{"ErrInvalidToken concurrent agreements other seller", regCaller(regOtherSeller, "AKIDOTHER", regRegion, "", ""), caToken.Token, regEpoch, meterd.EInvalidToken},
 		{"ErrDisabledApi region", regCaller(regSeller, "AKIDSELLER", "us-gov-east-1", "", ""), token.Token, regEpoch, meterd.EDisabledAPI},
 		{"ErrInvalidToken unknown", seller, "bm90LWEtdG9rZW4", regEpoch, meterd.EInvalidToken},
 		{"ErrInvalidToken malformed", seller, "not a token!", regEpoch, meterd.EInvalidToken},
@@ -65,7 +93,7 @@ func TestResolveCustomer(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ResolveCustomer: %v", err)
 			}
-			if *got != *want {
+			if want := wants[tt.token]; *got != *want {
 				t.Fatalf("got %+v, want %+v", got, want)
 			}
 		})

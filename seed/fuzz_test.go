@@ -47,6 +47,9 @@ func checkConsistent(t *testing.T, c *meterd.Catalog) {
 		if !accounts[p.SellerAccountID] || p.Code == "" {
 			t.Errorf("product %q of seller %q is incomplete", p.Code, p.SellerAccountID)
 		}
+		if p.Integration != "" && p.Type != meterd.ProductSaaS {
+			t.Errorf("%s product %q has integration %q", p.Type, p.Code, p.Integration)
+		}
 		products[p.Code] = p
 	}
 	customers := map[string]bool{}

@@ -9,7 +9,7 @@ import (
 )
 
 func (p *parser) product(n *yaml.Node, path string) error {
-	o, err := p.object(n, path, "code", "seller", "type", "dimensions")
+	o, err := p.object(n, path, "code", "seller", "type", "integration", "dimensions")
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,11 @@ func (p *parser) product(n *yaml.Node, path string) error {
 	if err != nil {
 		return err
 	}
-	product := &meterd.Product{Code: code, SellerAccountID: seller, Type: typ}
+	integration, err := p.productIntegration(o, typ)
+	if err != nil {
+		return err
+	}
+	product := &meterd.Product{Code: code, SellerAccountID: seller, Type: typ, Integration: integration}
 	if err := p.dimensions(o, product); err != nil {
 		return err
 	}
@@ -64,6 +68,25 @@ func (p *parser) productType(o *object) (meterd.ProductType, error) {
 		return "", p.errorf(n, o.field("type"), "unknown product type %q (want %s)", s, want)
 	}
 	return typ, nil
+}
+
+// productIntegration reads the optional integration of a SaaS product;
+// absent, it stays "" (legacy). Other products have no Marketplace
+// integration to choose, so the field is an error there rather than
+// silently ignored.
+func (p *parser) productIntegration(o *object, typ meterd.ProductType) (meterd.ProductIntegration, error) {
+	s, n, err := p.text(o, "integration")
+	if err != nil || s == "" {
+		return "", err
+	}
+	if typ != meterd.ProductSaaS {
+		return "", p.errorf(n, o.field("integration"), "only SaaS products have an integration (type is %s)", typ)
+	}
+	integration, ok, want := enum(s, integrations)
+	if !ok {
+		return "", p.errorf(n, o.field("integration"), "unknown integration %q (want %s)", s, want)
+	}
+	return integration, nil
 }
 
 func (p *parser) dimensions(o *object, product *meterd.Product) error {

@@ -43,6 +43,8 @@ var platforms = []string{"ec2", "ecs", "eks", "fargate"}
 
 var productTypes = []meterd.ProductType{meterd.ProductSaaS, meterd.ProductAMI, meterd.ProductContainer}
 
+var integrations = []meterd.ProductIntegration{meterd.IntegrationLegacy, meterd.IntegrationConcurrentAgreements}
+
 var valueTypes = []meterd.ValueType{meterd.IntegerValue, meterd.DoubleValue, meterd.BooleanValue, meterd.StringValue}
 
 var statuses = []meterd.SubscriptionStatus{

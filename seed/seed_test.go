@@ -116,6 +116,15 @@ func TestParse_FullExample(t *testing.T) {
 	if len(statuses) != 5 {
 		t.Errorf("statuses used: %v, want all five", statuses)
 	}
+	for _, p := range c.Products {
+		want := meterd.ProductIntegration("")
+		if p.Code == "acme-pipelines" {
+			want = meterd.IntegrationConcurrentAgreements
+		}
+		if p.Integration != want {
+			t.Errorf("product %s: integration %q, want %q", p.Code, p.Integration, want)
+		}
+	}
 	contract := c.Subscriptions[0]
 	if want := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC); !contract.LicenseEnd.Equal(want) {
 		t.Errorf("license_end = %v, want %v", contract.LicenseEnd, want)
@@ -184,6 +193,23 @@ func TestParse_OK(t *testing.T) {
 				}
 				if got := c.Subscriptions[0].Status; got != meterd.SubscriptionActive {
 					t.Errorf("status = %q, want active", got)
+				}
+			}},
+		{"IntegrationDefaultsToLegacy", base, func(t *testing.T, c *meterd.Catalog) {
+			if got := c.Products[0].Integration; got != "" || c.Products[0].ConcurrentAgreements() {
+				t.Errorf("integration = %q, want \"\" (legacy)", got)
+			}
+		}},
+		{"IntegrationLegacy", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: SaaS, integration: legacy}\n",
+			func(t *testing.T, c *meterd.Catalog) {
+				if got := c.Products[0].Integration; got != meterd.IntegrationLegacy {
+					t.Errorf("integration = %q, want legacy", got)
+				}
+			}},
+		{"IntegrationConcurrentAgreements", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: SaaS, integration: concurrent-agreements}\n",
+			func(t *testing.T, c *meterd.Catalog) {
+				if got := c.Products[0].Integration; got != meterd.IntegrationConcurrentAgreements {
+					t.Errorf("integration = %q, want concurrent-agreements", got)
 				}
 			}},
 		{"UnquotedAccountIDKeepsLeadingZero", "accounts:\n  - id: 012345678901\n", func(t *testing.T, c *meterd.Catalog) {
@@ -287,6 +313,10 @@ func TestParse_Errors(t *testing.T) {
 		{"ErrSellerNotDeclared", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"999999999999\", type: AMI}\n", `seed.yaml:3: products[0].seller: "999999999999" is not a declared account`},
 		{"ErrProductTypeRequired", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\"}\n", `seed.yaml:3: products[0].type: required`},
 		{"ErrProductTypeUnknown", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: saas}\n", `seed.yaml:3: products[0].type: unknown product type "saas" (want SaaS, AMI or Container)`},
+		{"ErrIntegrationUnknown", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    integration: Concurrent-Agreements\n", `seed.yaml:6: products[0].integration: unknown integration "Concurrent-Agreements" (want legacy or concurrent-agreements)`},
+		{"ErrIntegrationNotSaaS", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    integration: legacy\n", `seed.yaml:6: products[0].integration: only SaaS products have an integration (type is AMI)`},
+		{"ErrIntegrationNotString", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: SaaS, integration: [legacy]}\n", `seed.yaml:3: products[0].integration: want a string, got a list`},
+		{"ErrProductUnknownField", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: SaaS, integrations: legacy}\n", `seed.yaml:3: products[0].integrations: unknown field (want code, seller, type, integration or dimensions)`},
 		{"ErrDimensionNameRequired", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions:\n      - type: Integer\n", `seed.yaml:7: products[0].dimensions[0].name: required`},
 		{"ErrDimensionNameTooLong", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions: [{name: " + long + "}]\n", `seed.yaml:6: products[0].dimensions[0].name: is 256 characters long (want at most 255)`},
 		{"ErrDimensionDuplicate", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions:\n      - name: users\n      - name: users\n", `seed.yaml:8: products[0].dimensions[1].name: duplicate dimension "users" (first at line 7)`},

@@ -141,15 +141,15 @@ func upsertAccessKeys(tx *writeTx, c *meterd.Catalog) error {
 }
 
 func upsertProducts(tx *writeTx, c *meterd.Catalog) error {
-	const q = `INSERT INTO products (code, seller_account_id, type, dimensions) VALUES (?, ?, ?, ?)
+	const q = `INSERT INTO products (code, seller_account_id, type, dimensions, integration) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (code) DO UPDATE SET seller_account_id = excluded.seller_account_id,
-			type = excluded.type, dimensions = excluded.dimensions`
+			type = excluded.type, dimensions = excluded.dimensions, integration = excluded.integration`
 	for _, p := range c.Products {
 		dims, err := encodeJSON(nonNil(p.Dimensions))
 		if err != nil {
 			return fmt.Errorf("product %q: %w", p.Code, err)
 		}
-		if _, err := tx.exec(q, p.Code, p.SellerAccountID, string(p.Type), dims); err != nil {
+		if _, err := tx.exec(q, p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration)); err != nil {
 			return danglingReference(err, "product %q: seller account %q is not in the catalog", p.Code, p.SellerAccountID)
 		}
 	}
@@ -233,12 +233,12 @@ func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, 
 
 // loadProduct reads the product with code, or ENotFound.
 func (db *DB) loadProduct(ctx context.Context, code string) (*meterd.Product, error) {
-	const q = `SELECT code, seller_account_id, type, dimensions FROM products WHERE code = ?`
+	const q = `SELECT code, seller_account_id, type, dimensions, integration FROM products WHERE code = ?`
 	var (
 		p    meterd.Product
 		dims string
 	)
-	err := db.readDB.QueryRowContext(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims)
+	err := db.readDB.QueryRowContext(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find product: %w", notFound(err, "product %q not found", code))
 	}

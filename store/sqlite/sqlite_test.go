@@ -59,8 +59,22 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens" {
-			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens", got)
+		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens,3:product_integration" {
+			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens,3:product_integration", got)
+		}
+	})
+	t.Run("ProductsBeforeIntegrationAreLegacy", func(t *testing.T) {
+		dir := t.TempDir()
+		must(t, mustOpen(t, dir).Close())
+		// Take the file back to version 2 with a product in it.
+		execSQL(t, dir, `ALTER TABLE products DROP COLUMN integration;
+			DELETE FROM schema_migrations WHERE version = 3;
+			INSERT INTO accounts VALUES ('111111111111', 'seller');
+			INSERT INTO products VALUES ('old-saas', '111111111111', 'SaaS', '[]')`)
+		got, err := mustOpen(t, dir).FindProduct(t.Context(), "old-saas")
+		must(t, err)
+		if got.Integration != meterd.IntegrationLegacy {
+			t.Errorf("Integration after migration 3 = %q, want %q", got.Integration, meterd.IntegrationLegacy)
 		}
 	})
 	t.Run("ErrNewerSchema", func(t *testing.T) {

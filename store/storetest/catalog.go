@@ -31,7 +31,8 @@ func fixtureCatalog() *meterd.Catalog {
 		Products: []*meterd.Product{
 			{Code: "prod-saas", SellerAccountID: sellerAccount, Type: meterd.ProductSaaS, Dimensions: []meterd.Dimension{
 				{Name: "users", Type: meterd.IntegerValue}, {Name: "Data.GB", Type: ""},
-			}},
+			}, Integration: meterd.IntegrationConcurrentAgreements},
+			{Code: "prod-saas-legacy", SellerAccountID: sellerAccount, Type: meterd.ProductSaaS, Integration: meterd.IntegrationLegacy},
 			{Code: "prod-ami", SellerAccountID: sellerAccount, Type: meterd.ProductAMI},
 			{Code: "prod-other", SellerAccountID: otherSellerAccount, Type: meterd.ProductContainer,
 				Dimensions: []meterd.Dimension{{Name: "tier", Type: meterd.StringValue}}},
