@@ -7,6 +7,15 @@ import "time"
 // constraints, so the rules can trust lengths, patterns and ranges; optional
 // members that are absent hold their zero value.
 
+// The operation names, as in X-Amz-Target and the Smithy model.
+const (
+	OpMeterUsage      = "MeterUsage"
+	OpBatchMeterUsage = "BatchMeterUsage"
+	OpResolveCustomer = "ResolveCustomer"
+	OpRegisterUsage   = "RegisterUsage"
+	OpGetEntitlements = "GetEntitlements"
+)
+
 // MeterUsageRequest is the input of MeterUsage.
 type MeterUsageRequest struct {
 	ProductCode      string

@@ -25,7 +25,7 @@ const defaultMaxResults = 25
 // entitlement (AWS deprecates it for new integrations) and a
 // CUSTOMER_IDENTIFIER filter matches nothing, as no entitlement carries one.
 func (s *Service) GetEntitlements(ctx context.Context, caller meterd.Caller, in *meterd.GetEntitlementsRequest) (*meterd.GetEntitlementsResult, error) {
-	if err := s.Regions.Check("GetEntitlements", caller.Region); err != nil {
+	if err := s.Regions.Check(meterd.OpGetEntitlements, caller.Region); err != nil {
 		return nil, err
 	}
 	product, err := s.sellerProduct(ctx, caller, in.ProductCode)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/entitlement"
-	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/regions"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -52,7 +52,7 @@ func newEnv(t *testing.T, catalog *meterd.Catalog) *env {
 	e.svc = &entitlement.Service{
 		Store:    db,
 		Clock:    meterd.ClockFunc(func() time.Time { return e.now }),
-		Regions:  metering.DefaultRegions(),
+		Regions:  regions.Default(),
 		TokenKey: []byte("0123456789abcdef0123456789abcdef"),
 		Logger:   slog.New(slog.DiscardHandler),
 	}

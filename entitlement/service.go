@@ -6,14 +6,14 @@ import (
 	"log/slog"
 
 	"github.com/meterd/meterd"
-	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/regions"
 )
 
 // Service answers GetEntitlements from the catalog.
 type Service struct {
 	Store   meterd.Store
 	Clock   meterd.Clock
-	Regions metering.Regions
+	Regions regions.Table
 	// TokenKey authenticates NextToken values so that a client cannot forge
 	// a position; set it to random bytes at start-up.
 	TokenKey []byte

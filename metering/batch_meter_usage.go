@@ -138,7 +138,7 @@ func (b *batchCall) findSellerProduct(ctx context.Context) error {
 			"Product code '%s' does not identify a SaaS product of the calling account.", b.productCode)
 	}
 	if err != nil {
-		return storeError("find product", err)
+		return fmt.Errorf("find product: %w", err)
 	}
 	b.product = p
 	return nil
@@ -183,7 +183,7 @@ func (b *batchCall) deriveProductOf(ctx context.Context, licenseArn string) erro
 		return invalidLicense(licenseArn)
 	}
 	if err != nil {
-		return storeError("find product", err)
+		return fmt.Errorf("find product: %w", err)
 	}
 	if b.product != nil {
 		return meterd.Errorf(meterd.EInvalidLicense,
@@ -392,7 +392,7 @@ func (b *batchCall) metered(ctx context.Context, c *meterd.Customer, r meterd.Us
 			ProductCode: b.product.Code, CustomerIdentifier: c.Identifier,
 		})
 		if err != nil {
-			return false, storeError("find subscriptions", err)
+			return false, fmt.Errorf("find subscriptions: %w", err)
 		}
 		b.subscriptions[c.Identifier] = subs
 	}
@@ -444,7 +444,7 @@ func (b *batchCall) store(ctx context.Context, verdicts []batchVerdict) error {
 	}
 	outcomes, err := b.s.Store.RecordUsage(ctx, recs)
 	if err != nil {
-		return storeError("record usage", err)
+		return fmt.Errorf("record usage: %w", err)
 	}
 	if len(outcomes) != len(recs) {
 		return fmt.Errorf("record usage: %d outcomes for %d records", len(outcomes), len(recs))
@@ -517,7 +517,7 @@ func (b *batchCall) license(ctx context.Context, licenseArn string) (*meterd.Sub
 	}
 	subs, err := b.s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{LicenseArn: licenseArn})
 	if err != nil {
-		return nil, storeError("find subscriptions", err)
+		return nil, fmt.Errorf("find subscriptions: %w", err)
 	}
 	var sub *meterd.Subscription
 	if len(subs) > 0 {
@@ -537,7 +537,7 @@ func (b *batchCall) customer(ctx context.Context, f meterd.CustomerFilter) (*met
 		c, err = nil, nil
 	}
 	if err != nil {
-		return nil, storeError("find customer", err)
+		return nil, fmt.Errorf("find customer: %w", err)
 	}
 	b.customers[f] = c
 	return c, nil

@@ -2,6 +2,7 @@ package metering
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -18,13 +19,13 @@ func (s *Service) checkEntitled(ctx context.Context, accountID, productCode stri
 		return notEntitled
 	}
 	if err != nil {
-		return storeError("find customer", err)
+		return fmt.Errorf("find customer: %w", err)
 	}
 	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
 		ProductCode: productCode, CustomerIdentifier: customer.Identifier,
 	})
 	if err != nil {
-		return storeError("find subscriptions", err)
+		return fmt.Errorf("find subscriptions: %w", err)
 	}
 	for _, sub := range subs {
 		if sub.Status.Metered() && sub.Active(now) {

@@ -75,7 +75,7 @@ func (s *Service) meterUsageProduct(ctx context.Context, code string) (*meterd.P
 			"Product code '%s' does not identify an AMI or container product.", code)
 	}
 	if err != nil {
-		return nil, storeError("find product", err)
+		return nil, fmt.Errorf("find product: %w", err)
 	}
 	return p, nil
 }
@@ -134,7 +134,7 @@ func newMeterUsageRecord(caller meterd.Caller, in *meterd.MeterUsageRequest, tes
 func (s *Service) storeMeterUsage(ctx context.Context, rec *meterd.MeteringRecord) (*meterd.MeterUsageResult, error) {
 	outcomes, err := s.Store.RecordUsage(ctx, []*meterd.MeteringRecord{rec})
 	if err != nil {
-		return nil, storeError("record usage", err)
+		return nil, fmt.Errorf("record usage: %w", err)
 	}
 	if len(outcomes) != 1 {
 		return nil, fmt.Errorf("record usage: %d outcomes for 1 record", len(outcomes))
@@ -166,15 +166,4 @@ func meterUsageOutcome(rec *meterd.MeteringRecord, out meterd.RecordOutcome) (st
 			rec.Dimension, formatTimestamp(rec.Hour))
 	}
 	return "", fmt.Errorf("record usage: unexpected conflict kind %d", out.Conflict)
-}
-
-// storeError wraps a store failure; it becomes InternalServiceError. A store
-// code (NotFound, Conflict) where none is expected is not let through as a
-// client-facing code.
-func storeError(what string, err error) error {
-	var coded *meterd.Error
-	if errors.As(err, &coded) {
-		return fmt.Errorf("%s: %s", what, err.Error())
-	}
-	return fmt.Errorf("%s: %w", what, err)
 }

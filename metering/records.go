@@ -14,8 +14,8 @@ import (
 
 // Operation names, as the regions table and the ledger spell them.
 const (
-	operationMeterUsage      = "MeterUsage"
-	operationBatchMeterUsage = "BatchMeterUsage"
+	operationMeterUsage      = meterd.OpMeterUsage
+	operationBatchMeterUsage = meterd.OpBatchMeterUsage
 )
 
 // newMeteringRecordID returns a MeteringRecordId. AWS's are UUID-shaped

@@ -27,7 +27,7 @@ func registerUsagePlatform(platform string) bool {
 // unsubscribed. The result is a PS256 JWT that proves to the container that
 // AWS (here meterd) accepted the registration.
 func (s *Service) RegisterUsage(ctx context.Context, caller meterd.Caller, in *meterd.RegisterUsageRequest) (*meterd.RegisterUsageResult, error) {
-	if err := s.Config.Regions.Check("RegisterUsage", caller.Region); err != nil {
+	if err := s.Config.Regions.Check(meterd.OpRegisterUsage, caller.Region); err != nil {
 		return nil, err
 	}
 	product, err := s.containerProduct(ctx, in.ProductCode)

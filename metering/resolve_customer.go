@@ -21,7 +21,7 @@ func invalidRegistrationToken() error {
 // does not populate it for new integrations: the seller keeps
 // CustomerAWSAccountId and LicenseArn.
 func (s *Service) ResolveCustomer(ctx context.Context, caller meterd.Caller, in *meterd.ResolveCustomerRequest) (*meterd.ResolveCustomerResult, error) {
-	if err := s.Config.Regions.Check("ResolveCustomer", caller.Region); err != nil {
+	if err := s.Config.Regions.Check(meterd.OpResolveCustomer, caller.Region); err != nil {
 		return nil, err
 	}
 	token, err := s.Store.FindRegistrationToken(ctx, in.RegistrationToken)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/regions"
 )
 
 // Config holds the tunable rules.
@@ -26,7 +27,7 @@ type Config struct {
 	// RegistrationTokenTTL is how long a registration token resolves (AWS: 4h).
 	RegistrationTokenTTL time.Duration
 	// Regions says where each operation is offered.
-	Regions Regions
+	Regions regions.Table
 }
 
 // DefaultConfig returns AWS's current rules.
@@ -37,7 +38,7 @@ func DefaultConfig() Config {
 		MonthEndGrace:        6 * time.Hour,
 		FutureSkew:           5 * time.Minute,
 		RegistrationTokenTTL: 4 * time.Hour,
-		Regions:              DefaultRegions(),
+		Regions:              regions.Default(),
 	}
 }
 

@@ -20,11 +20,11 @@ type Quota struct {
 // (docs/differences.md).
 func DefaultQuotas() map[string]Quota {
 	return map[string]Quota{
-		"BatchMeterUsage": {Rate: 10, Burst: 10},
-		"MeterUsage":      {Rate: 10, Burst: 10},
-		"RegisterUsage":   {Rate: 5, Burst: 5},
-		"ResolveCustomer": {Rate: 10, Burst: 10},
-		"GetEntitlements": {Rate: 10, Burst: 10},
+		meterd.OpBatchMeterUsage: {Rate: 10, Burst: 10},
+		meterd.OpMeterUsage:      {Rate: 10, Burst: 10},
+		meterd.OpRegisterUsage:   {Rate: 5, Burst: 5},
+		meterd.OpResolveCustomer: {Rate: 10, Burst: 10},
+		meterd.OpGetEntitlements: {Rate: 10, Burst: 10},
 	}
 }
 

@@ -1,4 +1,6 @@
-package metering
+// Package regions says where AWS offers each Marketplace operation. The
+// lists are data (regions.json) so that a new region is a one-line change.
+package regions
 
 import (
 	_ "embed"
@@ -16,16 +18,16 @@ import (
 //go:embed regions.json
 var regionsJSON []byte
 
-// Regions maps an operation name to the set of regions that serve it.
-type Regions map[string]map[string]bool
+// Table maps an operation name to the set of regions that serve it.
+type Table map[string]map[string]bool
 
-// DefaultRegions parses the embedded table.
-func DefaultRegions() Regions {
+// Default parses the embedded table.
+func Default() Table {
 	var raw map[string]any
 	if err := json.Unmarshal(regionsJSON, &raw); err != nil {
-		panic(fmt.Sprintf("metering: regions.json: %v", err)) // embedded, checked by tests
+		panic(fmt.Sprintf("regions: regions.json: %v", err)) // embedded, checked by tests
 	}
-	r := make(Regions, len(raw))
+	r := make(Table, len(raw))
 	for op, v := range raw {
 		list, ok := v.([]any)
 		if !ok {
@@ -40,7 +42,7 @@ func DefaultRegions() Regions {
 }
 
 // Check returns DisabledApiException when op is not offered in region.
-func (r Regions) Check(op, region string) error {
+func (r Table) Check(op, region string) error {
 	if r[op][region] {
 		return nil
 	}
@@ -49,7 +51,7 @@ func (r Regions) Check(op, region string) error {
 
 // CheckMeterUsage narrows the MeterUsage list by what is metered: GovCloud
 // meters AMI products only, and fewer regions meter from EKS pods.
-func (r Regions) CheckMeterUsage(p *meterd.Product, platform, region string) error {
+func (r Table) CheckMeterUsage(p *meterd.Product, platform, region string) error {
 	if p.Type != meterd.ProductContainer {
 		return nil
 	}
