@@ -27,9 +27,28 @@ type AccessKey struct {
 	// gets InvalidEndpointRegionException and RegisterUsage
 	// InvalidRegionException.
 	HomeRegion string
-	// Platform of the simulated compute resource: "ec2", "ecs", "eks",
-	// "fargate", or "" (any). RegisterUsage accepts ecs, eks, fargate and "".
-	Platform string
+	// Platform of the simulated compute resource; "" is any.
+	Platform Platform
+}
+
+// Platform is where a metered resource runs.
+type Platform string
+
+const (
+	PlatformAny     Platform = ""
+	PlatformEC2     Platform = "ec2"
+	PlatformECS     Platform = "ecs"
+	PlatformEKS     Platform = "eks"
+	PlatformFargate Platform = "fargate"
+)
+
+// Platforms lists the named platforms.
+var Platforms = []Platform{PlatformEC2, PlatformECS, PlatformEKS, PlatformFargate}
+
+// RunsContainers reports whether RegisterUsage is supported from p: ECS,
+// EKS, Fargate, or a resource that does not say.
+func (p Platform) RunsContainers() bool {
+	return p == PlatformAny || p == PlatformECS || p == PlatformEKS || p == PlatformFargate
 }
 
 // ProductType is how a product is delivered, which decides the metering API.

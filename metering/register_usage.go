@@ -10,16 +10,6 @@ import (
 	"github.com/meterd/meterd"
 )
 
-// registerUsagePlatform reports whether RegisterUsage serves a platform; ""
-// is a key that does not describe its platform.
-func registerUsagePlatform(platform string) bool {
-	switch platform {
-	case "", "ecs", "eks", "fargate":
-		return true
-	}
-	return false
-}
-
 // RegisterUsage is called by a paid container product when its ECS task or
 // EKS pod starts. The task is identified by the caller's access key. Only a
 // task's first call is checked for platform and entitlement: AWS documents
@@ -80,7 +70,7 @@ func (s *Service) registerTaskOnce(ctx context.Context, caller meterd.Caller, pr
 	if !meterd.IsNotFound(err) {
 		return fmt.Errorf("find task registration: %w", err)
 	}
-	if !registerUsagePlatform(caller.Key.Platform) {
+	if !caller.Key.Platform.RunsContainers() {
 		return meterd.Errorf(meterd.EPlatformNotSupported,
 			"RegisterUsage is supported only on Amazon ECS, Amazon EKS and AWS Fargate.")
 	}

@@ -77,7 +77,7 @@ func regCaller(account, id, region, platform, home string) meterd.Caller {
 		AccessKeyID: id,
 		AccountID:   account,
 		Region:      region,
-		Key:         meterd.AccessKey{ID: id, AccountID: account, Platform: platform, HomeRegion: home},
+		Key:         meterd.AccessKey{ID: id, AccountID: account, Platform: meterd.Platform(platform), HomeRegion: home},
 	}
 }
 

@@ -51,12 +51,12 @@ func (r Table) Check(op, region string) error {
 
 // CheckMeterUsage narrows the MeterUsage list by what is metered: GovCloud
 // meters AMI products only, and fewer regions meter from EKS pods.
-func (r Table) CheckMeterUsage(p *meterd.Product, platform, region string) error {
+func (r Table) CheckMeterUsage(p *meterd.Product, platform meterd.Platform, region string) error {
 	if p.Type != meterd.ProductContainer {
 		return nil
 	}
 	list, what := "MeterUsage:Container", "container products"
-	if platform == "eks" {
+	if platform == meterd.PlatformEKS {
 		list, what = "MeterUsage:EKS", "EKS pods"
 	}
 	if r[list][region] {

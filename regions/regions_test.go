@@ -41,7 +41,7 @@ func TestCheckMeterUsage(t *testing.T) {
 	tests := []struct {
 		name     string
 		product  *meterd.Product
-		platform string
+		platform meterd.Platform
 		region   string
 		want     string
 	}{

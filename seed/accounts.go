@@ -88,12 +88,12 @@ func (p *parser) accessKeyID(o *object) (string, error) {
 	return id, nil
 }
 
-func (p *parser) platform(o *object) (string, error) {
+func (p *parser) platform(o *object) (meterd.Platform, error) {
 	s, n, err := p.text(o, "platform")
 	if err != nil || s == "" {
 		return "", err
 	}
-	platform, ok, want := enum(s, platforms)
+	platform, ok, want := enum(s, meterd.Platforms)
 	if !ok {
 		return "", p.errorf(n, o.field("platform"), "unknown platform %q (want %s)", s, want)
 	}

@@ -39,8 +39,6 @@ var (
 // identifiers, account ids and dimension names.
 const maxTextLength = 255
 
-var platforms = []string{"ec2", "ecs", "eks", "fargate"}
-
 var productTypes = []meterd.ProductType{meterd.ProductSaaS, meterd.ProductAMI, meterd.ProductContainer}
 
 var integrations = []meterd.ProductIntegration{meterd.IntegrationLegacy, meterd.IntegrationConcurrentAgreements}
