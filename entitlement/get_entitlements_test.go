@@ -570,3 +570,20 @@ func TestGetEntitlementsNeedsTokenKey(t *testing.T) {
 		t.Fatalf("code = %q (%v), want an internal error without a key", got, err)
 	}
 }
+
+func TestNewNeedsATokenKey(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		key  []byte
+		ok   bool
+	}{
+		{"no key", nil, false},
+		{"15 bytes", make([]byte, 15), false},
+		{"16 bytes", make([]byte, 16), true},
+	} {
+		_, err := entitlement.New(nil, nil, regions.Default(), tt.key, nil)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: error %v, want ok=%v", tt.name, err, tt.ok)
+		}
+	}
+}

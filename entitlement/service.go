@@ -3,6 +3,7 @@
 package entitlement
 
 import (
+	"fmt"
 	"log/slog"
 
 	"github.com/meterd/meterd"
@@ -18,4 +19,16 @@ type Service struct {
 	// a position; set it to random bytes at start-up.
 	TokenKey []byte
 	Logger   *slog.Logger
+}
+
+// minTokenKey is the shortest NextToken key New accepts.
+const minTokenKey = 16
+
+// New returns a Service; tokenKey (random bytes, at least 16) authenticates
+// NextToken values.
+func New(store meterd.Store, clock meterd.Clock, regions regions.Table, tokenKey []byte, logger *slog.Logger) (*Service, error) {
+	if len(tokenKey) < minTokenKey {
+		return nil, fmt.Errorf("entitlement: token key of %d bytes, want at least %d", len(tokenKey), minTokenKey)
+	}
+	return &Service{Store: store, Clock: clock, Regions: regions, TokenKey: tokenKey, Logger: logger}, nil
 }

@@ -2,9 +2,11 @@ package seed
 
 import "github.com/meterd/meterd"
 
+// The demo catalog's accounts, which cmd/meterd names in its banner and
+// uses as the --no-auth fallback.
 const (
-	demoSellerAccountID = "111122223333"
-	demoBuyerAccountID  = "444455556666"
+	DemoSellerAccountID = "111122223333"
+	DemoBuyerAccountID  = "444455556666"
 	demoCustomer        = "demo-customer"
 )
 
@@ -15,12 +17,12 @@ func Demo() *meterd.Catalog {
 	ten := int32(10)
 	return &meterd.Catalog{
 		Accounts: []*meterd.Account{
-			{ID: demoSellerAccountID, Name: "Demo Seller"},
-			{ID: demoBuyerAccountID, Name: "Demo Buyer"},
+			{ID: DemoSellerAccountID, Name: "Demo Seller"},
+			{ID: DemoBuyerAccountID, Name: "Demo Buyer"},
 		},
 		AccessKeys: []*meterd.AccessKey{
-			{ID: "test", Secret: "test", AccountID: demoSellerAccountID},
-			{ID: "buyer", Secret: "buyer", AccountID: demoBuyerAccountID},
+			{ID: "test", Secret: "test", AccountID: DemoSellerAccountID},
+			{ID: "buyer", Secret: "buyer", AccountID: DemoBuyerAccountID},
 		},
 		Products: []*meterd.Product{
 			demoProduct("demo-saas", meterd.ProductSaaS, "users", "api_calls"),
@@ -28,7 +30,7 @@ func Demo() *meterd.Catalog {
 			demoProduct("demo-container", meterd.ProductContainer, "requests"),
 		},
 		Customers: []*meterd.Customer{
-			{Identifier: demoCustomer, AWSAccountID: demoBuyerAccountID},
+			{Identifier: demoCustomer, AWSAccountID: DemoBuyerAccountID},
 		},
 		Subscriptions: []*meterd.Subscription{
 			demoSubscription("demo-saas", "l-demosaas0000000000000000000000", meterd.Entitlement{
@@ -42,7 +44,7 @@ func Demo() *meterd.Catalog {
 }
 
 func demoProduct(code string, typ meterd.ProductType, dimensions ...string) *meterd.Product {
-	p := &meterd.Product{Code: code, SellerAccountID: demoSellerAccountID, Type: typ}
+	p := &meterd.Product{Code: code, SellerAccountID: DemoSellerAccountID, Type: typ}
 	for _, d := range dimensions {
 		p.Dimensions = append(p.Dimensions, meterd.Dimension{Name: d, Type: meterd.IntegerValue})
 	}
@@ -55,7 +57,7 @@ func demoSubscription(product, licenseID string, entitlements ...meterd.Entitlem
 	return &meterd.Subscription{
 		ProductCode:        product,
 		CustomerIdentifier: demoCustomer,
-		LicenseArn:         "arn:aws:license-manager::" + demoBuyerAccountID + ":license:" + licenseID,
+		LicenseArn:         "arn:aws:license-manager::" + DemoBuyerAccountID + ":license:" + licenseID,
 		Status:             meterd.SubscriptionActive,
 		Entitlements:       entitlements,
 	}

@@ -32,7 +32,6 @@ const (
 	// maxBodyBytes is AWS's BatchMeterUsage payload limit (under 1 MB).
 	maxBodyBytes   = 1 << 20
 	adminTokenFile = "admin-token"
-	demoSeller     = "111122223333"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -146,7 +145,10 @@ func (a *app) newServer(ctx context.Context, adminToken string) (http.Handler, e
 	if _, err := rand.Read(tokenKey); err != nil {
 		return nil, err
 	}
-	es := &entitlement.Service{Store: a.store, Clock: clock, Regions: mcfg.Regions, TokenKey: tokenKey, Logger: a.logger}
+	es, err := entitlement.New(a.store, clock, mcfg.Regions, tokenKey, a.logger)
+	if err != nil {
+		return nil, err
+	}
 	if a.cfg.NoAuth {
 		a.logger.Warn("SigV4 verification is OFF (--no-auth): any request is served")
 	}
@@ -165,7 +167,7 @@ func (a *app) newServer(ctx context.Context, adminToken string) (http.Handler, e
 		Store:           a.store,
 		Verifier:        &sigv4.Verifier{Lookup: a.store.FindAccessKey, Clock: clock},
 		AuthDisabled:    a.cfg.NoAuth,
-		FallbackAccount: demoSeller,
+		FallbackAccount: seed.DemoSellerAccountID,
 		AdminToken:      adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Logger:          a.logger,
@@ -255,9 +257,9 @@ func printBanner(w io.Writer, a *app) {
 		return
 	}
 	fmt.Fprintf(w, `
-Demo data: seller 111122223333 (key test/test), buyer 444455556666 (key buyer/buyer),
+Demo data: seller %s (key test/test), buyer %s (key buyer/buyer),
 products demo-saas, demo-ami, demo-container; customer demo-customer.
 Try (buyer keys, AMI product):
   AWS_ACCESS_KEY_ID=buyer AWS_SECRET_ACCESS_KEY=buyer aws meteringmarketplace meter-usage --endpoint-url %s --region us-east-1 --product-code demo-ami --usage-dimension vcpu_hours --usage-quantity 1 --timestamp "$(date -u +%%Y-%%m-%%dT%%H:00:00Z)"
-`, url)
+`, seed.DemoSellerAccountID, seed.DemoBuyerAccountID, url)
 }
