@@ -35,7 +35,7 @@ const (
 )
 
 // tokenMACContext separates this MAC from any other use of the key.
-var tokenMACContext = []byte("meterd GetEntitlements NextToken\x00")
+const tokenMACContext = "meterd GetEntitlements NextToken\x00"
 
 // entitlementKey orders entitlements within a product and is the pagination
 // position.
@@ -110,7 +110,7 @@ func (s *Service) decodeNextToken(token string, binding []byte) (entitlementKey,
 // request (so that binding and body cannot be shifted into each other).
 func (s *Service) tokenMAC(binding, body []byte) []byte {
 	m := hmac.New(sha256.New, s.TokenKey)
-	m.Write(tokenMACContext)
+	m.Write([]byte(tokenMACContext))
 	m.Write(binding)
 	m.Write(body)
 	return m.Sum(nil)

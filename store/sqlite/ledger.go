@@ -15,11 +15,11 @@ const usageColumns = `id, region, operation, product_code, customer_identifier, 
 
 // insertUsageSQL skips a record that collides on any unique key; the caller
 // then looks up which one, token first.
-var insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `)
+const insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`
 
-var (
+const (
 	findByTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
 		WHERE region = ? AND caller_account_id = ? AND client_token = ?`
 	findByRememberedTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
