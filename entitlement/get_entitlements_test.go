@@ -13,6 +13,7 @@ import (
 	"github.com/meterd/meterd/entitlement"
 	"github.com/meterd/meterd/regions"
 	"github.com/meterd/meterd/store/sqlite"
+	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
 const (
@@ -36,18 +37,7 @@ type env struct {
 // newEnv returns a service over a fresh SQLite store holding catalog.
 func newEnv(t *testing.T, catalog *meterd.Catalog) *env {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), t.TempDir(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	if err := db.ApplyCatalog(t.Context(), catalog); err != nil {
-		t.Fatalf("apply catalog: %v", err)
-	}
+	db := sqlitetest.Open(t, catalog)
 	e := &env{store: db, now: epoch}
 	e.svc = &entitlement.Service{
 		Store:    db,

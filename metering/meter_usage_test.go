@@ -9,6 +9,7 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/store/sqlite"
+	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
 // Helpers shared by the MeterUsage and BatchMeterUsage tests carry a
@@ -141,19 +142,8 @@ func meterNewEnv(tb testing.TB) *meterEnv {
 func meterNewEnvConfig(tb testing.TB, cfg metering.Config) *meterEnv {
 	tb.Helper()
 	logger := slog.New(slog.DiscardHandler)
-	db, err := sqlite.Open(tb.Context(), tb.TempDir(), logger)
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Errorf("close store: %v", err)
-		}
-	})
 	catalog := meterCatalog(meterEpoch)
-	if err := db.ApplyCatalog(tb.Context(), catalog); err != nil {
-		tb.Fatalf("apply catalog: %v", err)
-	}
+	db := sqlitetest.Open(tb, catalog)
 	e := &meterEnv{store: db, now: meterEpoch, keys: make(map[string]*meterd.AccessKey)}
 	for _, k := range catalog.AccessKeys {
 		e.keys[k.ID] = k

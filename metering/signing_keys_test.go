@@ -17,6 +17,7 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/store/sqlite"
+	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
 // Helpers shared by the registration tests (ResolveCustomer, RegisterUsage,
@@ -41,16 +42,7 @@ type regEnv struct {
 // regOpenStore opens a SQLite store in a temp dir, closed with the test.
 func regOpenStore(t *testing.T) *sqlite.DB {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), t.TempDir(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	return db
+	return sqlitetest.Open(t, nil)
 }
 
 // regNewEnv returns a service whose store holds catalog and the shared
