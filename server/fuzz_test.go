@@ -1,0 +1,74 @@
+package server_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/regions"
+	"github.com/meterd/meterd/seed"
+	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/sqlite/sqlitetest"
+)
+
+// FuzzServeAPI sends arbitrary operations, headers and bodies through the
+// whole handler (signatures off, demo catalog, real rules and ledger): a
+// client's request may be refused, but never with a 500 or a panic.
+//
+//	go test -run=^$ -fuzz=FuzzServeAPI -fuzztime=60s ./server
+func FuzzServeAPI(f *testing.F) {
+	now := time.Now().Unix()
+	seeds := []struct{ path, target, contentType, body string }{
+		{"/", "AWSMPMeteringService.MeterUsage", "application/x-amz-json-1.1",
+			`{"ProductCode":"demo-ami","UsageDimension":"vcpu_hours","UsageQuantity":1,"Timestamp":` + strconv.FormatInt(now, 10) + `}`},
+		{"/", "AWSMPMeteringService.BatchMeterUsage", "application/x-amz-json-1.1",
+			`{"ProductCode":"demo-saas","UsageRecords":[{"CustomerIdentifier":"demo-customer","Dimension":"users","Quantity":2,"Timestamp":` + strconv.FormatInt(now, 10) + `}]}`},
+		{"/", "AWSMPMeteringService.ResolveCustomer", "application/x-amz-json-1.1", `{"RegistrationToken":"x"}`},
+		{"/", "AWSMPMeteringService.RegisterUsage", "application/x-amz-json-1.1", `{"ProductCode":"demo-container","PublicKeyVersion":1,"Nonce":"n"}`},
+		{"/", "AWSMPEntitlementService.GetEntitlements", "application/x-amz-json-1.1", `{"ProductCode":"demo-saas","MaxResults":1}`},
+		{"/service/AWSMPEntitlementService/operation/GetEntitlements", "", "application/cbor", "\xa1kProductCodeidemo-saas"},
+		{"/", "AWSMPMeteringService.MeterUsage", "text/plain", `{}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.path, s.target, s.contentType, []byte(s.body))
+	}
+	handler := newFuzzHandler(f)
+	f.Fuzz(func(t *testing.T, path, target, contentType string, body []byte) {
+		req, err := http.NewRequest(http.MethodPost, "http://meterd.test/", bytes.NewReader(body))
+		if err != nil {
+			t.Skip()
+		}
+		req.URL.Path = "/" + path
+		req.Header.Set("X-Amz-Target", target)
+		req.Header.Set("Content-Type", contentType)
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %q %q: %d %s", path, target, contentType, rec.Code, rec.Body)
+		}
+	})
+}
+
+func newFuzzHandler(f *testing.F) http.Handler {
+	store := sqlitetest.Open(f, seed.Demo())
+	logger := slog.New(slog.DiscardHandler)
+	clock := meterd.SystemClock{}
+	ms := metering.New(store, clock, metering.DefaultConfig(), logger)
+	if err := ms.EnsureSigningKey(f.Context()); err != nil {
+		f.Fatal(err)
+	}
+	es, err := entitlement.New(store, clock, regions.Default(), bytes.Repeat([]byte{7}, 32), logger)
+	if err != nil {
+		f.Fatal(err)
+	}
+	s := &server.Server{Metering: ms, Entitlement: es, Store: store, AuthDisabled: true,
+		FallbackAccount: seed.DemoSellerAccountID, AdminToken: "x", MaxBodyBytes: 1 << 20, Logger: logger}
+	return s.Handler()
+}
