@@ -9,9 +9,10 @@ import (
 )
 
 // checkEntitled requires the buyer account to hold a subscription to the
-// product that is metered and whose license is active now. MeterUsage and
-// the first RegisterUsage of a task use it; the seller's own calls skip it.
-func (s *Service) checkEntitled(ctx context.Context, accountID, productCode string, now time.Time) error {
+// product that is metered now and whose license is active at time at (the
+// usage's timestamp for MeterUsage, now for RegisterUsage). The seller's
+// own calls skip it.
+func (s *Service) checkEntitled(ctx context.Context, accountID, productCode string, at time.Time) error {
 	notEntitled := meterd.Errorf(meterd.ECustomerNotEntitled,
 		"The customer is not entitled to product '%s'.", productCode)
 	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{AWSAccountID: accountID})
@@ -28,7 +29,7 @@ func (s *Service) checkEntitled(ctx context.Context, accountID, productCode stri
 		return fmt.Errorf("find subscriptions: %w", err)
 	}
 	for _, sub := range subs {
-		if sub.Status.Metered() && sub.Active(now) {
+		if sub.Status.Metered() && sub.Active(at) {
 			return nil
 		}
 	}

@@ -24,7 +24,8 @@ func (s *Service) MeterUsage(ctx context.Context, caller meterd.Caller, in *mete
 	}
 	test := caller.AccountID == product.SellerAccountID
 	if !test {
-		if err := s.checkEntitled(ctx, caller.AccountID, product.Code, now); err != nil {
+		// The license must cover the usage; the subscription state is today's.
+		if err := s.checkEntitled(ctx, caller.AccountID, product.Code, in.Timestamp); err != nil {
 			return nil, err
 		}
 	}

@@ -299,6 +299,9 @@ func TestMeterUsageRules(t *testing.T) {
 		{name: "ErrCustomerNotEntitled no subscription", key: "AKIDNOSUB", wantCode: meterd.ECustomerNotEntitled},
 		{name: "ErrCustomerNotEntitled pending", key: "AKIDPENDING", wantCode: meterd.ECustomerNotEntitled},
 		{name: "ErrCustomerNotEntitled license ended", key: "AKIDEXPIRED", wantCode: meterd.ECustomerNotEntitled},
+		{name: "OK usage from before the license ended, sent after", key: "AKIDEXPIRED", edit: func(r *meterd.MeterUsageRequest) {
+			r.Timestamp = meterEpoch.Add(-2 * time.Hour)
+		}},
 		{name: "ErrCustomerNotEntitled license not started", edit: func(r *meterd.MeterUsageRequest) {
 			r.ProductCode, r.UsageDimension = "demo-container", "pods"
 		}, wantCode: meterd.ECustomerNotEntitled},

@@ -61,8 +61,9 @@ func (s *Service) CreateRegistrationToken(ctx context.Context, productCode, cust
 }
 
 // tokenLicense picks the license a token reports: the customer's subscription
-// that can be metered if there is one (a customer may have an old, ended
-// agreement next to the current one), else any subscription, else none.
+// that can be metered with a license active now, else one that can be
+// metered, else any subscription, else none (a customer may have old,
+// ended agreements next to the current one).
 func (s *Service) tokenLicense(ctx context.Context, productCode, customerIdentifier string) (string, error) {
 	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
 		ProductCode:        productCode,
@@ -70,6 +71,12 @@ func (s *Service) tokenLicense(ctx context.Context, productCode, customerIdentif
 	})
 	if err != nil {
 		return "", fmt.Errorf("find subscriptions: %w", err)
+	}
+	now := s.Clock.Now()
+	for _, sub := range subs {
+		if sub.Status.Metered() && sub.Active(now) {
+			return sub.LicenseArn, nil
+		}
 	}
 	for _, sub := range subs {
 		if sub.Status.Metered() {

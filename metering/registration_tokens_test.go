@@ -18,6 +18,15 @@ func TestCreateRegistrationToken(t *testing.T) {
 		// Sorts before the current license in the store's order.
 		LicenseArn: regLicenseFmt + "0-old", Status: meterd.SubscriptionUnsubscribed,
 	})
+	// A renewed agreement: the ended license (metered status, past its
+	// end) sorts first; the token names the one active now.
+	lonely.Customers = append(lonely.Customers, &meterd.Customer{Identifier: "cust-renewed", AWSAccountID: "888888888888"})
+	lonely.Subscriptions = append(lonely.Subscriptions,
+		&meterd.Subscription{ProductCode: regSaaS, CustomerIdentifier: "cust-renewed", LicenseArn: regLicenseFmt + "1-ended",
+			Status: meterd.SubscriptionActive, LicenseEnd: regEpoch.Add(-time.Hour)},
+		&meterd.Subscription{ProductCode: regSaaS, CustomerIdentifier: "cust-renewed", LicenseArn: regLicenseFmt + "2-current",
+			Status: meterd.SubscriptionActive, LicenseStart: regEpoch.Add(-time.Hour)},
+	)
 	env := regNewEnv(t, lonely)
 
 	tests := []struct {
@@ -31,6 +40,7 @@ func TestCreateRegistrationToken(t *testing.T) {
 		{"OK metered subscription", regSaaS, "cust-" + regBuyer, "", regBuyer, regLicenseFmt + regBuyer + "-b"},
 		{"OK unsubscribed customer keeps its license", regSaaS, "cust-222222220002", "", "222222220002", regLicenseFmt + "222222220002-b"},
 		{"OK customer without subscription", regSaaS, "cust-lonely", "", "777777777777", ""},
+		{"OK renewed agreement names the license active now", regSaaS, "cust-renewed", "", "888888888888", regLicenseFmt + "2-current"},
 		{"ErrNotFound product", "no-such-product", "cust-" + regBuyer, meterd.ENotFound, "", ""},
 		{"ErrNotFound customer", regSaaS, "cust-nobody", meterd.ENotFound, "", ""},
 		{"ErrInvalidProductCode container product", regContainer, "cust-" + regBuyer, meterd.EInvalidProductCode, "", ""},

@@ -75,11 +75,12 @@ func (s *Server) handleCreateRegistrationToken(w http.ResponseWriter, r *http.Re
 		writeJSON(w, http.StatusBadRequest, adminError{Error: "body must be JSON: " + err.Error()})
 		return
 	}
-	ttl := time.Duration(in.TTLSeconds) * time.Second
-	if ttl > maxTokenTTL || ttl < -maxTokenTTL {
+	// Bounded before it becomes a Duration, which could overflow.
+	if limit := int64(maxTokenTTL / time.Second); in.TTLSeconds > limit || in.TTLSeconds < -limit {
 		writeJSON(w, http.StatusBadRequest, adminError{Error: "ttlSeconds must be within a year either way"})
 		return
 	}
+	ttl := time.Duration(in.TTLSeconds) * time.Second
 	tok, err := s.Metering.CreateRegistrationToken(r.Context(), in.ProductCode, in.CustomerIdentifier, ttl)
 	if err != nil {
 		s.writeAdminError(w, err)

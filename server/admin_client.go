@@ -14,7 +14,7 @@ import (
 type AdminClient struct {
 	BaseURL string // e.g. http://127.0.0.1:4599
 	Token   string
-	HTTP    *http.Client
+	HTTP    *http.Client // http.DefaultClient when nil
 }
 
 // CreateRegistrationToken mints a token for ResolveCustomer.
@@ -48,7 +48,11 @@ func (c *AdminClient) post(ctx context.Context, path string, in, out any) error 
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.HTTP.Do(req)
+	client := c.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

@@ -79,6 +79,9 @@ func claimedAccessKey(r *http.Request) string {
 	if err != nil {
 		return ""
 	}
+	if len(auth.AccessKeyID) > sigv4.MaxAccessKeyIDLength {
+		return auth.AccessKeyID[:sigv4.MaxAccessKeyIDLength] + "..." // the log stays small
+	}
 	return auth.AccessKeyID
 }
 

@@ -3,10 +3,15 @@ package server
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto/sigv4"
 )
+
+// regionName is the shape of a region in a credential scope; with auth
+// off, anything else leaves the caller in us-east-1.
+var regionName = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 
 // authenticate verifies the SigV4 signature and returns the caller. With
 // auth turned off, a known key still acts as its own account (so buyer
@@ -23,7 +28,7 @@ func (s *Server) authenticate(r *http.Request, body []byte) (meterd.Caller, erro
 	}
 	caller.AccessKeyID = auth.AccessKeyID
 	caller.Key = meterd.AccessKey{ID: auth.AccessKeyID, AccountID: s.FallbackAccount}
-	if auth.Region != "" {
+	if regionName.MatchString(auth.Region) {
 		caller.Region = auth.Region
 	}
 	key, err := s.Store.FindAccessKey(r.Context(), auth.AccessKeyID)

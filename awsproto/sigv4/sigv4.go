@@ -237,11 +237,18 @@ func checkContentSHA256(r *http.Request, payloadHash string) error {
 	return errInvalidSignature(msgContentSHA256)
 }
 
+// MaxAccessKeyIDLength is AWS's longest access key id. A longer one is
+// unknown without a lookup, so that made-up megabyte ids cost nothing.
+const MaxAccessKeyIDLength = 128
+
 // findKey looks the access key up; an unknown key, or one without a secret,
 // is an unrecognized client.
 func (v *Verifier) findKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
 	if v.Lookup == nil {
 		return nil, fmt.Errorf("sigv4: Verifier.Lookup is not set")
+	}
+	if len(id) > MaxAccessKeyIDLength {
+		return nil, errUnknownKey()
 	}
 	key, err := v.Lookup(ctx, id)
 	if err != nil && !meterd.IsNotFound(err) {

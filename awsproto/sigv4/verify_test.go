@@ -421,3 +421,37 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// An access key id longer than AWS's is unknown without a lookup, so that
+// made-up huge ids reach neither the store nor its cache.
+func TestVerifyOverlongKeyIDIsNotLookedUp(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		id         string
+		wantLookup bool
+	}{
+		{"128 characters", strings.Repeat("A", MaxAccessKeyIDLength), true},
+		{"129 characters", strings.Repeat("A", MaxAccessKeyIDLength+1), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			looked := false
+			v := &Verifier{
+				Clock: meterd.ClockFunc(func() time.Time { return testNow }),
+				Lookup: func(context.Context, string) (*meterd.AccessKey, error) {
+					looked = true
+					return nil, nil
+				},
+			}
+			r := newJSONRequest(jsonBody)
+			signHeader(t, r, jsonBody, signing{})
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "Credential="+testKeyID, "Credential="+tt.id, 1))
+			_, err := v.Verify(context.Background(), r, []byte(jsonBody))
+			if got := meterd.ErrorCode(err); got != meterd.EUnrecognizedClient {
+				t.Fatalf("code %q, want %q", got, meterd.EUnrecognizedClient)
+			}
+			if looked != tt.wantLookup {
+				t.Fatalf("looked up: %v, want %v", looked, tt.wantLookup)
+			}
+		})
+	}
+}

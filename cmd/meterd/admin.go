@@ -33,6 +33,9 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := fs.Parse(args[2:]); err != nil {
 		return flagError(err)
 	}
+	if *ttl != 0 && ttl.Abs() < time.Second {
+		return usagef("--ttl %s: the admin API counts whole seconds; use at least 1s either way", *ttl)
+	}
 	if *token == "" {
 		b, err := os.ReadFile(filepath.Join(*dataDir, adminTokenFile))
 		if err != nil {

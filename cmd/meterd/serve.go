@@ -72,37 +72,32 @@ type app struct {
 // start opens the ledger, applies the seed, and starts serving. The
 // listener is open when it returns, so ":0" works and a port clash fails
 // here rather than later.
+//
+// The port is bound before the ledger is opened, so that a start that
+// cannot serve changes nothing in the data directory.
 func start(ctx context.Context, cfg Config, logger *slog.Logger) (*app, error) {
 	catalog, demo, err := loadCatalog(cfg.SeedFile)
 	if err != nil {
 		return nil, err
 	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
 	store, err := sqlite.Open(ctx, cfg.DataDir, logger)
 	if err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	a := &app{cfg: cfg, logger: logger, store: store, demo: demo, served: make(chan error, 1)}
-	if err := a.init(ctx, catalog); err != nil {
+	if err := a.prepare(ctx, catalog, ln); err != nil {
+		ln.Close()
 		store.Close()
 		return nil, err
 	}
-	return a, nil
-}
-
-// init binds the port before it touches the ledger, so that a start that
-// cannot serve changes nothing, then applies the catalog and serves.
-func (a *app) init(ctx context.Context, catalog *meterd.Catalog) error {
-	ln, err := net.Listen("tcp", a.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	if err := a.prepare(ctx, catalog, ln); err != nil {
-		ln.Close()
-		return err
-	}
 	go func() { a.served <- a.http.Serve(ln) }()
 	a.logger.Info("meterd serving", "addr", a.URL(), "data", a.cfg.DataDir, "auth", !a.cfg.NoAuth)
-	return nil
+	return a, nil
 }
 
 // prepare applies the catalog and builds the HTTP server on ln.

@@ -23,13 +23,20 @@ type catalogCache struct {
 }
 
 // maxCacheEntries bounds the cache; past it the cache starts over, so that
-// lookups of made-up keys cannot grow it for ever.
-const maxCacheEntries = 1 << 16
+// lookups of made-up keys cannot grow it for ever. maxCacheKeyBytes keeps
+// each entry small: catalog keys are at most 255 characters (the model's
+// limit), and a lookup of a longer made-up key is answered but not kept.
+const (
+	maxCacheEntries  = 1 << 15
+	maxCacheKeyBytes = 3 * 256
+)
 
 type cacheKey struct {
 	kind    string
 	a, b, c string
 }
+
+func (k cacheKey) size() int { return len(k.kind) + len(k.a) + len(k.b) + len(k.c) }
 
 // cacheEntry is a found value or a NotFound error.
 type cacheEntry struct {
@@ -84,7 +91,7 @@ func cachedLookup[T any](ctx context.Context, db *DB, k cacheKey, load func(cont
 		return clone(e.value.(T)), nil
 	}
 	v, err := load(ctx)
-	if err == nil || meterd.IsNotFound(err) {
+	if (err == nil || meterd.IsNotFound(err)) && k.size() <= maxCacheKeyBytes {
 		db.cache.put(gen, k, cacheEntry{value: v, err: err})
 	}
 	if err != nil {
