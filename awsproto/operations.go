@@ -14,6 +14,7 @@ package awsproto
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 
 	"github.com/meterd/meterd"
@@ -73,6 +74,8 @@ type registry struct {
 	modeledErrors map[string][]string
 	// errorStatus is the HTTP status of every modeled error.
 	errorStatus map[string]int
+	// patterns holds the pattern trait of every string shape that has one.
+	patterns map[string]*patternTrait
 }
 
 // reg is built once from the embedded models. A failure is a programming
@@ -99,6 +102,12 @@ func buildRegistry() (*registry, error) {
 		outputs:       map[reflect.Type]*shape{},
 		modeledErrors: map[string][]string{},
 		errorStatus:   map[string]int{},
+		patterns:      map[string]*patternTrait{},
+	}
+	for id, s := range m.shapes {
+		if s.cons.pattern != nil {
+			r.patterns[id] = s.cons.pattern
+		}
 	}
 	for _, svc := range m.services {
 		if err := r.addService(svc); err != nil {
@@ -186,4 +195,16 @@ func OperationByPath(path string) (*Operation, bool) {
 // Operations lists every operation, by service name and in model order.
 func Operations() []*Operation {
 	return slices.Clone(reg.ops)
+}
+
+// ShapePattern returns the pattern trait of a string shape of the models,
+// by absolute shape id (e.g. "com.amazonaws.marketplacemetering#LicenseArn"):
+// the compiled Go regexp and the pattern as the model writes it. Other
+// packages check values against it so that the model stays the one source.
+func ShapePattern(id string) (re *regexp.Regexp, source string, ok bool) {
+	p, ok := reg.patterns[id]
+	if !ok {
+		return nil, "", false
+	}
+	return p.re, p.source, true
 }

@@ -180,3 +180,36 @@ func TestCheckBinding(t *testing.T) {
 		}
 	}
 }
+
+func TestShapePattern(t *testing.T) {
+	const ns = "com.amazonaws.marketplacemetering#"
+	longArn := "arn:aws:license-manager::123456789012:l" + strings.Repeat("x", 1023) // the longest the model allows
+	tests := []struct {
+		id         string
+		wantOK     bool
+		wantSource string
+		match      string
+		noMatch    string
+	}{
+		{ns + "ProductCode", true, "^[-a-zA-Z0-9/=:_.@]*$", "demo-saas", "demo saas"},
+		{ns + "CustomerAWSAccountId", true, "^[0-9]+$", "444455556666", "4444-5555"},
+		{ns + "LicenseArn", true, "", longArn, longArn + "x"},
+		{ns + "UsageQuantity", false, "", "", ""}, // an integer: no pattern
+		{ns + "NoSuchShape", false, "", "", ""},
+	}
+	for _, tt := range tests {
+		re, source, ok := ShapePattern(tt.id)
+		if ok != tt.wantOK {
+			t.Fatalf("%s: ok = %v", tt.id, ok)
+		}
+		if !ok {
+			continue
+		}
+		if tt.wantSource != "" && source != tt.wantSource {
+			t.Errorf("%s: source %q, want %q", tt.id, source, tt.wantSource)
+		}
+		if !re.MatchString(tt.match) || re.MatchString(tt.noMatch) {
+			t.Errorf("%s: matches %q: %v, %q: %v", tt.id, tt.match, re.MatchString(tt.match), tt.noMatch, re.MatchString(tt.noMatch))
+		}
+	}
+}

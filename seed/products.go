@@ -50,7 +50,7 @@ func (p *parser) productCode(o *object) (string, *yaml.Node, error) {
 		return "", nil, p.errorf(n, o.field("code"), "%v", err)
 	}
 	if !productCodePattern.MatchString(code) {
-		return "", nil, p.errorf(n, o.field("code"), "%q does not match %s", code, productCodePattern)
+		return "", nil, p.errorf(n, o.field("code"), "%q does not match %s", code, productCodeModelPattern)
 	}
 	if first, dup := p.products[code]; dup {
 		return "", nil, p.duplicate(n, o.field("code"), "product", code, first.line)

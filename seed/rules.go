@@ -7,22 +7,28 @@ import (
 	"unicode/utf8"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/awsproto"
 )
 
-// Patterns of the Smithy models (marketplace-metering-2016-01-14), copied so
-// that a seeded value is always one the API can accept or return.
+// Patterns of the Smithy models (marketplace-metering-2016-01-14), taken
+// from awsproto's copy of the model so that a seeded value is always one
+// the API can accept or return.
 var (
-	productCodePattern = regexp.MustCompile(`^[-a-zA-Z0-9/=:_.@]*$`)
-	// licenseArnPattern is the model's LicenseArn pattern, whose last
-	// {0,1023} is split in two because Go allows repeat counts up to 1000.
-	licenseArnPattern = regexp.MustCompile(`^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1000}[A-Za-z0-9:_/+=,@.-]{0,23}$`)
+	productCodePattern, productCodeModelPattern = modelPattern("ProductCode")
+	licenseArnPattern, licenseArnModelPattern   = modelPattern("LicenseArn")
 	// CustomerAWSAccountId is any run of digits in the model.
-	digitsPattern = regexp.MustCompile(`^[0-9]+$`)
+	digitsPattern, _ = modelPattern("CustomerAWSAccountId")
 )
 
-// licenseArnModelPattern is the LicenseArn pattern as the model writes it,
-// for error messages.
-const licenseArnModelPattern = `^arn:aws[a-zA-Z-]*:[A-Za-z0-9][A-Za-z0-9_/.-]{0,62}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9_/.-]{0,63}:[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,1023}$`
+// modelPattern is the pattern of a metering model shape; the models are
+// embedded, so a missing one is a programming error.
+func modelPattern(shape string) (*regexp.Regexp, string) {
+	re, source, ok := awsproto.ShapePattern("com.amazonaws.marketplacemetering#" + shape)
+	if !ok {
+		panic("seed: the metering model has no pattern for " + shape)
+	}
+	return re, source
+}
 
 // Patterns meterd chooses where AWS has no model.
 var (
