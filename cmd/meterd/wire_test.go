@@ -178,12 +178,21 @@ func TestLicenseArnRecords(t *testing.T) {
 	}
 }
 
-// TestNoAuth serves unsigned requests only when the operator says so.
+// TestNoAuth serves unsigned requests only when the operator says so: an
+// unsigned request acts as the demo seller, while a known key, even with a
+// wrong secret, still acts as its own account.
 func TestNoAuth(t *testing.T) {
 	s := startServer(t, "", func(c *Config) { c.NoAuth = true })
 	r := s.do(t, rawRequest{Target: entitlementTarget + "GetEntitlements", Body: []byte(`{"ProductCode":"demo-saas"}`)})
 	if r.Status != http.StatusOK {
 		t.Fatalf("unsigned with --no-auth: %d %s", r.Status, r.Body)
+	}
+	badBuyer := aws.Credentials{AccessKeyID: "buyer", SecretAccessKey: "wrong"}
+	r = s.jsonCall(t, badBuyer, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"})
+	assertAWSError(t, r, http.StatusBadRequest, "InvalidParameterException") // the buyer sells nothing
+	r = s.jsonCall(t, badBuyer, testRegion, meteringTarget+"MeterUsage", meterUsageBody("demo-ami", "vcpu_hours", 1, time.Now()))
+	if r.Status != http.StatusOK {
+		t.Fatalf("buyer MeterUsage with --no-auth: %d %s", r.Status, r.Body)
 	}
 }
 
