@@ -31,6 +31,7 @@ const (
 	logKeyName    = "migration"
 	logKeyOps     = "ops"
 	logKeyError   = "error"
+	logKeyMode    = "mode"
 )
 
 // writerPragmas make every commit durable when it returns (FULL syncs the
@@ -88,8 +89,8 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("sqlite: create data dir: %w", err)
+	if err := makeDataDir(dir, logger); err != nil {
+		return nil, err
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
@@ -120,6 +121,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
 }
 
 func (db *DB) open(ctx context.Context) error {
+	if err := createDBFile(db.path, db.logger); err != nil {
+		return err
+	}
 	var err error
 	if db.writeDB, err = sql.Open("sqlite", db.dsn(writerPragmas)); err != nil {
 		return fmt.Errorf("sqlite: open: %w", err)
@@ -143,6 +147,9 @@ func (db *DB) open(ctx context.Context) error {
 	db.readDB.SetMaxIdleConns(readers)
 	if err := db.readDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	if err := restrictSidecars(db.path, db.logger); err != nil {
+		return err
 	}
 	db.logger.Info("sqlite store open", logKeyPath, db.path)
 	return nil
