@@ -19,18 +19,21 @@ const insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`
 
-// Token lookups see only tokens used after the cutoff, ReceivedAt less
+// findByTokenSQL finds the record a client token leads to: a token
+// remembered for a record first, else a record's own (the newest). It sees
+// only tokens used after the cutoff ?4, ReceivedAt less
 // meterd.ClientTokenWindow; a NULL cutoff (no ReceivedAt) or use time sees
-// every token. The cutoff is passed twice.
+// every token. One statement, not two lookups, because it runs before every
+// MeterUsage insert.
 const (
-	findByTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
-		WHERE region = ? AND caller_account_id = ? AND client_token = ?
-			AND (? IS NULL OR received_at IS NULL OR received_at > ?)
-		ORDER BY received_at DESC LIMIT 1`
-	findByRememberedTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
-		WHERE id = (SELECT record_id FROM client_tokens
-			WHERE region = ? AND caller_account_id = ? AND client_token = ?
-				AND (? IS NULL OR used_at IS NULL OR used_at > ?))`
+	findByTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records WHERE id = coalesce(
+		(SELECT record_id FROM client_tokens
+			WHERE region = ?1 AND caller_account_id = ?2 AND client_token = ?3
+				AND (?4 IS NULL OR used_at IS NULL OR used_at > ?4)),
+		(SELECT id FROM metering_records
+			WHERE region = ?1 AND caller_account_id = ?2 AND client_token = ?3
+				AND (?4 IS NULL OR received_at IS NULL OR received_at > ?4)
+			ORDER BY received_at DESC LIMIT 1))`
 	// rememberTokenSQL replaces an expired row of the same token: a live
 	// one would have been found first.
 	rememberTokenSQL = `INSERT INTO client_tokens (region, caller_account_id, client_token, record_id, used_at)
@@ -67,8 +70,8 @@ func encodeUsage(r *meterd.MeteringRecord) (usageRow, error) {
 	}
 	var te timeEncoder
 	ts, hour, received := te.encode(r.Timestamp), te.encode(r.Hour), te.encode(r.ReceivedAt)
-	var cutoff sql.NullString
-	if !r.ReceivedAt.IsZero() {
+	var cutoff sql.NullString // only token lookups need it
+	if r.ClientToken != "" && !r.ReceivedAt.IsZero() {
 		cutoff = te.encode(r.ReceivedAt.Add(-meterd.ClientTokenWindow))
 	}
 	if te.err != nil {
@@ -168,20 +171,17 @@ func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 }
 
 // findByToken returns the record r's client token leads to within the
-// token window: a token remembered for a record first, then a record's own.
-// nil when the token is unknown or expired.
+// token window, or nil when the token is unknown or expired.
 func findByToken(tx *writeTx, row usageRow) (*meterd.MeteringRecord, error) {
 	r := row.rec
-	for _, query := range []string{findByRememberedTokenSQL, findByTokenSQL} {
-		existing, err := scanUsage(tx.queryRow(query, r.Region, r.CallerAccountID, r.ClientToken, row.cutoff, row.cutoff))
-		if err == nil {
-			return existing, nil
-		}
-		if !errNoRows(err) {
-			return nil, fmt.Errorf("record %q: find by client token: %w", r.ID, err)
-		}
+	existing, err := scanUsage(tx.queryRow(findByTokenSQL, r.Region, r.CallerAccountID, r.ClientToken, row.cutoff))
+	if errNoRows(err) {
+		return nil, nil
 	}
-	return nil, nil
+	if err != nil {
+		return nil, fmt.Errorf("record %q: find by client token: %w", r.ID, err)
+	}
+	return existing, nil
 }
 
 // rememberToken makes r's client token lead to existing when r was the same
