@@ -166,7 +166,7 @@ func TestWriteTimeout(t *testing.T) {
 	}
 	hang.Store(false)
 	close(release)
-	must(t, db.Ping(t.Context()))
+	waitWritable(t, db)
 	if got := storedVersions(t, db); len(got) != 1 || got[0] != 1 {
 		t.Errorf("stored versions %v, want [1]: the stuck commit lands, the withdrawn write never", got)
 	}
@@ -181,4 +181,20 @@ func storedVersions(t *testing.T, db *sqlite.DB) []int32 {
 		vs = append(vs, k.Version)
 	}
 	return vs
+}
+
+// waitWritable pings until the stuck group has ended: until then each
+// probe write fails fast with ErrWriteTimeout, as a client's retry would.
+func waitWritable(t *testing.T, db *sqlite.DB) {
+	t.Helper()
+	for range 10000 {
+		err := db.Ping(t.Context())
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, sqlite.ErrWriteTimeout) {
+			t.Fatalf("Ping after the disk came back: %v", err)
+		}
+	}
+	t.Fatal("writes still time out after the disk came back")
 }

@@ -84,6 +84,7 @@ type DB struct {
 	writeTimeout  time.Duration
 	epoch         time.Time    // monotonic origin of groupStart
 	groupStart    atomic.Int64 // see startGroup
+	stallMu       sync.Mutex   // orders endGroup and the watchdog's verdict
 	stall         atomic.Pointer[stallSignal]
 	stopWatchdog  chan struct{}
 	watchdogDone  chan struct{}

@@ -25,7 +25,14 @@ func newStallSignal() *stallSignal { return &stallSignal{c: make(chan struct{})}
 // startGroup and endGroup bracket the writer's work on a group, for the
 // watchdog. Times are monotonic, relative to db.epoch; 0 means idle.
 func (db *DB) startGroup() { db.groupStart.Store(int64(time.Since(db.epoch)) + 1) }
-func (db *DB) endGroup()   { db.groupStart.Store(0) }
+
+// endGroup holds stallMu so that the watchdog never times a group out once
+// it has ended (its callers are being answered).
+func (db *DB) endGroup() {
+	db.stallMu.Lock()
+	db.groupStart.Store(0)
+	db.stallMu.Unlock()
+}
 
 // runWatchdog checks the writer a few times per write timeout until stop
 // is closed, so a stuck group is noticed between one and 1.25 timeouts.
@@ -49,6 +56,8 @@ func (db *DB) runWatchdog(stop <-chan struct{}) {
 // stuck, later callers fail at the next tick. reported is the group last
 // logged, so a stuck group is logged once.
 func (db *DB) checkStall(reported int64) int64 {
+	db.stallMu.Lock()
+	defer db.stallMu.Unlock()
 	start := db.groupStart.Load()
 	if start == 0 || time.Since(db.epoch)-time.Duration(start-1) < db.writeTimeout {
 		return reported
