@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/meterd/meterd/node"
 	"github.com/meterd/meterd/server"
 )
 
@@ -23,7 +24,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	fs := flag.NewFlagSet("meterd admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	def := DefaultConfig()
+	def := node.DefaultConfig()
 	url := fs.String("url", envOr(getenv, "URL", "http://"+def.Addr), "base URL of meterd (METERD_URL)")
 	dataDir := fs.String("data", envOr(getenv, "DATA", def.DataDir), "data directory holding admin-token (METERD_DATA)")
 	token := fs.String("admin-token", getenv("METERD_ADMIN_TOKEN"), "admin token; read from DATA/admin-token when empty (METERD_ADMIN_TOKEN)")
@@ -37,7 +38,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return usagef("--ttl %s: the admin API counts whole seconds; use at least 1s either way", *ttl)
 	}
 	if *token == "" {
-		b, err := os.ReadFile(filepath.Join(*dataDir, adminTokenFile))
+		b, err := os.ReadFile(filepath.Join(*dataDir, node.AdminTokenFile))
 		if err != nil {
 			return fmt.Errorf("no --admin-token and %v", err)
 		}
