@@ -126,9 +126,12 @@ func (s *testServer) do(t testing.TB, req rawRequest) rawResponse {
 }
 
 // send is do for goroutines other than the test's: it returns its error.
-func (s *testServer) send(req rawRequest) (rawResponse, error) {
+func (s *testServer) send(req rawRequest) (rawResponse, error) { return sendTo(s.URL, req) }
+
+// sendTo sends req to the meterd at baseURL.
+func sendTo(baseURL string, req rawRequest) (rawResponse, error) {
 	req = req.withDefaults()
-	hreq, err := http.NewRequest(req.Method, s.URL+req.Path, bytes.NewReader(req.Body))
+	hreq, err := http.NewRequest(req.Method, baseURL+req.Path, bytes.NewReader(req.Body))
 	if err != nil {
 		return rawResponse{}, err
 	}

@@ -19,7 +19,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/meterd/meterd/node"
-	"github.com/meterd/meterd/server"
 )
 
 // TestGetEntitlementsPagination pages through 40 entitlements with the v1
@@ -108,12 +107,12 @@ func TestAdminCommands(t *testing.T) {
 	// command reads DATA/admin-token, which `serve` writes when no token is
 	// configured (TestAdminTokenFile).
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"admin", "token", "create", "--admin-token", s.AdminToken,
+	err := run(context.Background(), []string{"admin", "token", "create", "--json", "--token", s.AdminToken,
 		"--product", "demo-saas", "--customer", "demo-customer"}, &out, io.Discard, getenv)
 	if err != nil {
 		t.Fatalf("admin token create: %v", err)
 	}
-	var tok server.RegistrationTokenOutput
+	var tok tokenResult
 	if err := json.Unmarshal(out.Bytes(), &tok); err != nil || tok.Token == "" {
 		t.Fatalf("token answer %q: %v", out.String(), err)
 	}
@@ -124,7 +123,7 @@ func TestAdminCommands(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := run(context.Background(), []string{"admin", "keys", "rotate", "--admin-token", s.AdminToken}, &out, io.Discard, getenv); err != nil {
+	if err := run(context.Background(), []string{"admin", "keys", "rotate", "--json", "--token", s.AdminToken}, &out, io.Discard, getenv); err != nil {
 		t.Fatalf("admin keys rotate: %v", err)
 	}
 	client := s.metering(buyerKey, testRegion)
@@ -155,7 +154,7 @@ func TestAdminTokenFile(t *testing.T) {
 	s := startServer(t, "", func(c *node.Config) { c.AdminToken = "" })
 	env := map[string]string{"METERD_URL": s.URL, "METERD_DATA": s.DataDir}
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"admin", "token", "create", "--product", "demo-saas", "--customer", "demo-customer"},
+	err := run(context.Background(), []string{"admin", "token", "create", "--json", "--product", "demo-saas", "--customer", "demo-customer"},
 		&out, io.Discard, func(k string) string { return env[k] })
 	if err != nil || !strings.Contains(out.String(), `"token"`) {
 		t.Fatalf("admin token create with the token file: %v %s", err, out.String())

@@ -78,30 +78,3 @@ accounts:
 	r = second.jsonCall(t, sellerKey, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"})
 	assertAWSError(t, r, http.StatusBadRequest, "UnrecognizedClientException")
 }
-
-// TestExitCodes: usage mistakes exit 2, failures 1, success and -h 0.
-func TestExitCodes(t *testing.T) {
-	noEnv := func(string) string { return "" }
-	tests := []struct {
-		name string
-		args []string
-		want int
-	}{
-		{"no command", nil, 2},
-		{"unknown command", []string{"frobnicate"}, 2},
-		{"unknown flag", []string{"serve", "--nope"}, 2},
-		{"invalid flag value", []string{"serve", "--log-level", "loud"}, 2},
-		{"help", []string{"serve", "-h"}, 0},
-		{"version", []string{"version"}, 0},
-		{"seed check of a missing file", []string{"seed", "check", "/nonexistent/seed.yaml"}, 1},
-		{"admin call to nobody", []string{"admin", "keys", "rotate", "--url", "http://127.0.0.1:1", "--admin-token", "x"}, 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, io.Discard, io.Discard, noEnv)
-			if got := exitCode(err); got != tt.want {
-				t.Fatalf("exit code %d (%v), want %d", got, err, tt.want)
-			}
-		})
-	}
-}

@@ -11,46 +11,82 @@ import (
 	"github.com/meterd/meterd/seed"
 )
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	cfg := node.DefaultConfig()
-	if err := cfg.ApplyEnv(getenv); err != nil {
+// serveCommand runs a meterd until SIGINT or SIGTERM. Its flags come from
+// node's settings table, so that a new setting needs no change here.
+type serveCommand struct {
+	cfg node.Config
+	out output
+}
+
+func (*serveCommand) name() string     { return "serve" }
+func (*serveCommand) synopsis() string { return "run the server" }
+func (*serveCommand) usage() string {
+	return `Usage: meterd serve [flags]
+
+Runs meterd on --addr with its ledger in --data, until SIGINT or SIGTERM,
+then finishes in-flight requests and closes the ledger. Every flag has a
+METERD_ environment variable; a flag wins over its variable. Once meterd
+listens, it prints its URL (and, with the demo data, how to call it).
+`
+}
+
+func (c *serveCommand) bind(fs *flag.FlagSet, e *env) error {
+	c.cfg = node.DefaultConfig()
+	if err := c.cfg.ApplyEnv(e.getenv); err != nil {
+		return err
+	}
+	c.cfg.BindFlags(fs)
+	c.out.bind(fs)
+	return nil
+}
+
+func (c *serveCommand) run(ctx context.Context, e *env, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	if err := c.cfg.Validate(); err != nil {
 		return usageError{err}
 	}
-	fs := flag.NewFlagSet("meterd serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	cfg.BindFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return usageError{err}
-	}
-	level, _ := node.ParseLevel(cfg.LogLevel) // checked by Validate
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	n, err := node.Open(ctx, cfg, logger)
+	level, _ := node.ParseLevel(c.cfg.LogLevel) // checked by Validate
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	n, err := node.Open(ctx, c.cfg, logger)
 	if err != nil {
 		return err
 	}
-	printBanner(stdout, n)
+	ready := serveReady{Version: version, URL: n.URL(), DataDir: c.cfg.DataDir,
+		AdminTokenFile: n.AdminTokenPath(), Demo: c.cfg.SeedFile == ""}
+	if err := c.out.write(e.stdout, ready); err != nil {
+		n.Close()
+		return err
+	}
 	return n.Run(ctx)
 }
 
-// printBanner tells a new user how to call meterd. The demo keys are public
+// serveReady is printed once meterd listens.
+type serveReady struct {
+	Version        string `json:"version"`
+	URL            string `json:"url"`
+	DataDir        string `json:"dataDir"`
+	AdminTokenFile string `json:"adminTokenFile,omitempty"` // "" when the token is configured
+	Demo           bool   `json:"demo"`                     // serving the built-in demo data
+}
+
+// writeText tells a new user how to call meterd. The demo keys are public
 // constants of the built-in demo data; keys from a seed file are never
 // printed.
-func printBanner(w io.Writer, n *node.Node) {
-	url, cfg := n.URL(), n.Config()
-	fmt.Fprintf(w, "meterd %s listening on %s (ledger in %s)\n", version, url, cfg.DataDir)
-	if path := n.AdminTokenPath(); path != "" {
-		fmt.Fprintf(w, "admin token: in %s\n", path)
+func (r serveReady) writeText(w io.Writer) error {
+	fmt.Fprintf(w, "meterd %s listening on %s (ledger in %s)\n", r.Version, r.URL, r.DataDir)
+	if r.AdminTokenFile != "" {
+		fmt.Fprintf(w, "admin token: in %s\n", r.AdminTokenFile)
 	}
-	if cfg.SeedFile != "" {
-		return
+	if !r.Demo {
+		return nil
 	}
-	fmt.Fprintf(w, `
+	_, err := fmt.Fprintf(w, `
 Demo data: seller %s (key test/test), buyer %s (key buyer/buyer),
 products demo-saas, demo-ami, demo-container; customer demo-customer.
 Try (buyer keys, AMI product):
   AWS_ACCESS_KEY_ID=buyer AWS_SECRET_ACCESS_KEY=buyer aws meteringmarketplace meter-usage --endpoint-url %s --region us-east-1 --product-code demo-ami --usage-dimension vcpu_hours --usage-quantity 1 --timestamp "$(date -u +%%Y-%%m-%%dT%%H:00:00Z)"
-`, seed.DemoSellerAccountID, seed.DemoBuyerAccountID, url)
+`, seed.DemoSellerAccountID, seed.DemoBuyerAccountID, r.URL)
+	return err
 }
