@@ -16,6 +16,8 @@ import (
 type Setting struct {
 	Flag string // without dashes: "batch-window"
 	Env  string // "METERD_BATCH_WINDOW"
+	// Help is the flag's help; a `quoted` word names its value in
+	// `meterd help serve`, as package flag does.
 	Help string
 	// Value binds the setting to a field of c; its Set parses a flag or
 	// variable value, and its String is the field's value.
@@ -25,19 +27,19 @@ type Setting struct {
 // settings is the table. Env is spelled out, not derived, so that a grep
 // for a variable finds its row.
 var settings = []Setting{
-	{"addr", "METERD_ADDR", "listen address; port 0 picks a free port",
+	{"addr", "METERD_ADDR", "listen `host:port`; port 0 picks a free port",
 		stringField(func(c *Config) *string { return &c.Addr })},
-	{"data", "METERD_DATA", "data directory of the ledger",
+	{"data", "METERD_DATA", "data `directory` of the ledger",
 		stringField(func(c *Config) *string { return &c.DataDir })},
-	{"seed", "METERD_SEED", "seed file (YAML) applied at start-up; built-in demo data when empty",
+	{"seed", "METERD_SEED", "seed `file` (YAML) applied at start-up; built-in demo data when empty",
 		stringField(func(c *Config) *string { return &c.SeedFile })},
-	{"log-level", "METERD_LOG_LEVEL", "debug, info, warn or error",
+	{"log-level", "METERD_LOG_LEVEL", "log `level`: debug, info, warn or error",
 		stringField(func(c *Config) *string { return &c.LogLevel })},
-	{"admin-token", "METERD_ADMIN_TOKEN", "bearer token of the admin API; generated into DATA/admin-token when empty",
+	{"admin-token", "METERD_ADMIN_TOKEN", "bearer `token` of the admin API; generated into DATA/admin-token when empty",
 		stringField(func(c *Config) *string { return &c.AdminToken })},
-	{"batch-window", "METERD_BATCH_WINDOW", "how old a BatchMeterUsage record may be: 24h (AWS today) or 6h (legacy)",
+	{"batch-window", "METERD_BATCH_WINDOW", "maximum age of a BatchMeterUsage record, a `duration`: 24h (AWS today) or 6h (legacy)",
 		durationField(func(c *Config) *time.Duration { return &c.BatchWindow })},
-	{"month-end-grace", "METERD_MONTH_END_GRACE", "how long into the 1st (UTC) BatchMeterUsage accepts last month's usage; 0 turns the rule off",
+	{"month-end-grace", "METERD_MONTH_END_GRACE", "the `duration` into the 1st (UTC) during which BatchMeterUsage accepts last month's usage; 0 turns the rule off",
 		durationField(func(c *Config) *time.Duration { return &c.MonthEndGrace })},
 	{"throttle", "METERD_THROTTLE", "enforce AWS's request quotas per account and region; false turns them off",
 		boolField(func(c *Config) *bool { return &c.Throttle })},

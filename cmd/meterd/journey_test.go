@@ -103,7 +103,7 @@ func TestAdminCommands(t *testing.T) {
 	s := startServer(t, "")
 	env := map[string]string{"METERD_URL": s.URL, "METERD_DATA": s.DataDir}
 	getenv := func(k string) string { return env[k] }
-	// The admin token comes from --admin-token here; without it the
+	// The admin token comes from --token here; without it the
 	// command reads DATA/admin-token, which `serve` writes when no token is
 	// configured (TestAdminTokenFile).
 	var out bytes.Buffer
