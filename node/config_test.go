@@ -66,17 +66,7 @@ func TestApplyEnv(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := DefaultConfig()
 			err := got.ApplyEnv(func(k string) string { return tt.env[k] })
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("got error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			want := DefaultConfig()
-			tt.want(&want)
-			if err != nil || !reflect.DeepEqual(got, want) {
-				t.Fatalf("got %+v, %v; want %+v", got, err, want)
-			}
+			assertConfig(t, got, err, tt.want, tt.wantErr)
 		})
 	}
 }
@@ -107,17 +97,7 @@ func TestBindFlags(t *testing.T) {
 			fs.SetOutput(io.Discard)
 			got.BindFlags(fs)
 			err := fs.Parse(tt.args)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("got error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			want := DefaultConfig()
-			tt.want(&want)
-			if err != nil || !reflect.DeepEqual(got, want) {
-				t.Fatalf("got %+v, %v; want %+v", got, err, want)
-			}
+			assertConfig(t, got, err, tt.want, tt.wantErr)
 		})
 	}
 }
@@ -139,5 +119,22 @@ func TestSettings(t *testing.T) {
 			t.Errorf("--%s and --%s bind the same field", s.Flag, other)
 		}
 		bound[field] = s.Flag
+	}
+}
+
+// assertConfig checks err against wantErr, or when wantErr is "", that got
+// is DefaultConfig changed by want.
+func assertConfig(t *testing.T, got Config, err error, want func(*Config), wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("got error %v, want %q", err, wantErr)
+		}
+		return
+	}
+	expected := DefaultConfig()
+	want(&expected)
+	if err != nil || !reflect.DeepEqual(got, expected) {
+		t.Fatalf("got %+v, %v; want %+v", got, err, expected)
 	}
 }
