@@ -236,4 +236,14 @@ func (db *DB) closeConns() error {
 	return nil
 }
 
-var _ meterd.Store = (*DB)(nil)
+// DB is a whole meterd.Store. The narrow interfaces the services take are
+// listed too, although Store embeds them today, so that the promise holds if
+// Store is ever split.
+var (
+	_ meterd.Store           = (*DB)(nil)
+	_ meterd.CatalogStore    = (*DB)(nil)
+	_ meterd.CatalogReader   = (*DB)(nil)
+	_ meterd.AccessKeyFinder = (*DB)(nil)
+	_ meterd.LedgerStore     = (*DB)(nil)
+	_ meterd.Pinger          = (*DB)(nil)
+)
