@@ -57,7 +57,7 @@ type Service struct {
 	Logger *slog.Logger
 }
 
-// New returns a Service with cfg.
+// New returns a Service with cfg. A nil logger discards.
 func New(store Store, clock meterd.Clock, cfg Config, logger *slog.Logger) *Service {
-	return &Service{Store: store, Clock: clock, Config: cfg, Logger: logger}
+	return &Service{Store: store, Clock: clock, Config: cfg, Logger: meterd.LoggerOrDiscard(logger)}
 }

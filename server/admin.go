@@ -15,7 +15,9 @@ import (
 func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { s.Logger.Info("admin request", "method", r.Method, "path", r.URL.Path, "status", rec.status) }()
+		defer func() {
+			s.log().Info("admin request", meterd.LogKeyMethod, r.Method, meterd.LogKeyPath, r.URL.Path, meterd.LogKeyStatus, rec.status)
+		}()
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		switch {
 		case !ok:
@@ -109,7 +111,7 @@ func (s *Server) handleRotateSigningKey(w http.ResponseWriter, r *http.Request) 
 func (s *Server) writeAdminError(w http.ResponseWriter, err error) {
 	code := meterd.ErrorCode(err)
 	if code == meterd.EInternalServiceError {
-		s.Logger.Error("admin request failed", "error", err)
+		s.log().Error("admin request failed", meterd.LogKeyError, err)
 		writeJSON(w, http.StatusInternalServerError, adminError{Error: meterd.ErrorMessage(err), Code: code})
 		return
 	}
