@@ -53,7 +53,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc("GET /meterd/keys/jwks.json", s.handleJWKS)
 	mux.HandleFunc("GET /meterd/keys/{version}", s.handlePublicKeyPEM)
-	mux.Handle("/admin/", s.requireAdmin(s.adminRoutes()))
+	mux.Handle("/admin/", s.adminHandler())
 	mux.HandleFunc("/", s.handleAPI)
 	return mux
 }

@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -10,12 +8,6 @@ import (
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/store/sqlite"
 )
-
-// downStore is a store whose Ping fails, as a full disk or a lost volume
-// would make it.
-type downStore struct{ server.Store }
-
-func (downStore) Ping(context.Context) error { return errors.New("disk I/O error") }
 
 // TestServerNilLogger: a Server without a Logger discards its log, here
 // the warning of a failed readiness probe.
