@@ -2,8 +2,6 @@ package server_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -80,7 +78,7 @@ func TestAdminAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			url := serve(t, newServer(t, tt.wrap))
-			status, body := adminCall(t, tt.method, url+tt.path, tt.auth, tt.body)
+			status, body := send(t, tt.method, url+tt.path, tt.auth, tt.body)
 			if status != tt.wantStatus {
 				t.Fatalf("status %d (%s), want %d", status, body, tt.wantStatus)
 			}
@@ -97,28 +95,6 @@ func TestAdminAPI(t *testing.T) {
 			}
 		})
 	}
-}
-
-// adminCall sends one request and returns the status and body.
-func adminCall(t *testing.T, method, url, auth, body string) (int, []byte) {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, b
 }
 
 // adminWantResult fails unless body is a token or a key, not an error.

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -77,7 +80,7 @@ func meteringClient(url string, creds aws.Credentials) *marketplacemetering.Clie
 	return marketplacemetering.New(marketplacemetering.Options{
 		Region:           "us-east-1",
 		BaseEndpoint:     aws.String(url),
-		Credentials:      credentials.StaticCredentialsProvider{Value: creds},
+		Credentials:      staticCreds(creds),
 		RetryMaxAttempts: 1,
 	})
 }
@@ -107,3 +110,29 @@ func raced(s metering.Store) metering.Store  { return racedStore{s} }
 type downStore struct{ server.Store }
 
 func (downStore) Ping(context.Context) error { return errDisk }
+
+func staticCreds(c aws.Credentials) aws.CredentialsProvider {
+	return credentials.StaticCredentialsProvider{Value: c}
+}
+
+// send sends one request and returns the status and body.
+func send(t *testing.T, method, url, auth, body string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, b
+}
