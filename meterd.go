@@ -3,7 +3,8 @@
 // subscriptions), the ledger records, the Store and Clock interfaces and the
 // error codes shared by every layer. Sub-packages implement the rules
 // (metering, entitlement), the wire protocols (awsproto), the storage
-// (store/...) and the HTTP server (server); cmd/meterd wires them together.
+// (store/...) and the HTTP server (server); node wires them together, and
+// docs/architecture.md says what may import what.
 package meterd
 
 import (
