@@ -122,15 +122,16 @@ func (s *Server) call(ctx context.Context, caller meterd.Caller, in any) (any, e
 // one). Internal errors are logged with their detail here because the
 // client only sees a generic message.
 func (s *Server) logRequest(requestID string, call apiCall, err error, elapsed time.Duration) {
-	attrs := []any{logRequestID, requestID, logOperation, call.op, logAccessKey, call.caller.AccessKeyID,
-		logRegion, call.caller.Region, "duration", elapsed}
+	attrs := []any{meterd.LogKeyRequestID, requestID, meterd.LogKeyOperation, call.op,
+		meterd.LogKeyAccessKeyID, call.caller.AccessKeyID, meterd.LogKeyRegion, call.caller.Region,
+		meterd.LogKeyDuration, elapsed}
 	code := awsproto.WireCode(err)
 	switch {
 	case err == nil:
-		s.Logger.Debug("request", attrs...)
+		s.log().Debug("request", attrs...)
 	case code == meterd.EInternalServiceError:
-		s.Logger.Error("request failed", append(attrs, "error", err)...)
+		s.log().Error("request failed", append(attrs, meterd.LogKeyError, err)...)
 	default:
-		s.Logger.Info("request rejected", append(attrs, logCode, code)...)
+		s.log().Info("request rejected", append(attrs, meterd.LogKeyCode, code)...)
 	}
 }

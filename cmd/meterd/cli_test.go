@@ -192,7 +192,7 @@ func TestAdminToken(t *testing.T) {
 		{"OK token file of METERD_DATA", nil, map[string]string{"METERD_DATA": s.DataDir}, ""},
 		{"OK variable", nil, map[string]string{"METERD_ADMIN_TOKEN": s.AdminToken}, ""},
 		{"OK flag wins over variable", []string{"--token", s.AdminToken}, map[string]string{"METERD_ADMIN_TOKEN": "wrong"}, ""},
-		{"ErrVariableWinsOverFile", []string{"--data", s.DataDir}, map[string]string{"METERD_ADMIN_TOKEN": "wrong"}, "401"},
+		{"ErrVariableWinsOverFile", []string{"--data", s.DataDir}, map[string]string{"METERD_ADMIN_TOKEN": "wrong"}, meterd.EUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

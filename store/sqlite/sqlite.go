@@ -24,15 +24,6 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "meterd.db"
 
-// Log attribute keys.
-const (
-	logKeyPath    = "path"
-	logKeyVersion = "version"
-	logKeyName    = "migration"
-	logKeyOps     = "ops"
-	logKeyError   = "error"
-)
-
 // writerPragmas make every commit durable when it returns (FULL syncs the
 // WAL on each commit), let readers run beside the writer (WAL) and wait
 // instead of failing when another process holds the lock. temp_store keeps
@@ -85,9 +76,7 @@ type DB struct {
 // Open opens (creating if needed) the database in dir, migrates it and
 // starts the writer. A nil logger discards.
 func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger = meterd.LoggerOrDiscard(logger)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("sqlite: create data dir: %w", err)
 	}
@@ -144,7 +133,7 @@ func (db *DB) open(ctx context.Context) error {
 	if err := db.readDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: open readers: %w", err)
 	}
-	db.logger.Info("sqlite store open", logKeyPath, db.path)
+	db.logger.Info("sqlite store open", meterd.LogKeyFile, db.path)
 	return nil
 }
 
@@ -236,4 +225,14 @@ func (db *DB) closeConns() error {
 	return nil
 }
 
-var _ meterd.Store = (*DB)(nil)
+// DB is a whole meterd.Store. The narrow interfaces the services take are
+// listed too, although Store embeds them today, so that the promise holds if
+// Store is ever split.
+var (
+	_ meterd.Store           = (*DB)(nil)
+	_ meterd.CatalogStore    = (*DB)(nil)
+	_ meterd.CatalogReader   = (*DB)(nil)
+	_ meterd.AccessKeyFinder = (*DB)(nil)
+	_ meterd.LedgerStore     = (*DB)(nil)
+	_ meterd.Pinger          = (*DB)(nil)
+)
