@@ -115,7 +115,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
-	n.logger.Info("meterd serving", "addr", n.URL(), "data", n.cfg.DataDir, "auth", !n.cfg.NoAuth)
+	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
 	var serveErr error
 	select {
 	case serveErr = <-served:
@@ -147,7 +147,7 @@ func (n *Node) shutdown() error {
 	}
 	err = errors.Join(err, n.store.Close())
 	if err != nil {
-		n.logger.Error("shutdown", "error", err)
+		n.logger.Error("shutdown", meterd.LogKeyError, err)
 		return err
 	}
 	n.logger.Info("shut down: ledger closed")
