@@ -133,7 +133,7 @@ type fixture struct {
 	r     *Reporter
 }
 
-func newFixture(t *testing.T, edit ...func(*Config)) *fixture {
+func newFixture(t testing.TB, edit ...func(*Config)) *fixture {
 	t.Helper()
 	f := &fixture{api: &fakeAPI{}, clock: &clock{now: t0.Add(30 * time.Minute)}}
 	f.cfg = Config{
@@ -150,7 +150,7 @@ func newFixture(t *testing.T, edit ...func(*Config)) *fixture {
 	return f
 }
 
-func (f *fixture) open(t *testing.T) {
+func (f *fixture) open(t testing.TB) {
 	t.Helper()
 	r, err := Open(context.Background(), f.cfg)
 	if err != nil {
