@@ -212,6 +212,8 @@ func (r *Reporter) apply(ctx context.Context, b pendingBatch, recs []sealedRecor
 		return ans.err
 	case answerSplit:
 		return r.split(ctx, b, recs)
+	case answerExpire:
+		return r.expireBatch(ctx, b, recs[0])
 	}
 	r.limiter.succeeded()
 	now := r.cfg.Now()
@@ -257,26 +259,29 @@ func (r *Reporter) requeue(ctx context.Context, tx *sql.Tx, keys []recordKey, no
 	return nil
 }
 
-// split answers a TimestampOutOfBoundsException, which fails a whole
-// batch for one old record: a batch of several records becomes one batch
-// per record, so the others still go through; a single record is expired.
+// split answers an error that fails a whole batch for one record: the
+// batch becomes one batch per record, so the others still go through.
 func (r *Reporter) split(ctx context.Context, b pendingBatch, recs []sealedRecord) error {
 	now := r.cfg.Now()
 	return r.spool.inTx(ctx, func(tx *sql.Tx) error {
-		if len(recs) == 1 {
-			if err := r.saveExpired(ctx, tx, now, recs[0].key); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `UPDATE usage SET batch = ? WHERE batch = ?`, expiredBatch, b.id)
-			if err != nil {
-				return err
-			}
-			return finishBatch(ctx, tx, b.id)
-		}
 		for _, rec := range recs {
 			if err := r.requeue(ctx, tx, []recordKey{rec.key}, now); err != nil {
 				return err
 			}
+		}
+		return finishBatch(ctx, tx, b.id)
+	})
+}
+
+// expireBatch gives up on a single record AWS called out of its window.
+func (r *Reporter) expireBatch(ctx context.Context, b pendingBatch, rec sealedRecord) error {
+	now := r.cfg.Now()
+	return r.spool.inTx(ctx, func(tx *sql.Tx) error {
+		if err := r.saveExpired(ctx, tx, now, rec.key); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE usage SET batch = ? WHERE batch = ?`, expiredBatch, b.id); err != nil {
+			return err
 		}
 		return finishBatch(ctx, tx, b.id)
 	})

@@ -25,7 +25,8 @@ type answerKind int
 const (
 	answerDone  answerKind = iota // results stored, batch finished
 	answerRetry                   // nothing known: resend the same batch later
-	answerSplit                   // TimestampOutOfBounds: split or expire
+	answerSplit                   // one record failed the batch: split it
+	answerExpire                  // the record is out of AWS's time window
 )
 
 // answer is what one call told us.
@@ -149,22 +150,38 @@ var permanentErrors = map[string]bool{
 	"SerializationException":             true,
 }
 
+// recordErrors fail a whole BatchMeterUsage for one bad record (an
+// unknown customer, a dimension or tag the product lacks, an hour out of
+// the window). A batch that gets one is split into single records, so
+// that only the bad one fails.
+var recordErrors = map[string]bool{
+	"InvalidCustomerIdentifierException": true,
+	"InvalidUsageDimensionException":     true,
+	"InvalidUsageAllocationsException":   true,
+	"InvalidTagException":                true,
+	"InvalidLicenseException":            true,
+	"TimestampOutOfBoundsException":      true,
+}
+
 // failure classifies a failed call. Throttles, server errors, network
 // errors and credential errors are retried (the operator can fix
 // credentials; the usage must not be dropped meanwhile); a request AWS
-// calls invalid fails its records for good.
+// calls invalid fails its records for good, after a batch is split to find
+// the record at fault.
 func failure(err error, recs []sealedRecord) answer {
 	var apiErr smithy.APIError
-	if !errors.As(err, &apiErr) {
+	if !errors.As(err, &apiErr) || serverError(err) {
 		return answer{kind: answerRetry, err: err}
 	}
 	code := apiErr.ErrorCode()
 	switch {
 	case code == "ThrottlingException":
 		return answer{kind: answerRetry, err: err, throttled: true}
-	case code == "TimestampOutOfBoundsException":
+	case recordErrors[code] && len(recs) > 1:
 		return answer{kind: answerSplit, err: err}
-	case permanentErrors[code] && !serverError(err):
+	case code == "TimestampOutOfBoundsException":
+		return answer{kind: answerExpire, err: err}
+	case permanentErrors[code]:
 		ans := answer{}
 		for _, rec := range recs {
 			ans.results = append(ans.results, result{key: rec.key, status: StatusFailed,
