@@ -23,10 +23,10 @@ const (
 type answerKind int
 
 const (
-	answerDone  answerKind = iota // results stored, batch finished
-	answerRetry                   // nothing known: resend the same batch later
-	answerSplit                   // one record failed the batch: split it
-	answerExpire                  // the record is out of AWS's time window
+	answerDone   answerKind = iota // results stored, batch finished
+	answerRetry                    // nothing known: resend the same batch later
+	answerSplit                    // one record failed the batch: split it
+	answerExpire                   // the record is out of AWS's time window
 )
 
 // answer is what one call told us.
