@@ -3,6 +3,8 @@ package reporter
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"time"
@@ -91,6 +93,24 @@ func checkRegistrationClaims(claims jwt.MapClaims, productCode string, version i
 		}
 	}
 	return nil
+}
+
+// ParsePublicKeyPEM reads the RSA public key AWS gives a seller for
+// RegisterUsage (meterd serves its own at /meterd/keys/<version>.pem).
+func ParsePublicKeyPEM(b []byte) (*rsa.PublicKey, error) {
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, errors.New("reporter: no PEM block in public key")
+	}
+	key, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("reporter: public key: %w", err)
+	}
+	rsaKey, ok := key.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("reporter: public key is %T, want RSA", key)
+	}
+	return rsaKey, nil
 }
 
 // CheckEntitled asks MeterUsage with DryRun whether the product may meter

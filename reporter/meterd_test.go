@@ -2,6 +2,11 @@ package reporter_test
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"io"
+	"net/http"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -209,4 +214,46 @@ func TestMain(m *testing.M) {
 		os.Exit(runCrashChild())
 	}
 	os.Exit(m.Run())
+}
+
+func TestAgainstMeterdRegister(t *testing.T) {
+	s := meterdtest.Start(t)
+	client := meteringClient(s, s.Buyer)
+	resp, err := http.Get(s.URL + "/meterd/keys/1.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	pemBytes, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := reporter.ParsePublicKeyPEM(pemBytes)
+	if err != nil {
+		t.Fatalf("meterd's key 1: %v (%s)", err, pemBytes)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		product string
+		key     *rsa.PublicKey
+		wantErr error
+	}{
+		{"meterd's key", "demo-container", key, nil},
+		{"another key", "demo-container", &other.PublicKey, reporter.ErrBadRegistration},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg, err := reporter.Register(context.Background(), client, tt.product, 1, "nonce-"+tt.name[:3], tt.key)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Register = %v, want %v", err, tt.wantErr)
+			}
+			if err == nil && (reg.Signature == "" || reg.IssuedAt.IsZero()) {
+				t.Errorf("registration %+v lacks its signature or iat", reg)
+			}
+		})
+	}
 }
