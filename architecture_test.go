@@ -42,7 +42,8 @@ var layers = []layer{
 	{pkg: "server", imports: []string{".", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions"}, forbid: []string{"database/sql"}},
 	{pkg: "node", imports: []string{".", "awsproto/sigv4", "metering", "entitlement", "regions", "seed", "server", "store/sqlite"}},
 	{pkg: "meterdtest", imports: []string{".", "node"}, testHelper: true},
-	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server"}, forbid: []string{"database/sql"}},
+	{pkg: "reporter"},
+	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "reporter"}, forbid: []string{"database/sql"}},
 }
 
 // TestArchitecture checks every package's imports against its row, and

@@ -45,6 +45,8 @@ func TestExitCodes(t *testing.T) {
 		{"ErrSubSecondTTL", []string{"admin", "token", "create", "--product", "p", "--customer", "c", "--ttl", "10ms"}, nil, 2},
 		{"ErrBadURL", []string{"admin", "keys", "rotate", "--url", "127.0.0.1:4599", "--token", "x"}, nil, 2},
 		{"ErrHelpUnknown", []string{"help", "frobnicate"}, nil, 2},
+		{"ErrReporterStatusNoSpool", []string{"reporter", "status"}, nil, 2},
+		{"ErrReporterStatusMissingSpool", []string{"reporter", "status", "/nonexistent/spool.db"}, nil, 1},
 		{"ErrSeedCheckMissingFile", []string{"seed", "check", "/nonexistent/seed.yaml"}, nil, 1},
 		{"ErrNobodyListening", []string{"admin", "keys", "rotate", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
 		{"ErrNoTokenFile", []string{"admin", "keys", "rotate", "--data", "/nonexistent"}, nil, 1},

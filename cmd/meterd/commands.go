@@ -34,6 +34,7 @@ func commands() []command {
 		&seedCheckCommand{},
 		&adminTokenCreateCommand{},
 		&adminKeysRotateCommand{},
+		&reporterStatusCommand{},
 		&versionCommand{},
 		&helpCommand{},
 	}
