@@ -17,8 +17,10 @@ import (
 // operator's view of package reporter.
 type reporterStatusCommand struct{ out output }
 
-func (*reporterStatusCommand) name() string     { return "reporter status" }
-func (*reporterStatusCommand) synopsis() string { return "show a reporter spool: queued, pending, sent, failed" }
+func (*reporterStatusCommand) name() string { return "reporter status" }
+func (*reporterStatusCommand) synopsis() string {
+	return "show a reporter spool: queued, pending, sent, failed"
+}
 func (*reporterStatusCommand) usage() string {
 	return `Usage: meterd reporter status [flags] SPOOL
 
