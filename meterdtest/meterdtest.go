@@ -13,6 +13,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/meterd/meterd"
@@ -37,6 +38,11 @@ type Server struct {
 	// buyer/buyer.
 	Seller, Buyer Credentials
 	Node          *node.Node
+
+	stop     context.CancelFunc
+	done     chan error // Run's result
+	closing  sync.Once
+	closeErr error
 }
 
 // Option changes how Start configures the node.
@@ -64,38 +70,55 @@ func WithLogger(logger *slog.Logger) Option { return func(o *options) { o.logger
 // test if it does not start or does not shut down cleanly.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	s, err := Run(t.TempDir(), opts...)
+	if err != nil {
+		t.Fatalf("meterdtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("meterdtest: shutdown: %v", err)
+		}
+	})
+	return s
+}
+
+// Run opens and runs a meterd with its data directory in dir, for code
+// that has no testing.TB: a TestMain that shares one meterd among a
+// package's tests, or an example. Stop it with Close.
+func Run(dir string, opts ...Option) (*Server, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
 	cfg := node.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dir
 	cfg.SeedFile = o.seedFile
 	for _, f := range o.configure {
 		f(&cfg)
 	}
 	n, err := node.Open(context.Background(), cfg, o.logger)
 	if err != nil {
-		t.Fatalf("meterdtest: %v", err)
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- n.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("meterdtest: shutdown: %v", err)
-		}
-	})
-	s := &Server{URL: n.URL(), DataDir: cfg.DataDir, AdminToken: n.AdminToken(), Node: n}
+	s := &Server{URL: n.URL(), DataDir: cfg.DataDir, AdminToken: n.AdminToken(), Node: n,
+		stop: cancel, done: make(chan error, 1)}
 	s.Seller, s.Buyer = roles(n.Catalog())
-	return s
+	go func() { s.done <- n.Run(ctx) }()
+	return s, nil
 }
 
-// Close stops the server before the test ends, e.g. to restart on the same
-// data directory; the cleanup then has nothing left to do.
-func (s *Server) Close() error { return s.Node.Close() }
+// Close stops the server and waits until it has shut down, e.g. to
+// restart on the same data directory before the test ends; later calls
+// return the first one's result.
+func (s *Server) Close() error {
+	s.closing.Do(func() {
+		s.stop()
+		s.closeErr = <-s.done
+	})
+	return s.closeErr
+}
 
 // roles picks a seller's and a buyer's access key from c.
 func roles(c *meterd.Catalog) (seller, buyer Credentials) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -35,8 +36,9 @@ const (
 var crashCustomers = []string{"cust-a", "cust-b", "cust-c", "cust-d"}
 
 // saasSeed is a catalog with one SaaS product, crash-saas, sold by the
-// account of the access key "seller", and the given subscribed customers.
-func saasSeed(t *testing.T, customers []string) string {
+// account of the access key "seller", and the given subscribed customers;
+// those also listed in unsubscribed have ended their subscription.
+func saasSeed(t *testing.T, customers []string, unsubscribed ...string) string {
 	var b strings.Builder
 	b.WriteString(`accounts:
   - id: "111122223333"
@@ -59,6 +61,9 @@ customers:
 	for i, c := range customers {
 		fmt.Fprintf(&b, "  - product: crash-saas\n    customer: %s\n    license_arn: arn:aws:license-manager::%012d:license:l-%032d\n",
 			c, 900000000000+i, i)
+		if slices.Contains(unsubscribed, c) {
+			b.WriteString("    status: unsubscribed\n")
+		}
 	}
 	path := filepath.Join(t.TempDir(), "seed.yaml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {

@@ -123,6 +123,39 @@ func TestAgainstMeterdSaaS(t *testing.T) {
 	}
 }
 
+// A customer who unsubscribed is answered CustomerNotSubscribed per
+// record; the others in the same batch are billed.
+func TestAgainstMeterdUnsubscribedCustomer(t *testing.T) {
+	s := meterdtest.Start(t, meterdtest.WithSeedFile(saasSeed(t, []string{"stays", "leaves"}, "leaves")))
+	r := openReporter(t, reporter.Config{
+		Client:      crashClient(s.URL),
+		ProductCode: "crash-saas",
+		Spool:       filepath.Join(t.TempDir(), "spool.db"),
+	})
+	ctx := context.Background()
+	hour := time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
+	for _, c := range []string{"stays", "leaves"} {
+		if err := r.Record(ctx, reporter.CustomerID(c), "units", 1, hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCustomer := map[string]map[string]int{}
+	for _, c := range st.Customers {
+		byCustomer[c.Customer.String()] = c.Results
+	}
+	want := map[string]map[string]int{"stays": {reporter.StatusSuccess: 1}, "leaves": {reporter.StatusCustomerNotSubscribed: 1}}
+	if fmt.Sprint(byCustomer) != fmt.Sprint(want) {
+		t.Errorf("answers %v, want %v", byCustomer, want)
+	}
+}
+
 func TestAgainstMeterdThrottled(t *testing.T) {
 	var customers []string
 	for i := range 60 {
