@@ -43,6 +43,7 @@ var layers = []layer{
 	{pkg: "node", imports: []string{".", "awsproto/sigv4", "metering", "entitlement", "regions", "seed", "server", "store/sqlite"}},
 	{pkg: "meterdtest", imports: []string{".", "node"}, testHelper: true},
 	{pkg: "reporter"},
+	{pkg: "reporter/reportermetrics", imports: []string{"reporter"}},
 	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "reporter"}, forbid: []string{"database/sql"}},
 }
 
