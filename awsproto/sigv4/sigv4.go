@@ -133,6 +133,8 @@ func readClaim(r *http.Request) (p authParams, presigned bool, err error) {
 		return p, true, err
 	case !hasHeader:
 		return p, false, errMissingToken()
+	case len(header) > 1:
+		return p, false, errDuplicate("header", headerAuthorization, len(header))
 	}
 	p, missing, err := parseHeader(header[0])
 	if err != nil {
@@ -140,10 +142,13 @@ func readClaim(r *http.Request) (p authParams, presigned bool, err error) {
 	}
 	// Only X-Amz-Date is read: the Go signer always signs X-Amz-Date, so a
 	// request dated by the Date header alone could not be verified.
-	if date := r.Header.Values(headerAmzDate); len(date) > 0 {
-		p.date = date[0]
-	} else {
+	switch date := r.Header.Values(headerAmzDate); len(date) {
+	case 0:
 		missing = append(missing, msgNeedDate)
+	case 1:
+		p.date = date[0]
+	default:
+		return p, false, errDuplicate("header", headerAmzDate, len(date))
 	}
 	if len(missing) > 0 {
 		return p, false, errMissingHeaderParts(missing)
