@@ -108,6 +108,8 @@ type clientCase struct {
 	// signs lists headers that must be in SignedHeaders, so that a client
 	// that stops signing them cannot make the case pass vacuously.
 	signs []string
+	// unsigned lists headers that must not be in SignedHeaders.
+	unsigned []string
 }
 
 // checkClientResults asserts each case's outcome, and that the script ran
@@ -126,6 +128,11 @@ func checkClientResults(t *testing.T, results map[string]clientResult, cases []c
 			for _, h := range c.signs {
 				if !strings.Contains(";"+got.SignedHeaders+";", ";"+h+";") {
 					t.Errorf("SignedHeaders %q, want %s signed", got.SignedHeaders, h)
+				}
+			}
+			for _, h := range c.unsigned {
+				if strings.Contains(";"+got.SignedHeaders+";", ";"+h+";") {
+					t.Errorf("SignedHeaders %q, want %s unsigned", got.SignedHeaders, h)
 				}
 			}
 			if c.code == "" {
@@ -162,5 +169,22 @@ func TestVerifyRubySigner(t *testing.T) {
 		{name: "ErrIncompleteSignature/signed x-amz-target removed", code: meterd.EIncompleteSignature,
 			msg: "'x-amz-target' is named as a SignedHeader, but it does not exist in the HTTP request."},
 		{name: "ErrInvalidSignature/presigned, user-agent changed", code: meterd.EInvalidSignature, msg: mismatch},
+	})
+}
+
+// TestVerifyRubySDK calls MeterUsage and GetEntitlements through an
+// aws-sdk-core client built from meterd's Smithy models (no Marketplace gem
+// is packaged). Unlike Aws::Sigv4::Signer, the SDK leaves User-Agent and
+// Content-Length unsigned; the test pins that, as docs/differences.md says.
+func TestVerifyRubySDK(t *testing.T) {
+	ruby := requireRuby(t, "aws-sdk-core")
+	srv := newAnsweringServer(t, systemVerifier(), `{"MeteringRecordId":"r-1","Entitlements":[]}`)
+	results := runClientScript(t, ruby, "testdata/clients/ruby/sdk_client.rb", srv.URL, "../models")
+	signs := []string{"host", "x-amz-content-sha256", "x-amz-date", "x-amz-target", "content-type"}
+	unsigned := []string{"user-agent", "content-length"}
+	checkClientResults(t, results, []clientCase{
+		{name: "OK/MeterUsage", signs: signs, unsigned: unsigned},
+		{name: "OK/GetEntitlements", signs: signs, unsigned: unsigned},
+		{name: "ErrInvalidSignature/wrong secret", code: meterd.EInvalidSignature, msg: mismatch},
 	})
 }
