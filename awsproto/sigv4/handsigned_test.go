@@ -108,6 +108,10 @@ func TestVerifyHandSigned(t *testing.T) {
 		{name: "ErrInvalidSignature/body changed, signed content-length", signed: javaV1Signed,
 			tamper: func(_ *http.Request, body []byte) []byte { return append(body, ' ') },
 			code:   meterd.EInvalidSignature, msg: mismatch},
+		// Refused although correctly signed: repeating a name would repeat
+		// the header's value in the canonical request (memory).
+		{name: "ErrInvalidSignature/header listed twice in SignedHeaders", signed: append([]string{"user-agent"}, dotnetSigned...),
+			code: meterd.EInvalidSignature, msg: mismatch},
 		{name: "ErrInvalidSignature/one of repeated values dropped", signed: append([]string{"x-amz-meta-tag"}, dotnetSigned...),
 			header: func(h http.Header) { h["X-Amz-Meta-Tag"] = []string{"a", "b"} },
 			tamper: func(r *http.Request, body []byte) []byte { r.Header["X-Amz-Meta-Tag"] = []string{"a"}; return body },

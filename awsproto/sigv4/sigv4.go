@@ -111,6 +111,12 @@ func (v *Verifier) readSignedClaim(r *http.Request) (signedClaim, error) {
 	if err := checkScope(auth, signedAt); err != nil {
 		return signedClaim{}, err
 	}
+	if hasDuplicate(auth.SignedHeaders) {
+		// No signer lists a header twice, and each repetition would copy the
+		// header's value into the canonical request again: a few kilobytes
+		// of SignedHeaders could make it gigabytes.
+		return signedClaim{}, errInvalidSignature(msgMismatch)
+	}
 	if err := checkSignedHeadersPresent(r, auth.SignedHeaders); err != nil {
 		return signedClaim{}, err
 	}
@@ -229,6 +235,20 @@ func checkSignedHeadersPresent(r *http.Request, signed []string) error {
 		}
 	}
 	return nil
+}
+
+// hasDuplicate reports whether a name occurs twice in names. Signers sort
+// SignedHeaders, so the usual case needs no copy.
+func hasDuplicate(names []string) bool {
+	if !slices.IsSorted(names) {
+		names = slices.Sorted(slices.Values(names))
+	}
+	for i := 1; i < len(names); i++ {
+		if names[i] == names[i-1] {
+			return true
+		}
+	}
+	return false
 }
 
 // payloadHash is the last line of the canonical request: the body's hash,

@@ -489,3 +489,21 @@ func TestVerifyOverlongKeyIDIsNotLookedUp(t *testing.T) {
 		})
 	}
 }
+
+func TestHasDuplicate(t *testing.T) {
+	for _, tt := range []struct {
+		names []string
+		want  bool
+	}{
+		{nil, false},
+		{[]string{"host"}, false},
+		{[]string{"content-type", "host", "x-amz-date"}, false},
+		{[]string{"x-amz-date", "host", "content-type"}, false},
+		{[]string{"content-type", "host", "host"}, true},
+		{[]string{"host", "x-amz-date", "host"}, true},
+	} {
+		if got := hasDuplicate(tt.names); got != tt.want {
+			t.Errorf("hasDuplicate(%q) = %v, want %v", tt.names, got, tt.want)
+		}
+	}
+}
