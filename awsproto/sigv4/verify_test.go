@@ -3,9 +3,11 @@ package sigv4
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -506,4 +508,40 @@ func TestHasDuplicate(t *testing.T) {
 			t.Errorf("hasDuplicate(%q) = %v, want %v", tt.names, got, tt.want)
 		}
 	}
+}
+
+// The derived-key cache stays bounded when a client makes up regions, and
+// keeps verifying.
+func TestVerifySigningKeyCacheIsBounded(t *testing.T) {
+	v := newVerifier(testNow)
+	for i := range maxSigningKeys + 20 {
+		region := fmt.Sprintf("xx-made-up-%d", i)
+		r := newJSONRequest(jsonBody)
+		signHeader(t, r, jsonBody, signing{region: region})
+		if _, err := v.Verify(context.Background(), r, []byte(jsonBody)); err != nil {
+			t.Fatalf("Verify in %s: %v", region, err)
+		}
+	}
+	if n := len(v.keys.keys); n > maxSigningKeys {
+		t.Errorf("%d cached keys, want at most %d", n, maxSigningKeys)
+	}
+}
+
+// Verify is called from every connection's goroutine; the race detector
+// checks the shared key cache.
+func TestVerifyConcurrent(t *testing.T) {
+	v := newVerifier(testNow)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		r := newJSONRequest(jsonBody)
+		signHeader(t, r, jsonBody, signing{region: fmt.Sprintf("eu-west-%d", i%3)})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := v.Verify(context.Background(), r, []byte(jsonBody)); err != nil {
+				t.Errorf("Verify: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
 }
