@@ -191,37 +191,26 @@ func TestVerify(t *testing.T) {
 
 		// Authentication given twice is refused, not resolved to the first.
 		{name: "ErrIncompleteSignature/Authorization header twice, same value",
-			after: func(r *http.Request) { r.Header.Add("Authorization", r.Header.Get("Authorization")) },
+			after: repeatHeader("Authorization"),
 			code:  meterd.EIncompleteSignature, msg: "Only one 'Authorization' header is allowed in the request, found 2."},
 		{name: "ErrIncompleteSignature/Authorization header twice, second forged",
-			after: func(r *http.Request) {
-				r.Header.Add("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDOTHER/20240101/us-east-1/aws-marketplace/aws4_request, SignedHeaders=host, Signature=00")
-			},
-			code: meterd.EIncompleteSignature, msg: "Only one 'Authorization' header is allowed in the request, found 2."},
+			after: addHeader("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDOTHER/20240101/us-east-1/aws-marketplace/aws4_request, SignedHeaders=host, Signature=00"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'Authorization' header is allowed in the request, found 2."},
 		{name: "ErrIncompleteSignature/X-Amz-Date header twice, same value",
-			after: func(r *http.Request) { r.Header.Add("X-Amz-Date", r.Header.Get("X-Amz-Date")) },
+			after: repeatHeader("X-Amz-Date"),
 			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' header is allowed in the request, found 2."},
 		{name: "ErrIncompleteSignature/X-Amz-Date header three times, later ones different",
-			after: func(r *http.Request) {
-				r.Header.Add("X-Amz-Date", "20991231T000000Z")
-				r.Header.Add("X-Amz-Date", "garbage")
-			},
-			code: meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' header is allowed in the request, found 3."},
+			after: addHeader("X-Amz-Date", "20991231T000000Z", "garbage"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' header is allowed in the request, found 3."},
 		{name: "ErrIncompleteSignature/presigned X-Amz-Date twice", presigned: true,
-			after: func(r *http.Request) {
-				editQuery(r, func(q map[string][]string) { q["X-Amz-Date"] = append(q["X-Amz-Date"], "20991231T000000Z") })
-			},
-			code: meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' query-string parameter is allowed in the request, found 2."},
+			after: addQuery("X-Amz-Date", "20991231T000000Z"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' query-string parameter is allowed in the request, found 2."},
 		{name: "ErrIncompleteSignature/presigned X-Amz-Signature twice", presigned: true,
-			after: func(r *http.Request) {
-				editQuery(r, func(q map[string][]string) { q["X-Amz-Signature"] = append(q["X-Amz-Signature"], "00") })
-			},
-			code: meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Signature' query-string parameter is allowed in the request, found 2."},
+			after: addQuery("X-Amz-Signature", "00"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Signature' query-string parameter is allowed in the request, found 2."},
 		{name: "ErrIncompleteSignature/presigned X-Amz-Algorithm twice", presigned: true,
-			after: func(r *http.Request) {
-				editQuery(r, func(q map[string][]string) { q["X-Amz-Algorithm"] = append(q["X-Amz-Algorithm"], "AWS4-HMAC-SHA256") })
-			},
-			code: meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Algorithm' query-string parameter is allowed in the request, found 2."},
+			after: addQuery("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Algorithm' query-string parameter is allowed in the request, found 2."},
 
 		// Host must be signed.
 		{name: "ErrInvalidSignature/host not signed",
