@@ -48,7 +48,7 @@ type Verifier struct {
 	Clock   meterd.Clock  // meterd.SystemClock when nil
 	MaxSkew time.Duration // DefaultMaxSkew when zero
 
-	keys signingKeys
+	keys signingKeys // derived signing keys, shared by all requests
 }
 
 // Verify checks r (whose body has already been read into body) and returns
@@ -146,8 +146,8 @@ func readClaim(r *http.Request) (p authParams, presigned bool, err error) {
 	if err != nil {
 		return p, false, err
 	}
-	// Only X-Amz-Date is read: the Go signer always signs X-Amz-Date, so a
-	// request dated by the Date header alone could not be verified.
+	// Only X-Amz-Date is read, not Date: every AWS SDK sends X-Amz-Date, and
+	// AWS's JSON services are documented with it alone.
 	switch date := r.Header.Values(headerAmzDate); len(date) {
 	case 0:
 		missing = append(missing, msgNeedDate)
