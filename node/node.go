@@ -17,6 +17,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/seed"
+	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -96,14 +97,14 @@ func (n *Node) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	limits := server.DefaultLimits() // bounds what callers hold before authentication
+	guard := server.NewGuard(limits)
+	n.listener = guard.Listener(n.listener)
 	n.http = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
+		Handler:  guard.Handler(handler),
+		ErrorLog: slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
 	}
+	limits.Apply(n.http)
 	return nil
 }
 
