@@ -30,6 +30,9 @@ type Config struct {
 	// Quotas replaces the default quotas (tests use tiny ones). It has no
 	// setting: a map does not fit a flag.
 	Quotas map[string]server.Quota
+	// Limits bound what callers hold before they are authenticated:
+	// connections, buffered body bytes, and how long a body may take.
+	Limits server.Limits
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.
@@ -43,6 +46,7 @@ func DefaultConfig() Config {
 		BatchWindow:   rules.BatchWindow,
 		MonthEndGrace: rules.MonthEndGrace,
 		Throttle:      true,
+		Limits:        server.DefaultLimits(),
 	}
 }
 
@@ -71,6 +75,12 @@ func (c Config) Validate() error {
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
+		{"max-conns", checkAtLeast(int64(c.Limits.MaxConns), 0)},
+		{"max-buffered-bytes", checkAtLeast(c.Limits.MaxBufferedBytes, server.MinBufferedBytes)},
+		{"buffer-wait", checkRange(c.Limits.BufferWait, 0, time.Minute)},
+		{"body-read-timeout", checkRange(c.Limits.BodyReadTimeout, time.Nanosecond, 1<<63-1)},
+		{"read-header-timeout", checkRange(c.Limits.ReadHeaderTimeout, time.Nanosecond, 1<<63-1)},
+		{"idle-timeout", checkRange(c.Limits.IdleTimeout, 0, 1<<63-1)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -95,6 +105,13 @@ func checkNotEmpty(s string) error {
 func checkLevel(s string) error {
 	_, err := ParseLevel(s)
 	return err
+}
+
+func checkAtLeast(n, min int64) error {
+	if n < min {
+		return fmt.Errorf("must be at least %d, got %d", min, n)
+	}
+	return nil
 }
 
 func checkRange(d, min, max time.Duration) error {

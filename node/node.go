@@ -97,7 +97,7 @@ func (n *Node) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	limits := server.DefaultLimits() // bounds what callers hold before authentication
+	limits := n.cfg.Limits // bounds what callers hold before authentication
 	guard := server.NewGuard(limits)
 	n.listener = guard.Listener(n.listener)
 	n.http = &http.Server{

@@ -62,19 +62,19 @@ func DefaultLimits() Limits {
 	}
 }
 
-// minBufferedBytes is the smallest body budget: room for one request at
+// MinBufferedBytes is the smallest body budget: room for one request at
 // AWS's 1 MiB payload limit even when it arrives in chunks (plus the chunk
 // that finds its end), or such a request could never be served.
-const minBufferedBytes = 1<<20 + bodyChunk
+const MinBufferedBytes = 1<<20 + bodyChunk
 
 // Validate reports the first invalid limit.
 func (l Limits) Validate() error {
 	switch {
 	case l.MaxConns < 0:
 		return fmt.Errorf("max conns must not be negative, got %d", l.MaxConns)
-	case l.MaxBufferedBytes < minBufferedBytes:
+	case l.MaxBufferedBytes < MinBufferedBytes:
 		return fmt.Errorf("max buffered bytes must be at least %d (one 1 MiB request, read in chunks), got %d",
-			minBufferedBytes, l.MaxBufferedBytes)
+			MinBufferedBytes, l.MaxBufferedBytes)
 	case l.BufferWait < 0:
 		return fmt.Errorf("buffer wait must not be negative, got %s", l.BufferWait)
 	case l.BodyReadTimeout <= 0:
