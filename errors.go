@@ -47,9 +47,17 @@ const (
 	EDryRunOperation = "DryRunOperation"
 
 	// ENotFound and EConflict are store-level codes; the domain turns them
-	// into AWS errors before they reach a client.
+	// into AWS errors before they reach an AWS client. The admin API sends
+	// them as they are.
 	ENotFound = "NotFound"
 	EConflict = "Conflict"
+
+	// Codes of the admin API (and the console), which never reach an AWS
+	// client: server/admin.go maps each to its HTTP status, and the admin
+	// client turns the answer back into an *Error with the same code.
+	EInvalid          = "Invalid"          // a request meterd cannot honour as sent
+	EUnauthorized     = "Unauthorized"     // admin token missing or wrong
+	EMethodNotAllowed = "MethodNotAllowed" // a route called with the wrong HTTP method
 )
 
 // Error is a domain error with an AWS exception code and the message sent to
@@ -60,6 +68,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Is reports whether target is an *Error with the same code, whatever its
+// message, so that errors.Is(err, &Error{Code: ENotFound}) finds a coded
+// error anywhere in err's chain.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
 
 // Errorf returns an *Error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
@@ -86,8 +102,12 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
-	return "An internal error has occurred. Retry your request."
+	return InternalErrorMessage
 }
+
+// InternalErrorMessage is what a client is told of an error without a code;
+// the detail goes only to the log.
+const InternalErrorMessage = "An internal error has occurred. Retry your request."
 
 // IsNotFound reports whether err is a store ENotFound.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENotFound }

@@ -3,7 +3,8 @@
 // subscriptions), the ledger records, the Store and Clock interfaces and the
 // error codes shared by every layer. Sub-packages implement the rules
 // (metering, entitlement), the wire protocols (awsproto), the storage
-// (store/...) and the HTTP server (server); cmd/meterd wires them together.
+// (store/...) and the HTTP server (server); node wires them together, and
+// docs/architecture.md says what may import what.
 package meterd
 
 import (
@@ -47,12 +48,37 @@ type Caller struct {
 //
 // Every write method returns only after the data is committed and synced to
 // disk.
+//
+// Consumers take the narrowest interface they call, not Store: entitlement
+// takes CatalogReader, metering a CatalogReader and a LedgerStore, the server
+// an AccessKeyFinder and a Pinger. A new capability (an outbox, an audit
+// log) is a new small interface here, beside CatalogStore and LedgerStore,
+// that Store embeds, rather than more methods on an existing one: so each
+// consumer says what it uses, and a test fake or a new backend implements
+// only that. Backends assert that they satisfy each one at compile time.
 type Store interface {
 	CatalogStore
 	LedgerStore
-	// Ping checks that the store can be read and written; /readyz uses it.
-	Ping(ctx context.Context) error
+	Pinger
 	Close() error
+}
+
+// Pinger checks that a store can be read and written; /readyz uses it.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// AccessKeyFinder finds the SigV4 key a request claims to be signed with.
+type AccessKeyFinder interface {
+	// FindAccessKey returns the key with id, or an ENotFound error.
+	FindAccessKey(ctx context.Context, id string) (*AccessKey, error)
+}
+
+// CatalogReader is the part of the catalog the API operations read.
+type CatalogReader interface {
+	FindProduct(ctx context.Context, code string) (*Product, error)
+	FindCustomer(ctx context.Context, f CustomerFilter) (*Customer, error)
+	FindSubscriptions(ctx context.Context, f SubscriptionFilter) ([]*Subscription, error)
 }
 
 // CatalogStore holds what a seed file (and later the admin API) declares.
@@ -64,10 +90,8 @@ type CatalogStore interface {
 	// and subscription c does not list. The ledger keeps its records.
 	ReplaceCatalog(ctx context.Context, c *Catalog) error
 
-	FindAccessKey(ctx context.Context, id string) (*AccessKey, error)
-	FindProduct(ctx context.Context, code string) (*Product, error)
-	FindCustomer(ctx context.Context, f CustomerFilter) (*Customer, error)
-	FindSubscriptions(ctx context.Context, f SubscriptionFilter) ([]*Subscription, error)
+	AccessKeyFinder
+	CatalogReader
 }
 
 // LedgerStore holds what the API operations record.

@@ -12,7 +12,9 @@ import (
 
 // Service answers GetEntitlements from the catalog.
 type Service struct {
-	Store   meterd.Store
+	// Store is read only: GetEntitlements needs nothing but catalog
+	// lookups.
+	Store   meterd.CatalogReader
 	Clock   meterd.Clock
 	Regions regions.Table
 	// TokenKey authenticates NextToken values so that a client cannot forge
@@ -25,10 +27,10 @@ type Service struct {
 const minTokenKey = 16
 
 // New returns a Service; tokenKey (random bytes, at least 16) authenticates
-// NextToken values.
-func New(store meterd.Store, clock meterd.Clock, regions regions.Table, tokenKey []byte, logger *slog.Logger) (*Service, error) {
+// NextToken values. A nil logger discards.
+func New(store meterd.CatalogReader, clock meterd.Clock, regions regions.Table, tokenKey []byte, logger *slog.Logger) (*Service, error) {
 	if len(tokenKey) < minTokenKey {
 		return nil, fmt.Errorf("entitlement: token key of %d bytes, want at least %d", len(tokenKey), minTokenKey)
 	}
-	return &Service{Store: store, Clock: clock, Regions: regions, TokenKey: tokenKey, Logger: logger}, nil
+	return &Service{Store: store, Clock: clock, Regions: regions, TokenKey: tokenKey, Logger: meterd.LoggerOrDiscard(logger)}, nil
 }

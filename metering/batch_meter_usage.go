@@ -441,7 +441,8 @@ func (b *batchCall) store(ctx context.Context, verdicts []batchVerdict) error {
 			return err
 		}
 	}
-	b.s.Logger.DebugContext(ctx, "batch metered", "product", b.product.Code, "records", len(b.records), "stored", len(recs))
+	b.s.Logger.DebugContext(ctx, "batch metered", meterd.LogKeyProduct, b.product.Code,
+		meterd.LogKeyRecords, len(b.records), meterd.LogKeyStored, len(recs))
 	return nil
 }
 

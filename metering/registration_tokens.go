@@ -17,8 +17,8 @@ const registrationTokenBytes = 32
 // CreateRegistrationToken mints the token that AWS Marketplace would POST to
 // the seller's fulfillment URL as x-amzn-marketplace-token after customer
 // subscribed to productCode. It is an administrative operation, not an AWS
-// API: errors carry the store codes ENotFound for an unknown product or
-// customer.
+// API, so its errors carry admin codes: ENotFound for an unknown product or
+// customer, EInvalid for a product that is not SaaS.
 func (s *Service) CreateRegistrationToken(ctx context.Context, productCode, customerIdentifier string, ttl time.Duration) (*meterd.RegistrationToken, error) {
 	product, err := s.Store.FindProduct(ctx, productCode)
 	if err != nil {
@@ -26,7 +26,7 @@ func (s *Service) CreateRegistrationToken(ctx context.Context, productCode, cust
 	}
 	if product.Type != meterd.ProductSaaS {
 		// Only SaaS listings have a fulfillment URL to POST a token to.
-		return nil, meterd.Errorf(meterd.EInvalidProductCode,
+		return nil, meterd.Errorf(meterd.EInvalid,
 			"product %q is a %s product; registration tokens are for SaaS products", productCode, product.Type)
 	}
 	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{Identifier: customerIdentifier})

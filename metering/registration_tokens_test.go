@@ -43,7 +43,7 @@ func TestCreateRegistrationToken(t *testing.T) {
 		{"OK renewed agreement names the license active now", regSaaS, "cust-renewed", "", "888888888888", regLicenseFmt + "2-current"},
 		{"ErrNotFound product", "no-such-product", "cust-" + regBuyer, meterd.ENotFound, "", ""},
 		{"ErrNotFound customer", regSaaS, "cust-nobody", meterd.ENotFound, "", ""},
-		{"ErrInvalidProductCode container product", regContainer, "cust-" + regBuyer, meterd.EInvalidProductCode, "", ""},
+		{"ErrInvalid container product", regContainer, "cust-" + regBuyer, meterd.EInvalid, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

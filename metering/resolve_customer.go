@@ -65,7 +65,7 @@ func (s *Service) tokenProduct(ctx context.Context, caller meterd.Caller, token 
 	}
 	if product.SellerAccountID != caller.AccountID {
 		s.Logger.InfoContext(ctx, "ResolveCustomer by a non-seller",
-			"product", product.Code, "caller_account", caller.AccountID)
+			meterd.LogKeyProduct, product.Code, meterd.LogKeyCallerAccount, caller.AccountID)
 		return nil, invalidRegistrationToken()
 	}
 	return product, nil

@@ -1,7 +1,7 @@
 // Package metering implements the rules of the AWS Marketplace Metering
 // Service: MeterUsage, BatchMeterUsage, ResolveCustomer and RegisterUsage.
 // It knows nothing of HTTP or SQL: requests arrive already decoded and
-// checked against the model's constraints, and records go to a meterd.Store.
+// checked against the model's constraints, and records go to a Store.
 package metering
 
 import (
@@ -42,15 +42,22 @@ func DefaultConfig() Config {
 	}
 }
 
+// Store is what the metering rules read and write: catalog lookups and the
+// ledger (meterd.Store satisfies it).
+type Store interface {
+	meterd.CatalogReader
+	meterd.LedgerStore
+}
+
 // Service applies the metering rules on top of a store.
 type Service struct {
-	Store  meterd.Store
+	Store  Store
 	Clock  meterd.Clock
 	Config Config
 	Logger *slog.Logger
 }
 
-// New returns a Service with cfg.
-func New(store meterd.Store, clock meterd.Clock, cfg Config, logger *slog.Logger) *Service {
-	return &Service{Store: store, Clock: clock, Config: cfg, Logger: logger}
+// New returns a Service with cfg. A nil logger discards.
+func New(store Store, clock meterd.Clock, cfg Config, logger *slog.Logger) *Service {
+	return &Service{Store: store, Clock: clock, Config: cfg, Logger: meterd.LoggerOrDiscard(logger)}
 }

@@ -55,7 +55,7 @@ func (s *Service) EnsureSigningKey(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create signing key: %w", err)
 	}
-	s.Logger.InfoContext(ctx, "created RegisterUsage signing key", "version", k.Version)
+	s.Logger.InfoContext(ctx, "created RegisterUsage signing key", meterd.LogKeySigningKeyVersion, k.Version)
 	return nil
 }
 
@@ -104,7 +104,7 @@ func (s *Service) RotateSigningKey(ctx context.Context) (*meterd.SigningKey, err
 			return nil, fmt.Errorf("rotate signing key %d: %w", k.Version, err)
 		}
 	}
-	s.Logger.InfoContext(ctx, "rotated RegisterUsage signing key", "version", next.Version)
+	s.Logger.InfoContext(ctx, "rotated RegisterUsage signing key", meterd.LogKeySigningKeyVersion, next.Version)
 	return next, nil
 }
 

@@ -190,7 +190,7 @@ func TestEnsureSigningKey(t *testing.T) {
 
 // regRacyKeys hides the signing keys from the first SigningKeys call.
 type regRacyKeys struct {
-	meterd.Store
+	metering.Store
 	calls int
 }
 

@@ -5,27 +5,103 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/meterd/meterd"
 )
+
+// adminStatus is the one table from error code to HTTP status for the admin
+// API (and the console). A code not listed here is a bug where it reaches
+// the admin API: it answers 500, like an error without a code.
+var adminStatus = map[string]int{
+	meterd.EInvalid:          http.StatusBadRequest,
+	meterd.EUnauthorized:     http.StatusUnauthorized,
+	meterd.ENotFound:         http.StatusNotFound,
+	meterd.EMethodNotAllowed: http.StatusMethodNotAllowed,
+	meterd.EConflict:         http.StatusConflict,
+}
+
+// adminError is the body of every admin error answer. Code is a
+// meterd.Error code, which AdminClient turns back into the error.
+type adminError struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+// adminRoute is one admin endpoint. handle returns the body of a
+// successful answer, sent with status ok, or an error for writeAdminError.
+type adminRoute struct {
+	method, path string
+	ok           int
+	handle       func(r *http.Request) (any, error)
+}
+
+func (s *Server) adminRoutes() []adminRoute {
+	return []adminRoute{
+		{http.MethodPost, "/admin/v1/registration-tokens", http.StatusCreated, s.createRegistrationToken},
+		{http.MethodPost, "/admin/v1/signing-keys", http.StatusCreated, s.rotateSigningKey},
+	}
+}
+
+// adminHandler routes the admin API. The patterns carry no method, so that
+// a wrong method and an unknown path get coded JSON answers rather than
+// ServeMux's plain-text ones.
+func (s *Server) adminHandler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.adminRoutes() {
+		mux.Handle(rt.path, s.adminEndpoint(rt))
+	}
+	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeAdminError(w, meterd.Errorf(meterd.ENotFound, "no admin route %s", r.URL.Path))
+	})
+	return s.requireAdmin(mux)
+}
+
+func (s *Server) adminEndpoint(rt adminRoute) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != rt.method {
+			w.Header().Set("Allow", rt.method)
+			s.writeAdminError(w, meterd.Errorf(meterd.EMethodNotAllowed, "%s %s: use %s", r.Method, rt.path, rt.method))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxAdminBody)
+		out, err := rt.handle(r)
+		if err != nil {
+			s.writeAdminError(w, err)
+			return
+		}
+		writeJSON(w, rt.ok, out)
+	})
+}
 
 // requireAdmin lets a request through only with "Authorization: Bearer
 // <AdminToken>", and logs every admin call (never the token).
 func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		defer func() { s.Logger.Info("admin request", "method", r.Method, "path", r.URL.Path, "status", rec.status) }()
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		switch {
-		case !ok:
-			writeJSON(rec, http.StatusUnauthorized, adminError{Error: "admin token required: send Authorization: Bearer <token>"})
-		case s.AdminToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.AdminToken)) != 1:
-			writeJSON(rec, http.StatusUnauthorized, adminError{Error: "admin token does not match this meterd's"})
-		default:
-			next.ServeHTTP(rec, r)
+		defer func() {
+			s.log().Info("admin request", meterd.LogKeyMethod, r.Method, meterd.LogKeyPath, r.URL.Path,
+				meterd.LogKeyStatus, rec.status)
+		}()
+		if err := s.checkAdminToken(r); err != nil {
+			s.writeAdminError(rec, err)
+			return
 		}
+		next.ServeHTTP(rec, r)
 	})
+}
+
+// checkAdminToken compares in constant time, so that the answer's timing
+// does not tell how much of a guess was right. An empty AdminToken (a
+// wiring mistake) lets nobody in.
+func (s *Server) checkAdminToken(r *http.Request) error {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return meterd.Errorf(meterd.EUnauthorized, "admin token required: send Authorization: Bearer <token>")
+	}
+	if s.AdminToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.AdminToken)) != 1 {
+		return meterd.Errorf(meterd.EUnauthorized, "admin token does not match this meterd's")
+	}
+	return nil
 }
 
 // statusRecorder remembers the status a handler wrote, for the log.
@@ -39,85 +115,30 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.ResponseWriter.WriteHeader(status)
 }
 
-func (s *Server) adminRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /admin/v1/registration-tokens", s.handleCreateRegistrationToken)
-	mux.HandleFunc("POST /admin/v1/signing-keys", s.handleRotateSigningKey)
-	return mux
-}
-
-type adminError struct {
-	Error string `json:"error"`
-	Code  string `json:"code,omitempty"`
-}
-
-// CreateRegistrationTokenInput is the body of POST /admin/v1/registration-tokens.
-type CreateRegistrationTokenInput struct {
-	ProductCode        string `json:"productCode"`
-	CustomerIdentifier string `json:"customerIdentifier"`
-	// TTLSeconds overrides the 4-hour validity; negative mints an expired
-	// token. At most a year either way.
-	TTLSeconds int64 `json:"ttlSeconds,omitempty"`
-}
-
-// maxTokenTTL bounds TTLSeconds so that the expiry is a sane date.
-const maxTokenTTL = 366 * 24 * time.Hour
-
-// RegistrationTokenOutput is its answer.
-type RegistrationTokenOutput struct {
-	Token     string    `json:"token"`
-	ExpiresAt time.Time `json:"expiresAt"`
-}
-
-func (s *Server) handleCreateRegistrationToken(w http.ResponseWriter, r *http.Request) {
-	var in CreateRegistrationTokenInput
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&in); err != nil {
-		writeJSON(w, http.StatusBadRequest, adminError{Error: "body must be JSON: " + err.Error()})
-		return
-	}
-	// Bounded before it becomes a Duration, which could overflow.
-	if limit := int64(maxTokenTTL / time.Second); in.TTLSeconds > limit || in.TTLSeconds < -limit {
-		writeJSON(w, http.StatusBadRequest, adminError{Error: "ttlSeconds must be within a year either way"})
-		return
-	}
-	ttl := time.Duration(in.TTLSeconds) * time.Second
-	tok, err := s.Metering.CreateRegistrationToken(r.Context(), in.ProductCode, in.CustomerIdentifier, ttl)
-	if err != nil {
-		s.writeAdminError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, RegistrationTokenOutput{Token: tok.Token, ExpiresAt: tok.ExpiresAt})
-}
-
-// SigningKeyOutput describes a RegisterUsage signing key (public part only).
-type SigningKeyOutput struct {
-	Version   int32     `json:"version"`
-	CreatedAt time.Time `json:"createdAt"`
-}
-
-func (s *Server) handleRotateSigningKey(w http.ResponseWriter, r *http.Request) {
-	key, err := s.Metering.RotateSigningKey(r.Context())
-	if err != nil {
-		s.writeAdminError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, SigningKeyOutput{Version: key.Version, CreatedAt: key.CreatedAt})
-}
-
-// writeAdminError answers 400 for domain errors and 500 (with the detail
-// only in the log) for anything else.
+// writeAdminError answers with the status adminStatus gives err's code.
+// Anything else is unexpected: the client gets 500 with a generic message,
+// and the detail goes only to the log.
 func (s *Server) writeAdminError(w http.ResponseWriter, err error) {
 	code := meterd.ErrorCode(err)
-	if code == meterd.EInternalServiceError {
-		s.Logger.Error("admin request failed", "error", err)
-		writeJSON(w, http.StatusInternalServerError, adminError{Error: meterd.ErrorMessage(err), Code: code})
+	status, ok := adminStatus[code]
+	if !ok {
+		s.log().Error("admin request failed", meterd.LogKeyCode, code, meterd.LogKeyError, err)
+		writeJSON(w, http.StatusInternalServerError,
+			adminError{Error: meterd.InternalErrorMessage, Code: meterd.EInternalServiceError})
 		return
 	}
-	status := http.StatusBadRequest
-	if code == meterd.ENotFound {
-		status = http.StatusNotFound
-	}
 	writeJSON(w, status, adminError{Error: meterd.ErrorMessage(err), Code: code})
+}
+
+// maxAdminBody bounds an admin request body; the largest is a few fields.
+const maxAdminBody = 1 << 16
+
+// decodeAdminJSON reads the JSON body of r into v; any failure is EInvalid.
+func decodeAdminJSON(r *http.Request, v any) error {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		return meterd.Errorf(meterd.EInvalid, "body must be JSON: %v", err)
+	}
+	return nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/meterd/meterd"
 )
 
 // AdminClient calls a meterd's admin API; `meterd admin` uses it.
@@ -36,7 +37,7 @@ func (c *AdminClient) RotateSigningKey(ctx context.Context) (*SigningKeyOutput, 
 }
 
 // post sends in as JSON and decodes a 2xx answer into out; any other
-// answer is an error carrying the server's message.
+// answer is a *meterd.Error (see parseAdminError).
 func (c *AdminClient) post(ctx context.Context, path string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -62,11 +63,38 @@ func (c *AdminClient) post(ctx context.Context, path string, in, out any) error 
 		return err
 	}
 	if resp.StatusCode >= 300 {
-		var e adminError
-		if json.Unmarshal(answer, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s: %s", resp.Status, e.Error)
-		}
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(answer)))
+		return parseAdminError(resp.StatusCode, answer)
 	}
 	return json.Unmarshal(answer, out)
+}
+
+// parseAdminError turns an error answer back into the *meterd.Error the
+// server wrote, so that callers test the code (meterd.ErrorCode, errors.Is)
+// rather than parse text. An answer without a code (from a proxy in
+// between, say) gets the code its status stands for in adminStatus, and its
+// text, shortened, as the message.
+func parseAdminError(status int, body []byte) error {
+	var e adminError
+	if json.Unmarshal(body, &e) == nil && e.Code != "" {
+		return &meterd.Error{Code: e.Code, Message: e.Error}
+	}
+	text := strings.TrimSpace(string(body))
+	if len(text) > maxForeignErrorText {
+		text = text[:maxForeignErrorText] + "..."
+	}
+	return meterd.Errorf(codeForStatus(status), "HTTP %d %s: %s", status, http.StatusText(status), text)
+}
+
+// maxForeignErrorText bounds how much of an uncoded answer an error quotes.
+const maxForeignErrorText = 200
+
+// codeForStatus inverts adminStatus; a status it does not list is
+// EInternalServiceError.
+func codeForStatus(status int) string {
+	for code, s := range adminStatus {
+		if s == status {
+			return code
+		}
+	}
+	return meterd.EInternalServiceError
 }

@@ -2,20 +2,13 @@ package server_test
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/meterd/meterd"
-	"github.com/meterd/meterd/entitlement"
-	"github.com/meterd/meterd/metering"
-	"github.com/meterd/meterd/regions"
 	"github.com/meterd/meterd/seed"
-	"github.com/meterd/meterd/server"
-	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
 // FuzzServeAPI sends arbitrary operations, headers and bodies through the
@@ -57,18 +50,8 @@ func FuzzServeAPI(f *testing.F) {
 }
 
 func newFuzzHandler(f *testing.F) http.Handler {
-	store := sqlitetest.Open(f, seed.Demo())
-	logger := slog.New(slog.DiscardHandler)
-	clock := meterd.SystemClock{}
-	ms := metering.New(store, clock, metering.DefaultConfig(), logger)
-	if err := ms.EnsureSigningKey(f.Context()); err != nil {
-		f.Fatal(err)
-	}
-	es, err := entitlement.New(store, clock, regions.Default(), bytes.Repeat([]byte{7}, 32), logger)
-	if err != nil {
-		f.Fatal(err)
-	}
-	s := &server.Server{Metering: ms, Entitlement: es, Store: store, AuthDisabled: true,
-		FallbackAccount: seed.DemoSellerAccountID, AdminToken: "x", MaxBodyBytes: 1 << 20, Logger: logger}
+	s := newServer(f, nil)
+	s.AuthDisabled = true
+	s.FallbackAccount = seed.DemoSellerAccountID
 	return s.Handler()
 }

@@ -14,20 +14,19 @@ import (
 	"github.com/meterd/meterd/metering"
 )
 
-// Log attribute keys.
-const (
-	logRequestID = "request_id"
-	logOperation = "operation"
-	logCode      = "code"
-	logAccessKey = "access_key_id"
-	logRegion    = "region"
-)
+// Store is what the server itself asks of the store: the access key of an
+// unsigned request (with auth off) and the /readyz probe. The services get
+// their own narrow views.
+type Store interface {
+	meterd.AccessKeyFinder
+	meterd.Pinger
+}
 
 // Server holds the dependencies of the HTTP handlers.
 type Server struct {
 	Metering    *metering.Service
 	Entitlement *entitlement.Service
-	Store       meterd.Store
+	Store       Store
 	// Verifier checks SigV4 signatures. With AuthDisabled, signatures are
 	// not checked and unknown keys act as FallbackAccount.
 	Verifier        *sigv4.Verifier
@@ -39,8 +38,13 @@ type Server struct {
 	Limiter *Limiter
 	// MaxBodyBytes caps request bodies (AWS: BatchMeterUsage under 1 MB).
 	MaxBodyBytes int64
-	Logger       *slog.Logger
+	// Logger gets the request log; nil discards.
+	Logger *slog.Logger
 }
+
+// log is s.Logger, or a discarding logger when it is nil: Server is built
+// as a struct literal, so there is no constructor to fill it in.
+func (s *Server) log() *slog.Logger { return meterd.LoggerOrDiscard(s.Logger) }
 
 // Handler returns the routes.
 func (s *Server) Handler() http.Handler {
@@ -49,7 +53,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc("GET /meterd/keys/jwks.json", s.handleJWKS)
 	mux.HandleFunc("GET /meterd/keys/{version}", s.handlePublicKeyPEM)
-	mux.Handle("/admin/", s.requireAdmin(s.adminRoutes()))
+	mux.Handle("/admin/", s.adminHandler())
 	mux.HandleFunc("/", s.handleAPI)
 	return mux
 }
@@ -63,7 +67,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {
-		s.Logger.Warn("readyz: store unavailable", "error", err)
+		s.log().Warn("readyz: store unavailable", meterd.LogKeyError, err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/meterd/meterd/node"
 )
 
 // BenchmarkBatchMeterUsageHTTP measures durable ingestion through the whole
@@ -19,7 +21,7 @@ import (
 func BenchmarkBatchMeterUsageHTTP(b *testing.B) {
 	for _, clients := range []int{1, 16} {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			s := startServer(b, writeSeed(b, killSeed()), func(c *Config) {
+			s := startServer(b, writeSeed(b, killSeed()), func(c *node.Config) {
 				c.Throttle = false
 				c.BatchWindow = 100000 * time.Hour // room for b.N distinct hours,
 				c.MonthEndGrace = 0                // in any month
@@ -34,7 +36,7 @@ func BenchmarkBatchMeterUsageHTTP(b *testing.B) {
 					defer wg.Done()
 					for n := next.Add(1); n <= int64(b.N); n = next.Add(1) {
 						body := benchBatch(hour.Add(-time.Duration(n/4)*time.Hour), int(n%4)*25)
-						status, answer := postBatch(s.URL(), body)
+						status, answer := postBatch(s.URL, body)
 						if status != http.StatusOK || strings.Count(answer, `"Success"`) != 25 {
 							b.Errorf("%d %s", status, answer)
 							return

@@ -125,7 +125,7 @@ func TestRegisterUsageSignature(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RegisterUsage: %v", err)
 	}
-	key := fetchJWK(t, s.URL()+"/meterd/keys/jwks.json", "1")
+	key := fetchJWK(t, s.URL+"/meterd/keys/jwks.json", "1")
 	claims := jwt.MapClaims{}
 	_, err = jwt.ParseWithClaims(aws.ToString(out.Signature), claims, func(*jwt.Token) (any, error) { return key, nil },
 		jwt.WithValidMethods([]string{"PS256"}))
@@ -216,7 +216,7 @@ func TestGetEntitlementsJSONAndCBOR(t *testing.T) {
 func TestHealthz(t *testing.T) {
 	s := startServer(t, "")
 	for _, path := range []string{"/healthz", "/readyz"} {
-		resp, err := http.Get(s.URL() + path)
+		resp, err := http.Get(s.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,8 +230,8 @@ func TestHealthz(t *testing.T) {
 // TestAdminNeedsToken refuses admin calls without the bearer token.
 func TestAdminNeedsToken(t *testing.T) {
 	s := startServer(t, "")
-	for _, auth := range []string{"", "Bearer wrong", "Basic dGVzdDp0ZXN0", "Bearer " + strings.ToUpper(s.cfg.AdminToken)} {
-		req, _ := http.NewRequest(http.MethodPost, s.URL()+"/admin/v1/registration-tokens", strings.NewReader(`{}`))
+	for _, auth := range []string{"", "Bearer wrong", "Basic dGVzdDp0ZXN0", "Bearer " + strings.ToUpper(s.AdminToken)} {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/admin/v1/registration-tokens", strings.NewReader(`{}`))
 		if auth != "" {
 			req.Header.Set("Authorization", auth)
 		}

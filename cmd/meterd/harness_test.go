@@ -23,6 +23,9 @@ import (
 	credsv1 "github.com/aws/aws-sdk-go/aws/credentials"
 	"github.com/aws/aws-sdk-go/aws/session"
 	"github.com/aws/aws-sdk-go/service/marketplaceentitlementservice"
+
+	"github.com/meterd/meterd/meterdtest"
+	"github.com/meterd/meterd/node"
 )
 
 // Demo credentials (seed.Demo).
@@ -35,45 +38,29 @@ const testRegion = "us-east-1"
 
 // testServer is a meterd started in-process on a free port.
 type testServer struct {
-	*app
-	dir string
+	*meterdtest.Server
 }
 
-// startServer runs `meterd serve` on 127.0.0.1:0 in a temporary data
-// directory, with the demo data or the given seed file, and stops it when
-// the test ends.
-func startServer(t testing.TB, seedFile string, extra ...func(*Config)) *testServer {
+// startServer runs a meterd through meterdtest, with the demo data or the
+// given seed file; it stops when the test ends. With -v its log goes to
+// stderr.
+func startServer(t testing.TB, seedFile string, extra ...func(*node.Config)) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := DefaultConfig()
-	cfg.Addr = "127.0.0.1:0"
-	cfg.DataDir = dir
-	cfg.SeedFile = seedFile
-	cfg.AdminToken = "test-admin-token"
+	opts := []meterdtest.Option{meterdtest.WithSeedFile(seedFile)}
 	for _, f := range extra {
-		f(&cfg)
+		opts = append(opts, meterdtest.WithConfig(f))
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		opts = append(opts, meterdtest.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
-	a, err := start(context.Background(), cfg, logger)
-	if err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := a.shutdown(); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	return &testServer{app: a, dir: dir}
+	return &testServer{meterdtest.Start(t, opts...)}
 }
 
 // metering returns an aws-sdk-go-v2 metering client with creds in region.
 func (s *testServer) metering(creds aws.Credentials, region string) *marketplacemetering.Client {
 	return marketplacemetering.New(marketplacemetering.Options{
 		Region:           region,
-		BaseEndpoint:     aws.String(s.URL()),
+		BaseEndpoint:     aws.String(s.URL),
 		Credentials:      credentials.StaticCredentialsProvider{Value: creds},
 		RetryMaxAttempts: 1,
 	})
@@ -84,7 +71,7 @@ func (s *testServer) entitlement(t testing.TB, creds aws.Credentials, region str
 	t.Helper()
 	sess, err := session.NewSession(&awsv1.Config{
 		Region:      awsv1.String(region),
-		Endpoint:    awsv1.String(s.URL()),
+		Endpoint:    awsv1.String(s.URL),
 		Credentials: credsv1.NewStaticCredentials(creds.AccessKeyID, creds.SecretAccessKey, ""),
 		MaxRetries:  awsv1.Int(0),
 	})
@@ -139,9 +126,12 @@ func (s *testServer) do(t testing.TB, req rawRequest) rawResponse {
 }
 
 // send is do for goroutines other than the test's: it returns its error.
-func (s *testServer) send(req rawRequest) (rawResponse, error) {
+func (s *testServer) send(req rawRequest) (rawResponse, error) { return sendTo(s.URL, req) }
+
+// sendTo sends req to the meterd at baseURL.
+func sendTo(baseURL string, req rawRequest) (rawResponse, error) {
 	req = req.withDefaults()
-	hreq, err := http.NewRequest(req.Method, s.URL()+req.Path, bytes.NewReader(req.Body))
+	hreq, err := http.NewRequest(req.Method, baseURL+req.Path, bytes.NewReader(req.Body))
 	if err != nil {
 		return rawResponse{}, err
 	}
@@ -220,11 +210,11 @@ func (s *testServer) mintToken(t testing.TB, product, customer string, ttl time.
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"productCode": product, "customerIdentifier": customer,
 		"ttlSeconds": ttl.Seconds()})
-	req, err := http.NewRequest(http.MethodPost, s.URL()+"/admin/v1/registration-tokens", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/admin/v1/registration-tokens", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+s.cfg.AdminToken)
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go/service/marketplaceentitlementservice"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/node"
 )
 
 // TestGetEntitlementsPagination pages through 40 entitlements with the v1
@@ -101,18 +101,18 @@ customers:
 // meterd admin subcommands, against a running server, as the README shows.
 func TestAdminCommands(t *testing.T) {
 	s := startServer(t, "")
-	env := map[string]string{"METERD_URL": s.URL(), "METERD_DATA": s.dir}
+	env := map[string]string{"METERD_URL": s.URL, "METERD_DATA": s.DataDir}
 	getenv := func(k string) string { return env[k] }
-	// The admin token comes from --admin-token here; without it the
+	// The admin token comes from --token here; without it the
 	// command reads DATA/admin-token, which `serve` writes when no token is
 	// configured (TestAdminTokenFile).
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"admin", "token", "create", "--admin-token", s.cfg.AdminToken,
+	err := run(context.Background(), []string{"admin", "token", "create", "--json", "--token", s.AdminToken,
 		"--product", "demo-saas", "--customer", "demo-customer"}, &out, io.Discard, getenv)
 	if err != nil {
 		t.Fatalf("admin token create: %v", err)
 	}
-	var tok server.RegistrationTokenOutput
+	var tok tokenResult
 	if err := json.Unmarshal(out.Bytes(), &tok); err != nil || tok.Token == "" {
 		t.Fatalf("token answer %q: %v", out.String(), err)
 	}
@@ -123,7 +123,7 @@ func TestAdminCommands(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := run(context.Background(), []string{"admin", "keys", "rotate", "--admin-token", s.cfg.AdminToken}, &out, io.Discard, getenv); err != nil {
+	if err := run(context.Background(), []string{"admin", "keys", "rotate", "--json", "--token", s.AdminToken}, &out, io.Discard, getenv); err != nil {
 		t.Fatalf("admin keys rotate: %v", err)
 	}
 	client := s.metering(buyerKey, testRegion)
@@ -137,12 +137,12 @@ func TestAdminCommands(t *testing.T) {
 	if err != nil || current.PublicKeyRotationTimestamp != nil {
 		t.Fatalf("RegisterUsage with version 2: %v %v", err, current)
 	}
-	key := fetchJWK(t, s.URL()+"/meterd/keys/jwks.json", "2")
+	key := fetchJWK(t, s.URL+"/meterd/keys/jwks.json", "2")
 	if _, err := jwt.Parse(aws.ToString(current.Signature), func(*jwt.Token) (any, error) { return key, nil },
 		jwt.WithValidMethods([]string{"PS256"})); err != nil {
 		t.Fatalf("version 2 signature: %v", err)
 	}
-	pem := httpGet(t, s.URL()+"/meterd/keys/2.pem")
+	pem := httpGet(t, s.URL+"/meterd/keys/2.pem")
 	if !strings.HasPrefix(pem, "-----BEGIN PUBLIC KEY-----") {
 		t.Errorf("2.pem: %q", pem)
 	}
@@ -151,15 +151,15 @@ func TestAdminCommands(t *testing.T) {
 // TestAdminTokenFile: without a configured token, serve writes one into the
 // data directory (mode 0600) and the admin command reads it from there.
 func TestAdminTokenFile(t *testing.T) {
-	s := startServer(t, "", func(c *Config) { c.AdminToken = "" })
-	env := map[string]string{"METERD_URL": s.URL(), "METERD_DATA": s.dir}
+	s := startServer(t, "", func(c *node.Config) { c.AdminToken = "" })
+	env := map[string]string{"METERD_URL": s.URL, "METERD_DATA": s.DataDir}
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"admin", "token", "create", "--product", "demo-saas", "--customer", "demo-customer"},
+	err := run(context.Background(), []string{"admin", "token", "create", "--json", "--product", "demo-saas", "--customer", "demo-customer"},
 		&out, io.Discard, func(k string) string { return env[k] })
 	if err != nil || !strings.Contains(out.String(), `"token"`) {
 		t.Fatalf("admin token create with the token file: %v %s", err, out.String())
 	}
-	info, err := os.Stat(filepath.Join(s.dir, adminTokenFile))
+	info, err := os.Stat(filepath.Join(s.DataDir, node.AdminTokenFile))
 	if err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("admin token file: %v %v, want mode 0600", info.Mode(), err)
 	}
@@ -197,8 +197,8 @@ func TestAdminTokenValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, s.URL()+"/admin/v1/registration-tokens", strings.NewReader(tt.body))
-			req.Header.Set("Authorization", "Bearer "+s.cfg.AdminToken)
+			req, _ := http.NewRequest(http.MethodPost, s.URL+"/admin/v1/registration-tokens", strings.NewReader(tt.body))
+			req.Header.Set("Authorization", "Bearer "+s.AdminToken)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

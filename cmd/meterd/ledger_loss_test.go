@@ -34,7 +34,7 @@ func TestLedgerDeletedWhileServing(t *testing.T) {
 	}
 	wantReady(t, s, http.StatusOK)
 
-	path := filepath.Join(s.dir, sqlite.FileName)
+	path := filepath.Join(s.DataDir, sqlite.FileName)
 	for _, p := range []string{path, path + "-wal"} {
 		if err := os.Remove(p); err != nil {
 			t.Fatal(err)
@@ -49,7 +49,7 @@ func TestLedgerDeletedWhileServing(t *testing.T) {
 
 func wantReady(t *testing.T, s *testServer, status int) {
 	t.Helper()
-	resp, err := http.Get(s.URL() + "/readyz")
+	resp, err := http.Get(s.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,9 @@
 // Command meterd runs a self-hosted AWS Marketplace Metering and Entitlement
-// service. See README.md.
+// service, and talks to a running one. See README.md and docs/cli.md.
+//
+// This package is flags, signals and output only: the wiring is package
+// node, and each subcommand is a type in a file of its own, listed in
+// commands.go.
 package main
 
 import (
@@ -13,16 +17,6 @@ import (
 	"syscall"
 )
 
-const usage = `meterd: a self-hosted AWS Marketplace Metering and Entitlement service.
-
-Usage:
-  meterd serve [flags]                 run the server (see meterd serve -h)
-  meterd seed check FILE               validate a seed file
-  meterd admin token create [flags]    mint a registration token for ResolveCustomer
-  meterd admin keys rotate [flags]     rotate the RegisterUsage signing key
-  meterd version                       print the version
-`
-
 // version is set with -ldflags "-X main.version=...".
 var version = "dev"
 
@@ -33,7 +27,19 @@ func main() {
 	// gets Go's default handling and ends the process at once; the ledger
 	// stays consistent (SQLite WAL) and every answered write is on disk.
 	context.AfterFunc(ctx, stop)
-	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)))
+	os.Exit(exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv), os.Stderr))
+}
+
+// env is what a command may touch of its process. Tests pass their own, so
+// that commands run in-process.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// run runs the command args names.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	return dispatch(ctx, &env{stdout: stdout, stderr: stderr, getenv: getenv}, args)
 }
 
 // usageError is a mistake in the command line, as opposed to a failure of
@@ -45,44 +51,19 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// exitCode prints err and returns the process exit code: 0 for success and
-// -h, 2 for usage errors, 1 for failures.
-func exitCode(err error) int {
+// exitCode prints err to stderr and returns the process exit code: 0 for
+// success and -h, 2 for usage errors, 1 for failures.
+func exitCode(err error, stderr io.Writer) int {
 	var usage usageError
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &usage):
-		fmt.Fprintln(os.Stderr, "meterd:", err)
+		fmt.Fprintln(stderr, "meterd:", err)
 		return 2
 	}
-	fmt.Fprintln(os.Stderr, "meterd:", err)
+	fmt.Fprintln(stderr, "meterd:", err)
 	return 1
-}
-
-// run dispatches a subcommand. It takes its environment as arguments so
-// tests can run it in-process.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usagef("no command")
-	}
-	switch args[0] {
-	case "serve":
-		return runServe(ctx, args[1:], stdout, stderr, getenv)
-	case "seed":
-		return runSeed(args[1:], stdout)
-	case "admin":
-		return runAdmin(ctx, args[1:], stdout, stderr, getenv)
-	case "version":
-		fmt.Fprintln(stdout, "meterd", version)
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	}
-	fmt.Fprint(stderr, usage)
-	return usagef("unknown command %q", args[0])
 }
 
 // flagError keeps -h a plain flag.ErrHelp and makes other parse errors

@@ -10,6 +10,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto"
+	"github.com/meterd/meterd/node"
 	"github.com/meterd/meterd/server"
 )
 
@@ -246,7 +247,7 @@ func TestEveryModeledErrorIsTested(t *testing.T) {
 // account's quota is used up, and that accounts have separate quotas.
 func TestThrottling(t *testing.T) {
 	oneCall := server.Quota{Rate: 1e-9, Burst: 1}
-	s := startServer(t, errorsSeed, func(c *Config) {
+	s := startServer(t, errorsSeed, func(c *node.Config) {
 		c.Quotas = map[string]server.Quota{"MeterUsage": oneCall, "GetEntitlements": oneCall}
 	})
 	now := time.Now().UTC()
@@ -266,7 +267,7 @@ func TestThrottling(t *testing.T) {
 // InternalServiceErrorException on both services, without details.
 func TestInternalServiceError(t *testing.T) {
 	s := startServer(t, errorsSeed)
-	if err := s.store.Close(); err != nil {
+	if err := s.Node.Store().Close(); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()
@@ -277,7 +278,7 @@ func TestInternalServiceError(t *testing.T) {
 		r := c.send(t, s)
 		assertAWSError(t, r, http.StatusInternalServerError, meterd.EInternalServiceError)
 	}
-	resp, err := http.Get(s.URL() + "/readyz")
+	resp, err := http.Get(s.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

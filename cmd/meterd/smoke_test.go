@@ -26,7 +26,7 @@ func requireTool(t *testing.T, name string, args ...string) {
 func TestSmokeBoto3(t *testing.T) {
 	requireTool(t, "python3", "-c", "import boto3")
 	s := startServer(t, "")
-	cmd := exec.Command("python3", "testdata/smoke/boto3_smoke.py", s.URL())
+	cmd := exec.Command("python3", "testdata/smoke/boto3_smoke.py", s.URL)
 	cmd.Env = isolatedAWSEnv("", "")
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "boto3 smoke: ok") {
 		t.Fatalf("boto3 smoke: %v\n%s", err, out)
@@ -39,7 +39,7 @@ func TestSmokeAWSCLI(t *testing.T) {
 	s := startServer(t, "")
 	hour := thisHour().Format(time.RFC3339)
 	meter := func(quantity string) (map[string]string, string, error) {
-		cmd := exec.Command("aws", "meteringmarketplace", "meter-usage", "--endpoint-url", s.URL(), "--region", "us-east-1",
+		cmd := exec.Command("aws", "meteringmarketplace", "meter-usage", "--endpoint-url", s.URL, "--region", "us-east-1",
 			"--product-code", "demo-ami", "--usage-dimension", "vcpu_hours", "--usage-quantity", quantity, "--timestamp", hour)
 		cmd.Env = isolatedAWSEnv("buyer", "buyer")
 		var stderr strings.Builder
@@ -62,7 +62,7 @@ func TestSmokeAWSCLI(t *testing.T) {
 	if _, stderr, err = meter("2"); err == nil || !strings.Contains(stderr, "DuplicateRequestException") {
 		t.Fatalf("other quantity: err %v, stderr %s", err, stderr)
 	}
-	cmd := exec.Command("aws", "meteringmarketplace", "batch-meter-usage", "--endpoint-url", s.URL(), "--region", "us-east-1",
+	cmd := exec.Command("aws", "meteringmarketplace", "batch-meter-usage", "--endpoint-url", s.URL, "--region", "us-east-1",
 		"--product-code", "demo-saas", "--usage-records",
 		"CustomerIdentifier=demo-customer,Dimension=users,Quantity=2,Timestamp="+hour)
 	cmd.Env = isolatedAWSEnv("test", "test")
@@ -86,7 +86,7 @@ func TestSmokeJS(t *testing.T) {
 		}
 	}
 	s := startServer(t, "")
-	cmd := exec.Command("node", "smoke.mjs", s.URL())
+	cmd := exec.Command("node", "smoke.mjs", s.URL)
 	cmd.Dir = dir
 	cmd.Env = isolatedAWSEnv("", "")
 	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "js smoke: ok") {

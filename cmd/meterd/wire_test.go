@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/meterd/meterd/node"
 )
 
 // TestSignatureErrors sends requests with missing, broken or wrong SigV4
@@ -182,7 +184,7 @@ func TestLicenseArnRecords(t *testing.T) {
 // unsigned request acts as the demo seller, while a known key, even with a
 // wrong secret, still acts as its own account.
 func TestNoAuth(t *testing.T) {
-	s := startServer(t, "", func(c *Config) { c.NoAuth = true })
+	s := startServer(t, "", func(c *node.Config) { c.NoAuth = true })
 	r := s.do(t, rawRequest{Target: entitlementTarget + "GetEntitlements", Body: []byte(`{"ProductCode":"demo-saas"}`)})
 	if r.Status != http.StatusOK {
 		t.Fatalf("unsigned with --no-auth: %d %s", r.Status, r.Body)
@@ -200,7 +202,7 @@ func TestNoAuth(t *testing.T) {
 // identical calls all get the one id; calls with different quantities
 // leave exactly one winner and DuplicateRequestException for the rest.
 func TestConcurrentDuplicates(t *testing.T) {
-	s := startServer(t, "", func(c *Config) { c.Throttle = false })
+	s := startServer(t, "", func(c *node.Config) { c.Throttle = false })
 	now := time.Now().UTC()
 	race := func(body func(i int) map[string]any) []rawResponse {
 		out := make([]rawResponse, 16)

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+
+	"github.com/meterd/meterd"
 )
 
 // The ledger holds secret access keys and RSA private keys, so the data
@@ -94,7 +96,7 @@ func restrictSidecars(path string, logger *slog.Logger) error {
 			return fmt.Errorf("sqlite: restrict %s: %w", p, err)
 		}
 		logger.Warn("sqlite file was readable by others; made it owner-only",
-			logKeyPath, p, logKeyMode, fi.Mode().Perm().String())
+			meterd.LogKeyFile, p, meterd.LogKeyFileMode, fi.Mode().Perm().String())
 	}
 	return nil
 }
@@ -104,6 +106,6 @@ func restrictSidecars(path string, logger *slog.Logger) error {
 func warnIfOpen(logger *slog.Logger, path string, fi fs.FileInfo) {
 	if fi.Mode().Perm()&notOwner != 0 {
 		logger.Warn("sqlite data holds secret keys but is accessible by group or others; chmod it to owner-only",
-			logKeyPath, path, logKeyMode, fi.Mode().Perm().String())
+			meterd.LogKeyFile, path, meterd.LogKeyFileMode, fi.Mode().Perm().String())
 	}
 }

@@ -64,7 +64,7 @@ func TestFilesOpenToOthersWarn(t *testing.T) {
 	defer db.Close()
 	out := log.String()
 	for _, p := range []string{dir, path, path + "-wal"} {
-		if !strings.Contains(out, "path="+p+" ") {
+		if !strings.Contains(out, "file="+p+" ") {
 			t.Errorf("no warning names %s; log:\n%s", p, out)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"sync"
 
+	"github.com/meterd/meterd"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -120,7 +121,7 @@ func (db *DB) sameFile(path string, open fileID) error {
 	}
 	if db.health.setLost(ErrFileReplaced) {
 		db.logger.Error("sqlite database file deleted or replaced while open: refusing every write until restart",
-			logKeyPath, path, logKeyError, err)
+			meterd.LogKeyFile, path, meterd.LogKeyError, err)
 	}
 	return ErrFileReplaced
 }
@@ -139,7 +140,7 @@ func (db *DB) noteGroup(err error, results []error) {
 	}
 	if err != nil {
 		if db.health.setWriteErr(err) {
-			db.logger.Error("sqlite writes failing: not ready until a write succeeds", logKeyError, err)
+			db.logger.Error("sqlite writes failing: not ready until a write succeeds", meterd.LogKeyError, err)
 		}
 		return
 	}

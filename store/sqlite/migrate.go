@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/meterd/meterd"
 )
 
 // migrationFS holds the schema as numbered files, NNNN_name.sql. A later
@@ -88,7 +90,7 @@ func migrate(ctx context.Context, conn *sql.Conn, logger *slog.Logger) error {
 			return fmt.Errorf("migrate %04d_%s: %w", m.version, m.name, err)
 		}
 		if applied {
-			logger.Info("sqlite migration applied", logKeyVersion, m.version, logKeyName, m.name)
+			logger.Info("sqlite migration applied", meterd.LogKeyMigrationVersion, m.version, meterd.LogKeyMigration, m.name)
 		}
 	}
 	return nil

@@ -25,17 +25,6 @@ import (
 // FileName is the database file inside the data directory.
 const FileName = "meterd.db"
 
-// Log attribute keys.
-const (
-	logKeyPath    = "path"
-	logKeyVersion = "version"
-	logKeyName    = "migration"
-	logKeyOps     = "ops"
-	logKeyError   = "error"
-	logKeyMode    = "mode"
-	logKeyTimeout = "timeout"
-)
-
 // writerPragmas make every commit durable when it returns (FULL syncs the
 // WAL on each commit), let readers run beside the writer (WAL) and wait
 // instead of failing when another process holds the lock. temp_store keeps
@@ -102,9 +91,7 @@ type DB struct {
 // Open opens (creating if needed) the database in dir, migrates it and
 // starts the writer. A nil logger discards.
 func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) (*DB, error) {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger = meterd.LoggerOrDiscard(logger)
 	if err := makeDataDir(dir, logger); err != nil {
 		return nil, err
 	}
@@ -180,7 +167,7 @@ func (db *DB) open(ctx context.Context) error {
 	if err := db.recordFiles(); err != nil {
 		return err
 	}
-	db.logger.Info("sqlite store open", logKeyPath, db.path)
+	db.logger.Info("sqlite store open", meterd.LogKeyFile, db.path)
 	return nil
 }
 
@@ -263,4 +250,14 @@ func (db *DB) closeConns() error {
 	return nil
 }
 
-var _ meterd.Store = (*DB)(nil)
+// DB is a whole meterd.Store. The narrow interfaces the services take are
+// listed too, although Store embeds them today, so that the promise holds if
+// Store is ever split.
+var (
+	_ meterd.Store           = (*DB)(nil)
+	_ meterd.CatalogStore    = (*DB)(nil)
+	_ meterd.CatalogReader   = (*DB)(nil)
+	_ meterd.AccessKeyFinder = (*DB)(nil)
+	_ meterd.LedgerStore     = (*DB)(nil)
+	_ meterd.Pinger          = (*DB)(nil)
+)

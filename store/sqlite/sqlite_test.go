@@ -65,6 +65,19 @@ func TestOpen(t *testing.T) {
 			t.Errorf("journal_mode = %q, want wal", got)
 		}
 	})
+	t.Run("NilLoggerDiscards", func(t *testing.T) {
+		// A new directory: the migrations and the open are logged.
+		db, err := sqlite.Open(t.Context(), t.TempDir(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ApplyCatalog(t.Context(), &meterd.Catalog{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("ErrLockedWhileOpen", func(t *testing.T) {
 		dir := t.TempDir()
 		first := mustOpen(t, dir)

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"errors"
 	"time"
+
+	"github.com/meterd/meterd"
 )
 
 // ErrWriteTimeout answers a write whose commit took longer than the write
@@ -66,7 +68,7 @@ func (db *DB) checkStall(reported int64) int64 {
 	if start != reported {
 		db.noteGroup(ErrWriteTimeout, nil)
 		db.logger.Error("sqlite commit exceeds the write timeout; answering its callers with an error",
-			logKeyTimeout, db.writeTimeout)
+			meterd.LogKeyWriteTimeout, db.writeTimeout)
 	}
 	return start
 }

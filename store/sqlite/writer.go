@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/meterd/meterd"
 )
 
 // maxGroupOps bounds how many operations share one transaction, so one
@@ -160,7 +162,7 @@ func (db *DB) commitGroup(group []*writeOp) {
 	db.endGroup()
 	if !errors.Is(err, ErrFileReplaced) { // logged once when found, reported by Ping
 		if err != nil {
-			db.logger.Error("sqlite group commit failed", logKeyOps, len(claimed), logKeyError, err)
+			db.logger.Error("sqlite group commit failed", meterd.LogKeyOps, len(claimed), meterd.LogKeyError, err)
 		}
 		db.noteGroup(err, results)
 	}
@@ -268,7 +270,7 @@ func callOp(fn writeFunc, tx *writeTx) (err error) {
 // SQLite already rolled back; that is the state we want, so only err counts.
 func (tx *writeTx) abort(err error) error {
 	if _, rbErr := tx.exec("ROLLBACK"); rbErr != nil {
-		tx.db.logger.Debug("sqlite rollback after failure", logKeyError, rbErr)
+		tx.db.logger.Debug("sqlite rollback after failure", meterd.LogKeyError, rbErr)
 	}
 	return err
 }

@@ -1,0 +1,151 @@
+package meterd_test
+
+import (
+	"go/build"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/meterd/meterd"
+
+// layer is a row of docs/architecture.md's layer table: a package of this
+// module, the module packages it may import, and the standard packages it
+// must not.
+type layer struct {
+	pkg     string   // relative to the module root; "." is package meterd
+	imports []string // module packages it may import
+	forbid  []string // standard packages it must not import
+	// testHelper packages are imported by tests only and may import
+	// "testing", which every other package must not.
+	testHelper bool
+}
+
+// noIO is what the domain, the rules and the wire layer never import: they
+// know neither the HTTP front nor SQL.
+var noIO = []string{"net/http", "database/sql"}
+
+var layers = []layer{
+	{pkg: ".", forbid: noIO},
+	{pkg: "awsproto", imports: []string{"."}, forbid: []string{"database/sql"}},
+	{pkg: "awsproto/sigv4", imports: []string{"."}, forbid: []string{"database/sql"}},
+	{pkg: "regions", imports: []string{"."}, forbid: noIO},
+	{pkg: "seed", imports: []string{".", "awsproto"}, forbid: noIO},
+	{pkg: "metering", imports: []string{".", "regions"}, forbid: noIO},
+	{pkg: "entitlement", imports: []string{".", "regions"}, forbid: noIO},
+	{pkg: "store/sqlite", imports: []string{"."}, forbid: []string{"net/http"}},
+	{pkg: "store/sqlite/sqlitetest", imports: []string{".", "store/sqlite"}, testHelper: true},
+	{pkg: "store/storetest", imports: []string{"."}, forbid: []string{"net/http"}, testHelper: true},
+	{pkg: "server", imports: []string{".", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions"}, forbid: []string{"database/sql"}},
+	{pkg: "node", imports: []string{".", "awsproto/sigv4", "metering", "entitlement", "regions", "seed", "server", "store/sqlite"}},
+	{pkg: "meterdtest", imports: []string{".", "node"}, testHelper: true},
+	{pkg: "reporter"},
+	{pkg: "reporter/reportermetrics", imports: []string{"reporter"}},
+	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "reporter"}, forbid: []string{"database/sql"}},
+}
+
+// TestArchitecture checks every package's imports against its row, and
+// that every package has one.
+func TestArchitecture(t *testing.T) {
+	pkgs := modulePackages(t)
+	for _, l := range layers {
+		if !slices.Contains(pkgs, l.pkg) {
+			t.Errorf("layer %q: no such package (remove its row)", l.pkg)
+		}
+	}
+	for _, dir := range pkgs {
+		t.Run(dir, func(t *testing.T) {
+			i := slices.IndexFunc(layers, func(l layer) bool { return l.pkg == dir })
+			if i < 0 {
+				t.Fatalf("package %q has no row in layers (and docs/architecture.md)", dir)
+			}
+			p, err := build.ImportDir(dir, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range p.Imports {
+				if err := layers[i].check(imp); err != "" {
+					t.Errorf("imports %q: %s", imp, err)
+				}
+			}
+		})
+	}
+}
+
+// check returns why l may not import imp, or "".
+func (l layer) check(imp string) string {
+	switch {
+	case imp == module || strings.HasPrefix(imp, module+"/"):
+		rel := strings.TrimPrefix(strings.TrimPrefix(imp, module), "/")
+		if rel == "" {
+			rel = "."
+		}
+		if !slices.Contains(l.imports, rel) {
+			return "not among the module packages its layer may import"
+		}
+	case imp == "testing" && !l.testHelper:
+		return "only test helper packages import testing"
+	case slices.Contains(l.forbid, imp):
+		return "forbidden in its layer"
+	}
+	return ""
+}
+
+// modulePackages lists the directories of the module holding non-test Go
+// files, relative to the root.
+func modulePackages(t *testing.T) []string {
+	t.Helper()
+	var dirs []string
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() && path != "." && (name == "testdata" || name == "node_modules" || strings.HasPrefix(name, ".")) {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") {
+			if dir := filepath.ToSlash(filepath.Dir(path)); !slices.Contains(dirs, dir) {
+				dirs = append(dirs, dir)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat("go.mod"); err != nil || len(dirs) < len(layers)/2 {
+		t.Fatalf("not at the module root or no packages found: %v, %v", err, dirs)
+	}
+	return dirs
+}
+
+// TestLayerCheck: one row per kind of import the check refuses or allows.
+func TestLayerCheck(t *testing.T) {
+	rules := layer{pkg: "metering", imports: []string{".", "regions"}, forbid: noIO}
+	helper := layer{pkg: "meterdtest", imports: []string{"node"}, testHelper: true}
+	tests := []struct {
+		name    string
+		l       layer
+		imp     string
+		wantErr bool
+	}{
+		{"OK allowed module package", rules, module + "/regions", false},
+		{"OK the root package", rules, module, false},
+		{"OK other standard package", rules, "crypto/rsa", false},
+		{"OK testing in a test helper", helper, "testing", false},
+		{"ErrModulePackageNotListed", rules, module + "/store/sqlite", true},
+		{"ErrForbiddenStandardPackage", rules, "net/http", true},
+		{"ErrTestingOutsideHelpers", rules, "testing", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.l.check(tt.imp); (got != "") != tt.wantErr {
+				t.Fatalf("check(%q) = %q, want an error: %v", tt.imp, got, tt.wantErr)
+			}
+		})
+	}
+}

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/node"
+)
+
+func noEnv(string) string { return "" }
+
+// TestExitCodes: usage mistakes exit 2, failures 1, success and -h 0.
+func TestExitCodes(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{"OK help", []string{"help"}, nil, 0},
+		{"OK -h", []string{"serve", "-h"}, nil, 0},
+		{"OK version", []string{"version"}, nil, 0},
+		{"ErrNoCommand", nil, nil, 2},
+		{"ErrUnknownCommand", []string{"frobnicate"}, nil, 2},
+		{"ErrUnknownSubcommand", []string{"admin", "token", "delete"}, nil, 2},
+		{"ErrGroupOnly", []string{"admin"}, nil, 2},
+		{"ErrUnknownFlag", []string{"serve", "--nope"}, nil, 2},
+		{"ErrBadFlagValue", []string{"serve", "--log-level", "loud"}, nil, 2},
+		{"ErrBadBoolFlag", []string{"serve", "--throttle=maybe"}, nil, 2},
+		{"ErrBadVariable", []string{"serve"}, map[string]string{"METERD_THROTTLE": "maybe"}, 2},
+		{"ErrExtraArgument", []string{"version", "now"}, nil, 2},
+		{"ErrSeedCheckNoFile", []string{"seed", "check"}, nil, 2},
+		{"ErrMissingProduct", []string{"admin", "token", "create", "--customer", "c", "--token", "x"}, nil, 2},
+		{"ErrSubSecondTTL", []string{"admin", "token", "create", "--product", "p", "--customer", "c", "--ttl", "10ms"}, nil, 2},
+		{"ErrBadURL", []string{"admin", "keys", "rotate", "--url", "127.0.0.1:4599", "--token", "x"}, nil, 2},
+		{"ErrHelpUnknown", []string{"help", "frobnicate"}, nil, 2},
+		{"ErrReporterStatusNoSpool", []string{"reporter", "status"}, nil, 2},
+		{"ErrReporterStatusMissingSpool", []string{"reporter", "status", "/nonexistent/spool.db"}, nil, 1},
+		{"ErrSeedCheckMissingFile", []string{"seed", "check", "/nonexistent/seed.yaml"}, nil, 1},
+		{"ErrNobodyListening", []string{"admin", "keys", "rotate", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
+		{"ErrNoTokenFile", []string{"admin", "keys", "rotate", "--data", "/nonexistent"}, nil, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, io.Discard, io.Discard, func(k string) string { return tt.env[k] })
+			if got := exitCode(err, io.Discard); got != tt.want {
+				t.Fatalf("exit code %d (%v), want %d", got, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestErrorMessages: errors name the flag or variable at fault.
+func TestErrorMessages(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"ErrBadVariable", []string{"serve"}, map[string]string{"METERD_THROTTLE": "maybe"}, `METERD_THROTTLE: invalid boolean "maybe"`},
+		{"ErrBadFlag", []string{"serve", "--throttle=maybe"}, nil, `invalid boolean value "maybe" for -throttle`},
+		{"ErrInvalidSetting", []string{"serve", "--month-end-grace", "25h"}, nil, "--month-end-grace (METERD_MONTH_END_GRACE): must be at most 24h"},
+		{"ErrUnknownSubcommand", []string{"admin", "token", "delete", "--x"}, nil, `unknown command "admin token delete"`},
+		{"ErrBadURL", []string{"admin", "keys", "rotate"}, map[string]string{"METERD_URL": "nohost"}, `--url (METERD_URL) "nohost"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, io.Discard, io.Discard, func(k string) string { return tt.env[k] })
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestCommandUsage: every command has a usage line with its full name, a
+// --json flag, a page in docs/cli.md, and -h prints its usage.
+func TestCommandUsage(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "cli.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range commands() {
+		t.Run(c.name(), func(t *testing.T) {
+			var help, stderr bytes.Buffer
+			if err := run(context.Background(), append([]string{"help"}, strings.Fields(c.name())...), &help, io.Discard, noEnv); err != nil {
+				t.Fatal(err)
+			}
+			if want := "Usage: meterd " + c.name() + " "; !strings.HasPrefix(help.String(), want) {
+				t.Errorf("help starts %q, want %q", firstLine(help.String()), want)
+			}
+			if !strings.Contains(help.String(), "-json") {
+				t.Errorf("no --json flag:\n%s", help.String())
+			}
+			err := run(context.Background(), append(strings.Fields(c.name()), "-h"), io.Discard, &stderr, noEnv)
+			if exitCode(err, io.Discard) != 0 || stderr.String() != help.String() {
+				t.Errorf("-h: %v\n%s\nwant the help text", err, stderr.String())
+			}
+			if !strings.Contains(string(doc), "## meterd "+c.name()+"\n") {
+				t.Errorf("docs/cli.md has no section \"## meterd %s\"", c.name())
+			}
+		})
+	}
+}
+
+func firstLine(s string) string { line, _, _ := strings.Cut(s, "\n"); return line }
+
+// TestJSONOutput: --json prints one line with the documented fields.
+func TestJSONOutput(t *testing.T) {
+	s := startServer(t, "")
+	env := map[string]string{"METERD_URL": s.URL, "METERD_ADMIN_TOKEN": s.AdminToken}
+	tests := []struct {
+		name string
+		args []string
+		keys []string
+	}{
+		{"version", []string{"version", "--json"}, []string{"go", "version"}},
+		{"seed check", []string{"seed", "check", "--json", "../../examples/seed.yaml"},
+			[]string{"accessKeys", "accounts", "customers", "file", "products", "subscriptions"}},
+		{"admin token create", []string{"admin", "token", "create", "--json", "--product", "demo-saas", "--customer", "demo-customer"},
+			[]string{"customerIdentifier", "expiresAt", "productCode", "token"}},
+		{"admin keys rotate", []string{"admin", "keys", "rotate", "--json"}, []string{"createdAt", "version"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := run(context.Background(), tt.args, &out, io.Discard, func(k string) string { return env[k] }); err != nil {
+				t.Fatal(err)
+			}
+			assertJSONLine(t, out.String(), tt.keys)
+		})
+	}
+	t.Run("help", func(t *testing.T) {
+		var out bytes.Buffer
+		if err := run(context.Background(), []string{"help", "--json"}, &out, io.Discard, noEnv); err != nil {
+			t.Fatal(err)
+		}
+		var list []commandInfo
+		if err := json.Unmarshal(out.Bytes(), &list); err != nil || len(list) != len(commands()) {
+			t.Fatalf("help --json: %v %s", err, out.String())
+		}
+	})
+}
+
+// assertJSONLine checks that out is one line holding a JSON object with
+// exactly keys.
+func assertJSONLine(t *testing.T, out string, keys []string) {
+	t.Helper()
+	var obj map[string]any
+	if strings.Count(out, "\n") != 1 || json.Unmarshal([]byte(out), &obj) != nil {
+		t.Fatalf("want one JSON object on one line, got %q", out)
+	}
+	if got := slices.Sorted(maps.Keys(obj)); !slices.Equal(got, keys) {
+		t.Fatalf("keys %v, want %v", got, keys)
+	}
+}
+
+// TestTextOutput: without --json, results are aligned tables.
+func TestTextOutput(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"seed", "check", "../../examples/seed.yaml"}, &out, io.Discard, noEnv); err != nil {
+		t.Fatal(err)
+	}
+	want := "FILE                      ACCOUNTS  ACCESS KEYS  PRODUCTS  CUSTOMERS  SUBSCRIPTIONS\n" +
+		"../../examples/seed.yaml  2         2            3         1          3\n"
+	if out.String() != want {
+		t.Fatalf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+// TestAdminToken: client commands find the admin token in one order: the
+// flag, the variable, then the data directory's token file.
+func TestAdminToken(t *testing.T) {
+	s := startServer(t, "", func(c *node.Config) { c.AdminToken = "" })
+	tests := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		wantErr string
+	}{
+		{"OK token file of --data", []string{"--data", s.DataDir}, nil, ""},
+		{"OK token file of METERD_DATA", nil, map[string]string{"METERD_DATA": s.DataDir}, ""},
+		{"OK variable", nil, map[string]string{"METERD_ADMIN_TOKEN": s.AdminToken}, ""},
+		{"OK flag wins over variable", []string{"--token", s.AdminToken}, map[string]string{"METERD_ADMIN_TOKEN": "wrong"}, ""},
+		{"ErrVariableWinsOverFile", []string{"--data", s.DataDir}, map[string]string{"METERD_ADMIN_TOKEN": "wrong"}, meterd.EUnauthorized},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"METERD_URL": s.URL}
+			maps.Copy(env, tt.env)
+			err := run(context.Background(), append([]string{"admin", "keys", "rotate"}, tt.args...), io.Discard, io.Discard,
+				func(k string) string { return env[k] })
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("got %v, want error %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestServeThrottleVariable: METERD_THROTTLE is parsed as a boolean, so
+// "0" turns the quotas off. Observable: a burst of GetEntitlements calls,
+// many times the 10/s quota, sees ThrottlingException only with quotas on.
+func TestServeThrottleVariable(t *testing.T) {
+	tests := []struct {
+		name          string
+		throttle      string
+		wantThrottled bool
+	}{
+		{"OK unset: throttling on", "", true},
+		{"OK 1: throttling on", "1", true},
+		{"OK 0: throttling off", "0", false},
+		{"OK false: throttling off", "false", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			url := serveCommandURL(t, map[string]string{"METERD_THROTTLE": tt.throttle})
+			if got := burstThrottled(t, url, 60); (got > 0) != tt.wantThrottled {
+				t.Fatalf("%d of 60 calls throttled; want throttling %v", got, tt.wantThrottled)
+			}
+		})
+	}
+}
+
+// serveCommandURL runs `meterd serve --json` in-process on a free port with
+// env, and stops it when the test ends.
+func serveCommandURL(t *testing.T, env map[string]string) string {
+	t.Helper()
+	all := map[string]string{"METERD_ADDR": "127.0.0.1:0", "METERD_DATA": t.TempDir(), "METERD_LOG_LEVEL": "error"}
+	maps.Copy(all, env)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--json"}, pw, io.Discard, func(k string) string { return all[k] })
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(pr).ReadBytes('\n')
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var ready serveReady
+	if err != nil || json.Unmarshal(line, &ready) != nil || ready.URL == "" {
+		t.Fatalf("serve --json: %q %v", line, err)
+	}
+	return ready.URL
+}
+
+// burstThrottled sends n GetEntitlements calls from 4 clients at once and
+// counts the ThrottlingExceptions.
+func burstThrottled(t *testing.T, url string, n int) int {
+	t.Helper()
+	req := jsonRequest(sellerKey, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"})
+	var mu sync.Mutex
+	throttled := 0
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Go(func() {
+			for i := 0; i < n/4; i++ {
+				r, err := sendTo(url, req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if strings.Contains(string(r.Body), meterd.EThrottling) {
+					throttled++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return throttled
+}

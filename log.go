@@ -1,0 +1,56 @@
+package meterd
+
+import "log/slog"
+
+// Log attribute keys: the one vocabulary of meterd's logs. The request log,
+// the store, the services and (next) the audit trail use these constants,
+// never literals, so that one question ("what did access key X do?") is one
+// query over every line, and a key is renamed in one place.
+//
+// Keys are snake_case. A key names one kind of value everywhere: a second
+// kind gets its own key (LogKeyFile, not a second meaning of LogKeyPath).
+const (
+	// A request, as the request log and the audit trail describe it.
+	LogKeyRequestID     = "request_id"
+	LogKeyOperation     = "operation"
+	LogKeyAccessKeyID   = "access_key_id"
+	LogKeyCallerAccount = "caller_account"
+	LogKeyRegion        = "region"
+	LogKeyCode          = "code" // a meterd.Error code (an AWS exception name or an admin code)
+	LogKeyDuration      = "duration"
+	LogKeyError         = "error" // the internal detail a client never sees
+
+	// An admin API call.
+	LogKeyMethod = "method"
+	LogKeyPath   = "path" // URL path; a file is LogKeyFile
+	LogKeyStatus = "status"
+
+	// What a call touched.
+	LogKeyProduct           = "product"
+	LogKeyRecords           = "records"
+	LogKeyStored            = "stored"
+	LogKeySigningKeyVersion = "signing_key_version"
+
+	// The store.
+	LogKeyFile             = "file"
+	LogKeyMigration        = "migration"
+	LogKeyMigrationVersion = "migration_version"
+	LogKeyOps              = "ops"
+	LogKeyFileMode         = "file_mode"     // a file's permissions, as ls shows them
+	LogKeyWriteTimeout     = "write_timeout" // the store's bound on one commit
+
+	// Start-up (cmd/meterd).
+	LogKeyAddr    = "addr"
+	LogKeyDataDir = "data"
+	LogKeyAuth    = "auth"
+)
+
+// LoggerOrDiscard returns l, or a logger that discards everything when l is
+// nil: every package takes a nil *slog.Logger to mean "do not log" rather
+// than panicking on the first line it writes.
+func LoggerOrDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}

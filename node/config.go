@@ -1,0 +1,136 @@
+package node
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/server"
+)
+
+// Config is the configuration of a meterd node. Every field a user may set
+// has a row in Settings, which gives it a flag and a METERD_ environment
+// variable; fields without a row are for programs that embed a node.
+type Config struct {
+	Addr        string
+	DataDir     string
+	SeedFile    string
+	LogLevel    string
+	AdminToken  string
+	NoAuth      bool
+	BatchWindow time.Duration
+	// MonthEndGrace is how long into the 1st (UTC) last month's usage is
+	// still accepted; 0 turns the month-end rule off.
+	MonthEndGrace time.Duration
+	// Throttle enforces AWS's request quotas (server.DefaultQuotas).
+	Throttle bool
+	// Quotas replaces the default quotas (tests use tiny ones). It has no
+	// setting: a map does not fit a flag.
+	Quotas map[string]server.Quota
+	// Limits bound what callers hold before they are authenticated:
+	// connections, buffered body bytes, and how long a body may take.
+	Limits server.Limits
+}
+
+// DefaultConfig returns the configuration of a plain `meterd serve`.
+// The metering rules' defaults are AWS's, from metering.DefaultConfig.
+func DefaultConfig() Config {
+	rules := metering.DefaultConfig()
+	return Config{
+		Addr:          "127.0.0.1:4599",
+		DataDir:       "meterd-data",
+		LogLevel:      "info",
+		BatchWindow:   rules.BatchWindow,
+		MonthEndGrace: rules.MonthEndGrace,
+		Throttle:      true,
+		Limits:        server.DefaultLimits(),
+	}
+}
+
+// ConfigError is an invalid setting, named by its flag and variable so that
+// the user finds it wherever it was set.
+type ConfigError struct {
+	Flag string // e.g. "addr"
+	Env  string // e.g. "METERD_ADDR"
+	Err  error
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("--%s (%s): %v", e.Flag, e.Env, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+// Validate reports the first invalid field as a *ConfigError.
+func (c Config) Validate() error {
+	checks := []struct {
+		flag string
+		err  error
+	}{
+		{"addr", checkAddr(c.Addr)},
+		{"data", checkNotEmpty(c.DataDir)},
+		{"log-level", checkLevel(c.LogLevel)},
+		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
+		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
+		{"max-conns", checkAtLeast(int64(c.Limits.MaxConns), 0)},
+		{"max-buffered-bytes", checkAtLeast(c.Limits.MaxBufferedBytes, server.MinBufferedBytes)},
+		{"buffer-wait", checkRange(c.Limits.BufferWait, 0, time.Minute)},
+		{"body-read-timeout", checkRange(c.Limits.BodyReadTimeout, time.Nanosecond, 1<<63-1)},
+		{"read-header-timeout", checkRange(c.Limits.ReadHeaderTimeout, time.Nanosecond, 1<<63-1)},
+		{"idle-timeout", checkRange(c.Limits.IdleTimeout, 0, 1<<63-1)},
+	}
+	for _, ch := range checks {
+		if ch.err != nil {
+			return &ConfigError{Flag: ch.flag, Env: envName(ch.flag), Err: ch.err}
+		}
+	}
+	return nil
+}
+
+func checkAddr(addr string) error {
+	_, _, err := net.SplitHostPort(addr)
+	return err
+}
+
+func checkNotEmpty(s string) error {
+	if s == "" {
+		return fmt.Errorf("must not be empty")
+	}
+	return nil
+}
+
+func checkLevel(s string) error {
+	_, err := ParseLevel(s)
+	return err
+}
+
+func checkAtLeast(n, min int64) error {
+	if n < min {
+		return fmt.Errorf("must be at least %d, got %d", min, n)
+	}
+	return nil
+}
+
+func checkRange(d, min, max time.Duration) error {
+	switch {
+	case d < min && min == 0:
+		return fmt.Errorf("must not be negative, got %s", d)
+	case d < min:
+		return fmt.Errorf("must be positive, got %s", d)
+	case d > max:
+		return fmt.Errorf("must be at most %s, got %s", max, d)
+	}
+	return nil
+}
+
+// ParseLevel parses a --log-level value.
+func ParseLevel(s string) (slog.Level, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
+		return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
+	}
+	return level, nil
+}

@@ -1,0 +1,188 @@
+// Package node wires a meterd together: the ledger, the seed, the signing
+// keys, the services, the HTTP server and the shutdown. `meterd serve`,
+// meterdtest and the load generator share it, so that all of them run the
+// same meterd.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/seed"
+	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/sqlite"
+)
+
+const (
+	// shutdownGrace is how long in-flight requests may take after Run's
+	// context is done.
+	shutdownGrace = 10 * time.Second
+	// maxBodyBytes is AWS's BatchMeterUsage payload limit (under 1 MB).
+	maxBodyBytes = 1 << 20
+)
+
+// Node is an open meterd: its listener is bound and its ledger open. Run
+// serves; Close shuts down.
+type Node struct {
+	cfg        Config
+	logger     *slog.Logger
+	catalog    *meterd.Catalog
+	store      meterd.Store
+	listener   net.Listener
+	http       *http.Server
+	adminToken string
+	tokenPath  string // "" when the token is configured
+
+	running   sync.Mutex // held by Run
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open validates cfg, binds its address (":0" picks a free port), opens the
+// ledger, applies the seed (or the demo data) and builds the server. It does
+// not serve yet: call Run. A nil logger discards.
+//
+// The port is bound before the ledger is opened, so that a start that
+// cannot serve changes nothing in the data directory.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	catalog, err := loadCatalog(cfg.SeedFile)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	store, err := sqlite.Open(ctx, cfg.DataDir, logger)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("open ledger: %w", err)
+	}
+	n := &Node{cfg: cfg, logger: logger, catalog: catalog, store: store, listener: ln}
+	if err := n.prepare(ctx); err != nil {
+		ln.Close()
+		store.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+// prepare applies the catalog and builds the HTTP server.
+func (n *Node) prepare(ctx context.Context) error {
+	// The seed (or the demo data) is the catalog: keys and customers it no
+	// longer lists must stop working.
+	if err := n.store.ReplaceCatalog(ctx, n.catalog); err != nil {
+		return fmt.Errorf("apply seed: %w", err)
+	}
+	token, path, err := adminToken(n.cfg)
+	if err != nil {
+		return err
+	}
+	n.adminToken, n.tokenPath = token, path
+	handler, err := n.newHandler(ctx)
+	if err != nil {
+		return err
+	}
+	limits := n.cfg.Limits // bounds what callers hold before authentication
+	guard := server.NewGuard(limits)
+	n.listener = guard.Listener(n.listener)
+	n.http = &http.Server{
+		Handler:  guard.Handler(handler),
+		ErrorLog: slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
+	}
+	limits.Apply(n.http)
+	return nil
+}
+
+// Run serves until ctx is done, then shuts down as Close does. It returns
+// nil after a clean shutdown. A node runs once.
+func (n *Node) Run(ctx context.Context) error {
+	if !n.running.TryLock() {
+		return errors.New("node: Run called twice")
+	}
+	served := make(chan error, 1)
+	go func() { served <- n.http.Serve(n.listener) }()
+	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
+	var serveErr error
+	select {
+	case serveErr = <-served:
+	case <-ctx.Done():
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil // Close was called
+	}
+	return errors.Join(serveErr, n.Close())
+}
+
+// Close shuts down in order: stop accepting and drain in-flight requests
+// (for up to shutdownGrace), then close the ledger. It is safe to call
+// more than once and from several goroutines; every call returns the
+// first one's result.
+func (n *Node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.shutdown() })
+	return n.closeErr
+}
+
+func (n *Node) shutdown() error {
+	n.logger.Info("shutting down: finishing in-flight requests")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	err := n.http.Shutdown(ctx)
+	// Shutdown closes only listeners Serve has seen; Run may not have run.
+	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+		err = errors.Join(err, cerr)
+	}
+	err = errors.Join(err, n.store.Close())
+	if err != nil {
+		n.logger.Error("shutdown", meterd.LogKeyError, err)
+		return err
+	}
+	n.logger.Info("shut down: ledger closed")
+	return nil
+}
+
+// URL is the base URL clients use, e.g. http://127.0.0.1:4599.
+func (n *Node) URL() string { return "http://" + n.listener.Addr().String() }
+
+// Config is the configuration the node was opened with.
+func (n *Node) Config() Config { return n.cfg }
+
+// AdminToken is the bearer token of the admin API.
+func (n *Node) AdminToken() string { return n.adminToken }
+
+// AdminTokenPath is the file holding the generated admin token, or "" when
+// the token was configured.
+func (n *Node) AdminTokenPath() string { return n.tokenPath }
+
+// Catalog is the catalog applied at start-up: the seed file's, or the demo
+// data (Config.SeedFile empty).
+func (n *Node) Catalog() *meterd.Catalog { return n.catalog }
+
+// Store is the open ledger, for tests that inspect or break it.
+func (n *Node) Store() meterd.Store { return n.store }
+
+func loadCatalog(path string) (*meterd.Catalog, error) {
+	if path == "" {
+		return seed.Demo(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("seed: %w", err)
+	}
+	defer f.Close()
+	return seed.Parse(path, f)
+}
