@@ -132,7 +132,7 @@ func (db *DB) sameFile(path string, open fileID) error {
 func (db *DB) noteGroup(err error, results []error) {
 	if err == nil {
 		for _, r := range results {
-			if isStorageError(r) {
+			if r != nil && isStorageError(r) { // errors.As allocates even for nil
 				err = r
 				break
 			}
