@@ -22,6 +22,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrZeroBatchWindow", func(c *Config) { c.BatchWindow = 0 }, "--batch-window (METERD_BATCH_WINDOW): must be positive"},
 		{"ErrNegativeGrace", func(c *Config) { c.MonthEndGrace = -time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must not be negative"},
 		{"ErrGraceOverADay", func(c *Config) { c.MonthEndGrace = 25 * time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must be at most 24h"},
+		{"ErrSubMillisecondWriteTimeout", func(c *Config) { c.WriteTimeout = time.Microsecond }, "--write-timeout (METERD_WRITE_TIMEOUT): must be at least 1ms"},
 		{"ErrNegativeMaxConns", func(c *Config) { c.Limits.MaxConns = -1 }, "--max-conns (METERD_MAX_CONNS): must be at least 0"},
 		{"ErrBudgetUnderOneRequest", func(c *Config) { c.Limits.MaxBufferedBytes = 1 << 20 }, "--max-buffered-bytes (METERD_MAX_BUFFERED_BYTES): must be at least 1114112"},
 		{"ErrNegativeBufferWait", func(c *Config) { c.Limits.BufferWait = -time.Second }, "--buffer-wait (METERD_BUFFER_WAIT): must not be negative"},

@@ -67,7 +67,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	store, err := sqlite.Open(ctx, cfg.DataDir, logger)
+	store, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout))
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)

@@ -45,6 +45,8 @@ var settings = []Setting{
 		boolField(func(c *Config) *bool { return &c.Throttle })},
 	{"no-auth", "METERD_NO_AUTH", "DANGER: accept requests without checking SigV4 signatures",
 		boolField(func(c *Config) *bool { return &c.NoAuth })},
+	{"write-timeout", "METERD_WRITE_TIMEOUT", "how long a write may wait on a hung disk before the caller gets InternalServiceErrorException, a `duration`",
+		durationField(func(c *Config) *time.Duration { return &c.WriteTimeout })},
 	{"max-conns", "METERD_MAX_CONNS", "cap on concurrent connections, a `number`; beyond it new ones wait to be accepted; 0: no cap",
 		intField(func(c *Config) *int { return &c.Limits.MaxConns })},
 	{"max-buffered-bytes", "METERD_MAX_BUFFERED_BYTES", "request body `bytes` held at once by all requests together; beyond it, ThrottlingException",
