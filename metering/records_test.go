@@ -8,21 +8,23 @@ import (
 	"github.com/meterd/meterd"
 )
 
-func TestNewMeteringRecordIDIsRandomUUID(t *testing.T) {
-	a, err := newMeteringRecordID()
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := newMeteringRecordID()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a == b {
-		t.Fatalf("two ids are equal: %s", a)
-	}
-	u, err := uuid.Parse(a)
-	if err != nil || u.Version() != 4 {
-		t.Fatalf("id %q is not a UUIDv4 (%v)", a, err)
+// Ids are UUIDv7 strings, each sorting after the one before (the ledger's
+// id index relies on it), even when many are made within a millisecond.
+func TestNewMeteringRecordID(t *testing.T) {
+	prev := ""
+	for i := range 1000 {
+		id, err := newMeteringRecordID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := uuid.Parse(id)
+		if err != nil || u.Version() != 7 || u.String() != id {
+			t.Fatalf("id %q is not a canonical UUIDv7 (%v)", id, err)
+		}
+		if id <= prev {
+			t.Fatalf("id %d %q does not sort after %q", i, id, prev)
+		}
+		prev = id
 	}
 }
 

@@ -56,8 +56,8 @@ var benchCases = []benchCase{
 }
 
 // benchID makes a MeteringRecordId the way the metering package does
-// (random UUIDv4).
-func benchID() string { return uuid.NewString() }
+// (time-ordered UUIDv7).
+func benchID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // benchRecords returns n new records of random customers, dimensions and
 // hours before now; seq keeps their dedupe keys distinct.
