@@ -5,3 +5,21 @@ package sqlite
 func WithBeforeCommit(f func() error) Option {
 	return func(db *DB) { db.beforeCommitF = f }
 }
+
+// WithKeyHash replaces the hash of dedupe keys and client tokens, so that a
+// test can make every key collide.
+func WithKeyHash(f func(parts ...string) int64) Option {
+	return func(db *DB) { db.keyHash = f }
+}
+
+// WithSchemaVersion migrates a new data directory only up to version v, as
+// an earlier build left it.
+func WithSchemaVersion(v int) Option {
+	return func(db *DB) { db.schemaVersion = v }
+}
+
+// The ledger's lookups, for their query plans.
+const (
+	FindByDedupeKeySQL = findByDedupeKeySQL
+	FindByTokenSQL     = findByTokenSQL
+)

@@ -13,10 +13,11 @@ const usageColumns = `id, region, operation, product_code, customer_identifier, 
 	license_arn, caller_account_id, resource_id, dimension, timestamp, hour, quantity, allocations,
 	dedupe_key, client_token, request_hash, test, received_at`
 
-// insertUsageSQL skips a record that collides on any unique key; the caller
-// then looks up which one, token first.
-const insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+// insertUsageSQL inserts a record the writer found no conflict for. The id
+// is the only unique key left (see keys.go), so a skipped insert means the
+// id is taken.
+const insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `, dedupe_hash, token_hash)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`
 
 // findByTokenSQL finds the record a client token leads to: a token
@@ -31,7 +32,7 @@ const (
 			WHERE region = ?1 AND caller_account_id = ?2 AND client_token = ?3
 				AND (?4 IS NULL OR used_at IS NULL OR used_at > ?4)),
 		(SELECT id FROM metering_records
-			WHERE region = ?1 AND caller_account_id = ?2 AND client_token = ?3
+			WHERE token_hash = ?5 AND region = ?1 AND caller_account_id = ?2 AND client_token = ?3
 				AND (?4 IS NULL OR received_at IS NULL OR received_at > ?4)
 			ORDER BY received_at DESC LIMIT 1))`
 	// rememberTokenSQL replaces an expired row of the same token: a live
@@ -46,7 +47,7 @@ const (
 		SELECT region, caller_account_id, client_token FROM client_tokens
 		WHERE used_at <= ? ORDER BY used_at LIMIT 2)`
 	findByDedupeKeySQL = `SELECT ` + usageColumns + ` FROM metering_records
-		WHERE region = ? AND dedupe_key = ?`
+		WHERE dedupe_hash = ? AND region = ? AND dedupe_key = ?`
 )
 
 // usageRow is a MeteringRecord in column order, encoded before it reaches
@@ -57,9 +58,13 @@ type usageRow struct {
 	// usedAt and cutoff are ReceivedAt and ReceivedAt less the token
 	// window, encoded (NULL when ReceivedAt is zero).
 	usedAt, cutoff sql.NullString
+	// dedupeHash and tokenHash are the index keys of the dedupe key and
+	// the client token (NULL without one).
+	dedupeHash int64
+	tokenHash  sql.NullInt64
 }
 
-func encodeUsage(r *meterd.MeteringRecord) (usageRow, error) {
+func encodeUsage(r *meterd.MeteringRecord, hash keyHashFunc) (usageRow, error) {
 	var alloc sql.NullString
 	if len(r.Allocations) > 0 {
 		s, err := encodeJSON(r.Allocations)
@@ -77,11 +82,17 @@ func encodeUsage(r *meterd.MeteringRecord) (usageRow, error) {
 	if te.err != nil {
 		return usageRow{}, fmt.Errorf("record %q: %w", r.ID, te.err)
 	}
-	return usageRow{rec: r, usedAt: received, cutoff: cutoff, args: []any{
+	row := usageRow{rec: r, usedAt: received, cutoff: cutoff, dedupeHash: hash(r.Region, r.DedupeKey)}
+	if r.ClientToken != "" {
+		row.tokenHash = sql.NullInt64{Int64: hash(r.Region, r.CallerAccountID, r.ClientToken), Valid: true}
+	}
+	row.args = []any{
 		r.ID, r.Region, r.Operation, r.ProductCode, r.CustomerIdentifier, r.CustomerAWSAccountID,
 		r.LicenseArn, r.CallerAccountID, r.ResourceID, r.Dimension, ts, hour, r.Quantity, alloc,
 		r.DedupeKey, nullString(r.ClientToken), r.RequestHash, boolInt(r.Test), received,
-	}}, nil
+		row.dedupeHash, row.tokenHash,
+	}
+	return row, nil
 }
 
 func scanUsage(r rowScanner) (*meterd.MeteringRecord, error) {
@@ -117,7 +128,7 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 	rows := make([]usageRow, len(recs))
 	for i, r := range recs {
 		var err error
-		if rows[i], err = encodeUsage(r); err != nil {
+		if rows[i], err = encodeUsage(r, db.keyHash); err != nil {
 			return nil, fmt.Errorf("sqlite: record usage: %w", err)
 		}
 	}
@@ -142,7 +153,7 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 
 // insertUsage inserts one record unless it collides. Running on the single
 // writer connection, the checks and the insert cannot interleave with
-// another write.
+// another write, which is what keeps the (hashed, not unique) keys unique.
 func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 	r := row.rec
 	if r.ClientToken != "" {
@@ -151,30 +162,31 @@ func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 			return meterd.RecordOutcome{Conflict: meterd.ClientTokenConflict, Existing: existing}, err
 		}
 	}
-	n, err := tx.execAffected(insertUsageSQL, row.args...)
-	if err != nil {
-		return meterd.RecordOutcome{}, fmt.Errorf("record %q: %w", r.ID, err)
-	}
-	if n == 1 {
-		return meterd.RecordOutcome{Inserted: true}, nil
-	}
-	existing, err := scanUsage(tx.queryRow(findByDedupeKeySQL, r.Region, r.DedupeKey))
+	existing, err := scanUsage(tx.queryRow(findByDedupeKeySQL, row.dedupeHash, r.Region, r.DedupeKey))
 	if err == nil {
 		return meterd.RecordOutcome{Conflict: meterd.DedupeKeyConflict, Existing: existing}, rememberToken(tx, row, existing)
 	}
 	if !errNoRows(err) {
 		return meterd.RecordOutcome{}, fmt.Errorf("record %q: find by dedupe key: %w", r.ID, err)
 	}
-	// Neither business key matched, so the id itself is taken: a bug in the
-	// id generator, not a duplicate usage.
-	return meterd.RecordOutcome{}, fmt.Errorf("record %q: metering record id already used", r.ID)
+	n, err := tx.execAffected(insertUsageSQL, row.args...)
+	if err != nil {
+		return meterd.RecordOutcome{}, fmt.Errorf("record %q: %w", r.ID, err)
+	}
+	if n == 0 {
+		// Neither business key matched, so the id itself is taken: a bug in
+		// the id generator, not a duplicate usage.
+		return meterd.RecordOutcome{}, fmt.Errorf("record %q: metering record id already used", r.ID)
+	}
+	return meterd.RecordOutcome{Inserted: true}, nil
 }
 
 // findByToken returns the record r's client token leads to within the
 // token window, or nil when the token is unknown or expired.
 func findByToken(tx *writeTx, row usageRow) (*meterd.MeteringRecord, error) {
 	r := row.rec
-	existing, err := scanUsage(tx.queryRow(findByTokenSQL, r.Region, r.CallerAccountID, r.ClientToken, row.cutoff))
+	existing, err := scanUsage(tx.queryRow(findByTokenSQL, r.Region, r.CallerAccountID, r.ClientToken, row.cutoff,
+		row.tokenHash))
 	if errNoRows(err) {
 		return nil, nil
 	}

@@ -67,11 +67,15 @@ func parseMigration(file string) (migration, error) {
 
 // migrate applies every migration not yet recorded in schema_migrations,
 // each in its own transaction together with its record, so a crash leaves
-// the schema at a whole version.
-func migrate(ctx context.Context, conn *sql.Conn, logger *slog.Logger) error {
+// the schema at a whole version. upTo > 0 stops after that version (tests
+// make the data directories of earlier builds with it).
+func migrate(ctx context.Context, conn *sql.Conn, logger *slog.Logger, upTo int) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	if upTo > 0 && upTo < len(ms) {
+		ms = ms[:upTo]
 	}
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,

@@ -56,6 +56,9 @@ type DB struct {
 	writeDB   *sql.DB
 	writeConn *sql.Conn
 	stmts     map[string]*sql.Stmt // prepared on writeConn; writer goroutine only
+	keyHash   keyHashFunc          // see keys.go
+	// schemaVersion > 0 migrates only that far (a test hook; 0 in production).
+	schemaVersion int
 
 	// readDB is a pool of query_only connections; in WAL mode they read a
 	// committed snapshot without blocking the writer.
@@ -111,6 +114,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		lock:       lock,
 		logger:     logger,
 		stmts:      make(map[string]*sql.Stmt),
+		keyHash:    keyHash,
 		cache:      newCatalogCache(),
 		ops:        make(chan *writeOp, maxGroupOps),
 		writerDone: make(chan struct{}),
@@ -138,9 +142,8 @@ func (db *DB) open(ctx context.Context) error {
 		return err
 	}
 	var err error
-	if db.writeDB, err = sql.Open("sqlite", db.dsn(writerPragmas)); err != nil {
-		return fmt.Errorf("sqlite: open: %w", err)
-	}
+	// The writer runs the migrations, which need the key hash function.
+	db.writeDB = sql.OpenDB(connector{dsn: db.dsn(writerPragmas)})
 	db.writeDB.SetMaxOpenConns(1)
 	if db.writeConn, err = db.writeDB.Conn(ctx); err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", db.path, err)
@@ -148,7 +151,7 @@ func (db *DB) open(ctx context.Context) error {
 	if err := db.checkPragmas(ctx); err != nil {
 		return err
 	}
-	if err := migrate(ctx, db.writeConn, db.logger); err != nil {
+	if err := migrate(ctx, db.writeConn, db.logger, db.schemaVersion); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	// Readers open after the writer so the file is already in WAL mode.

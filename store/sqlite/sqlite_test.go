@@ -39,9 +39,9 @@ func (b *lockedBuffer) String() string {
 func newTextLogger(b *lockedBuffer) *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
 
 // mustOpen opens a store in dir and closes it when the test ends.
-func mustOpen(tb testing.TB, dir string) *sqlite.DB {
+func mustOpen(tb testing.TB, dir string, opts ...sqlite.Option) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), dir, discardLogger())
+	db, err := sqlite.Open(context.Background(), dir, discardLogger(), opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -55,6 +55,14 @@ func mustOpen(tb testing.TB, dir string) *sqlite.DB {
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) meterd.Store { return mustOpen(t, t.TempDir()) })
+}
+
+// The hashed keys must behave like the keys themselves when every hash
+// collides: the whole suite again, with one hash for all keys.
+func TestConformanceKeysCollide(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) meterd.Store {
+		return mustOpen(t, t.TempDir(), sqlite.WithKeyHash(func(...string) int64 { return 42 }))
+	})
 }
 
 func TestOpen(t *testing.T) {
@@ -94,8 +102,8 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window" {
-			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window", got)
+		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:hashed_keys" {
+			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:hashed_keys", got)
 		}
 	})
 	t.Run("ProductsBeforeIntegrationAreLegacy", func(t *testing.T) {
