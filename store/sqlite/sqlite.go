@@ -31,8 +31,13 @@ const FileName = "meterd.db"
 // the savepoint journal of a group commit (one savepoint per operation) in
 // memory: it only serves rollbacks inside the transaction, and as a temp
 // file it cost a write system call per changed page.
+//
+// cache_size holds a large group's pages: the default 2 MiB overflowed with
+// a few hundred records of random keys, and SQLite then spilled pages to
+// the WAL mid-transaction and rewrote them (and their checksums) at commit.
+// The cache grows only as pages are used.
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)"
+	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
 
 // readerPragmas: readers never write, and query_only makes a stray write on
 // the read pool fail instead of racing the writer for the lock.
