@@ -23,3 +23,9 @@ const (
 	FindByDedupeKeySQL = findByDedupeKeySQL
 	FindByTokenSQL     = findByTokenSQL
 )
+
+// WithoutCheckpointer leaves checkpoints to the commits (the backstop), so
+// that a test sees the WAL change only by its own writes.
+func WithoutCheckpointer() Option {
+	return func(db *DB) { db.checkpointInterval = 0 }
+}

@@ -35,9 +35,11 @@ const FileName = "meterd.db"
 // cache_size holds a large group's pages: the default 2 MiB overflowed with
 // a few hundred records of random keys, and SQLite then spilled pages to
 // the WAL mid-transaction and rewrote them (and their checksums) at commit.
-// The cache grows only as pages are used.
+// The cache grows only as pages are used. wal_autocheckpoint is the
+// backstop of the checkpointer (see checkpoint.go).
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)"
+	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)" +
+	"&_pragma=wal_autocheckpoint(16384)"
 
 // readerPragmas: readers never write, and query_only makes a stray write on
 // the read pool fail instead of racing the writer for the lock.
@@ -69,6 +71,12 @@ type DB struct {
 	// committed snapshot without blocking the writer.
 	readDB *sql.DB
 	cache  *catalogCache
+
+	// checkpointDB holds the checkpointer's one connection (checkpoint.go).
+	checkpointDB       *sql.DB
+	checkpointInterval time.Duration
+	stopCheckpoints    chan struct{}
+	checkpointsDone    chan struct{}
 
 	ops        chan *writeOp
 	writerDone chan struct{}
@@ -128,6 +136,10 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		epoch:        time.Now(),
 		stopWatchdog: make(chan struct{}),
 		watchdogDone: make(chan struct{}),
+
+		checkpointInterval: checkpointInterval,
+		stopCheckpoints:    make(chan struct{}),
+		checkpointsDone:    make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(db)
@@ -139,6 +151,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 	}
 	go db.runWriter()
 	go db.runWatchdog(db.stopWatchdog)
+	go db.runCheckpointer(db.stopCheckpoints)
 	return db, nil
 }
 
@@ -168,6 +181,9 @@ func (db *DB) open(ctx context.Context) error {
 	db.readDB.SetMaxIdleConns(readers)
 	if err := db.readDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	if err := db.openCheckpointer(ctx); err != nil {
+		return err
 	}
 	if err := restrictSidecars(db.path, db.logger); err != nil {
 		return err
@@ -230,6 +246,8 @@ func (db *DB) Close() error {
 		<-db.writerDone
 		close(db.stopWatchdog)
 		<-db.watchdogDone
+		close(db.stopCheckpoints)
+		<-db.checkpointsDone
 		db.closeErr = db.closeConns()
 	})
 	return db.closeErr
@@ -239,6 +257,9 @@ func (db *DB) closeConns() error {
 	var errs []error
 	for _, s := range db.stmts {
 		errs = append(errs, s.Close())
+	}
+	if db.checkpointDB != nil {
+		errs = append(errs, db.checkpointDB.Close())
 	}
 	if db.writeConn != nil {
 		errs = append(errs, db.keepForeignWAL(), db.writeConn.Close())
