@@ -22,6 +22,7 @@ func WithSchemaVersion(v int) Option {
 const (
 	FindByDedupeKeySQL = findByDedupeKeySQL
 	FindByTokenSQL     = findByTokenSQL
+	InsertUsageSQL     = insertUsageSQL
 )
 
 // WithoutCheckpointer leaves checkpoints to the commits (the backstop), so

@@ -13,11 +13,21 @@ const usageColumns = `id, region, operation, product_code, customer_identifier, 
 	license_arn, caller_account_id, resource_id, dimension, timestamp, hour, quantity, allocations,
 	dedupe_key, client_token, request_hash, test, received_at`
 
-// insertUsageSQL inserts a record the writer found no conflict for. The id
-// is the only unique key left (see keys.go), so a skipped insert means the
-// id is taken.
+// insertUsageSQL inserts a record unless it conflicts: by dedupe key, by
+// its client token (?21, NULL without one) as a record's own or as a
+// remembered token used after the cutoff ?22 (see findByTokenSQL), or by
+// id. New usage, the common case, so costs one statement; the writer looks
+// for the reason of a skipped insert only then. ?1-?19 are usageColumns,
+// ?20 the dedupe hash.
 const insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `, dedupe_hash, token_hash)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21
+	WHERE NOT EXISTS (SELECT 1 FROM metering_records WHERE dedupe_hash = ?20 AND region = ?2 AND dedupe_key = ?15)
+		AND (?21 IS NULL OR NOT EXISTS (SELECT 1 FROM metering_records
+			WHERE token_hash = ?21 AND region = ?2 AND caller_account_id = ?8 AND client_token = ?16
+				AND (?22 IS NULL OR received_at IS NULL OR received_at > ?22)))
+		AND (?21 IS NULL OR NOT EXISTS (SELECT 1 FROM client_tokens
+			WHERE region = ?2 AND caller_account_id = ?8 AND client_token = ?16
+				AND (?22 IS NULL OR used_at IS NULL OR used_at > ?22)))
 	ON CONFLICT DO NOTHING`
 
 // findByTokenSQL finds the record a client token leads to: a token
@@ -90,7 +100,7 @@ func encodeUsage(r *meterd.MeteringRecord, hash keyHashFunc) (usageRow, error) {
 		r.ID, r.Region, r.Operation, r.ProductCode, r.CustomerIdentifier, r.CustomerAWSAccountID,
 		r.LicenseArn, r.CallerAccountID, r.ResourceID, r.Dimension, ts, hour, r.Quantity, alloc,
 		r.DedupeKey, nullString(r.ClientToken), r.RequestHash, boolInt(r.Test), received,
-		row.dedupeHash, row.tokenHash,
+		row.dedupeHash, row.tokenHash, cutoff,
 	}
 	return row, nil
 }
@@ -155,6 +165,19 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 // writer connection, the checks and the insert cannot interleave with
 // another write, which is what keeps the (hashed, not unique) keys unique.
 func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
+	n, err := tx.execAffected(insertUsageSQL, row.args...)
+	if err != nil {
+		return meterd.RecordOutcome{}, fmt.Errorf("record %q: %w", row.rec.ID, err)
+	}
+	if n == 1 {
+		return meterd.RecordOutcome{Inserted: true}, nil
+	}
+	return findConflict(tx, row)
+}
+
+// findConflict returns the stored record that kept row out: the client
+// token's first, else the dedupe key's.
+func findConflict(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 	r := row.rec
 	if r.ClientToken != "" {
 		existing, err := findByToken(tx, row)
@@ -169,16 +192,9 @@ func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 	if !errNoRows(err) {
 		return meterd.RecordOutcome{}, fmt.Errorf("record %q: find by dedupe key: %w", r.ID, err)
 	}
-	n, err := tx.execAffected(insertUsageSQL, row.args...)
-	if err != nil {
-		return meterd.RecordOutcome{}, fmt.Errorf("record %q: %w", r.ID, err)
-	}
-	if n == 0 {
-		// Neither business key matched, so the id itself is taken: a bug in
-		// the id generator, not a duplicate usage.
-		return meterd.RecordOutcome{}, fmt.Errorf("record %q: metering record id already used", r.ID)
-	}
-	return meterd.RecordOutcome{Inserted: true}, nil
+	// Neither business key matched, so the id itself is taken: a bug in the
+	// id generator, not a duplicate usage.
+	return meterd.RecordOutcome{}, fmt.Errorf("record %q: metering record id already used", r.ID)
 }
 
 // findByToken returns the record r's client token leads to within the

@@ -95,6 +95,10 @@ func TestLedgerLookupsUseIndexes(t *testing.T) {
 		{"ClientToken", sqlite.FindByTokenSQL, []any{"r", "a", "t", nil, 1},
 			[]string{"USING PRIMARY KEY (region=? AND caller_account_id=? AND client_token=?)",
 				"USING INDEX metering_records_client_token (token_hash=?)", "USING INDEX sqlite_autoindex_metering_records_1 (id=?)"}},
+		{"Insert", sqlite.InsertUsageSQL, insertArgs(), []string{
+			"USING INDEX metering_records_dedupe (dedupe_hash=?)",
+			"USING INDEX metering_records_client_token (token_hash=?)",
+			"USING PRIMARY KEY (region=? AND caller_account_id=? AND client_token=?)"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -109,6 +113,16 @@ func TestLedgerLookupsUseIndexes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// insertArgs are InsertUsageSQL's 22 parameters, with a client token.
+func insertArgs() []any {
+	args := make([]any, 22)
+	for i := range args {
+		args[i] = "x"
+	}
+	args[19], args[20] = 1, 2
+	return args
 }
 
 // queryPlan returns the details of EXPLAIN QUERY PLAN for q, one a line.
