@@ -146,7 +146,8 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 	if len(recs) == 0 {
 		return out, nil
 	}
-	err := db.write(ctx, func(tx *writeTx) error {
+	// Rerunnable: a run assigns every outcome anew.
+	err := db.writeRerunnable(ctx, func(tx *writeTx) error {
 		for i, row := range rows {
 			var err error
 			if out[i], err = insertUsage(tx, row); err != nil {

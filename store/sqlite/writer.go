@@ -28,10 +28,14 @@ const (
 )
 
 type writeOp struct {
-	fn    writeFunc
-	state atomic.Int32
-	done  chan error    // buffered: the writer never waits for a caller
-	stall chan struct{} // the watchdog's signal when op was enqueued
+	fn writeFunc
+	// rerunnable: fn may run again from the start of a new transaction
+	// (its only effects outside tx are results it assigns anew), so it can
+	// go without a savepoint (see runGroup).
+	rerunnable bool
+	state      atomic.Int32
+	done       chan error    // buffered: the writer never waits for a caller
+	stall      chan struct{} // the watchdog's signal when op was enqueued
 }
 
 // write runs fn in the next group commit and returns once that group is
@@ -44,8 +48,17 @@ type writeOp struct {
 // rolled back, except after an I/O error in COMMIT itself, whose effect on
 // the file SQLite cannot know either.
 func (db *DB) write(ctx context.Context, fn writeFunc) error {
-	op, err := db.enqueue(ctx, fn)
-	if err != nil {
+	return db.writeOp(ctx, &writeOp{fn: fn})
+}
+
+// writeRerunnable is write for an fn that may run more than once (see
+// writeOp.rerunnable); only its last run counts.
+func (db *DB) writeRerunnable(ctx context.Context, fn writeFunc) error {
+	return db.writeOp(ctx, &writeOp{fn: fn, rerunnable: true})
+}
+
+func (db *DB) writeOp(ctx context.Context, op *writeOp) error {
+	if err := db.enqueue(ctx, op); err != nil {
 		return err
 	}
 	return op.wait(ctx)
@@ -89,32 +102,32 @@ func (op *writeOp) timedOut() error {
 	}
 }
 
-// enqueue hands fn to the writer. The pending count lets Close wait until
+// enqueue hands op to the writer. The pending count lets Close wait until
 // every enqueued operation has been answered.
-func (db *DB) enqueue(ctx context.Context, fn writeFunc) (*writeOp, error) {
+func (db *DB) enqueue(ctx context.Context, op *writeOp) error {
 	// A select with a free queue slot and a done context picks either, so
 	// check first: a call with a dead context must never write.
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	db.closeMu.RLock()
 	if db.closed {
 		db.closeMu.RUnlock()
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	db.pending.Add(1)
 	db.closeMu.RUnlock()
 
-	op := &writeOp{fn: fn, done: make(chan error, 1), stall: db.stall.Load().c}
+	op.done, op.stall = make(chan error, 1), db.stall.Load().c
 	select {
 	case db.ops <- op:
-		return op, nil
+		return nil
 	case <-ctx.Done():
 		db.pending.Done()
-		return nil, ctx.Err()
+		return ctx.Err()
 	case <-op.stall: // the queue is full behind a stuck group
 		db.pending.Done()
-		return nil, ErrWriteTimeout
+		return ErrWriteTimeout
 	}
 }
 
@@ -180,29 +193,70 @@ func (db *DB) commitGroup(group []*writeOp) {
 // group when the transaction cannot be committed or the database file is
 // not the one at its path (checked before and after, so a group that
 // committed into a deleted file is not acknowledged).
+//
+// A savepoint per operation lets one fail alone, but costs SQLite a copy of
+// every page the operation changes (the savepoint journal) and, with the
+// in-memory journal, a walk of that journal at the end of each statement:
+// half the writer's CPU. So a group of rerunnable operations first runs
+// without savepoints; if one fails, that transaction is rolled back and the
+// group runs again with them.
 func (db *DB) runGroup(ops []*writeOp) ([]error, error) {
 	if err := db.checkFiles(); err != nil {
 		return nil, err
 	}
 	tx := &writeTx{db: db, ctx: context.Background()}
+	results, err := tx.runOps(ops, !allRerunnable(ops))
+	if errors.Is(err, errRerun) {
+		results, err = tx.runOps(ops, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkFiles(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// errRerun aborts a group run without savepoints in which an operation
+// failed.
+var errRerun = errors.New("sqlite: an operation failed without a savepoint")
+
+func allRerunnable(ops []*writeOp) bool {
+	for _, op := range ops {
+		if !op.rerunnable {
+			return false
+		}
+	}
+	return true
+}
+
+// runOps runs ops in one transaction and commits it, each operation in a
+// savepoint if savepoints is set; without, an operation's failure aborts
+// the transaction with errRerun.
+func (tx *writeTx) runOps(ops []*writeOp, savepoints bool) ([]error, error) {
 	if _, err := tx.exec("BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
 	}
 	results := make([]error, len(ops))
 	for i, op := range ops {
+		if !savepoints {
+			if callOp(op.fn, tx) != nil {
+				return nil, tx.abort(errRerun)
+			}
+			continue
+		}
 		var err error
 		if results[i], err = tx.runSavepoint(op.fn); err != nil {
 			return nil, tx.abort(err)
 		}
 	}
+	db := tx.db
 	if err := db.beforeCommit(); err != nil {
 		return nil, tx.abort(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	if _, err := tx.exec("COMMIT"); err != nil {
 		return nil, tx.abort(fmt.Errorf("sqlite: commit: %w", err))
-	}
-	if err := db.checkFiles(); err != nil {
-		return nil, err
 	}
 	return results, nil
 }

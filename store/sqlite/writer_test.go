@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 
 	"github.com/meterd/meterd"
@@ -20,7 +21,7 @@ func openHeld(t *testing.T, dir string) (db *DB, release func()) {
 	}
 	t.Cleanup(func() { db.Close() })
 	running, released := make(chan struct{}), make(chan struct{})
-	if _, err := db.enqueue(t.Context(), func(*writeTx) error {
+	if _, err := enqueueFn(t.Context(), db, func(*writeTx) error {
 		close(running)
 		<-released
 		return nil
@@ -42,11 +43,20 @@ func createKey(version int32) writeFunc {
 	}
 }
 
+// enqueueFn queues fn as a write without waiting for its outcome.
+func enqueueFn(ctx context.Context, db *DB, fn writeFunc) (*writeOp, error) {
+	op := &writeOp{fn: fn}
+	if err := db.enqueue(ctx, op); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
 func enqueueAll(t *testing.T, db *DB, fns ...writeFunc) []*writeOp {
 	t.Helper()
 	var ops []*writeOp
 	for _, fn := range fns {
-		op, err := db.enqueue(t.Context(), fn)
+		op, err := enqueueFn(t.Context(), db, fn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,19 +91,62 @@ func equalVersions(a, b []int32) bool {
 }
 
 // One operation's failure is rolled back to its savepoint; the others of
-// the group commit.
+// the group commit. A group of rerunnable operations runs without
+// savepoints first, and again with them when one fails (the operations up
+// to the failing one run twice), with the same outcome.
 func TestGroupSavepointIsolatesFailure(t *testing.T) {
-	db, release := openHeld(t, t.TempDir())
-	ops := enqueueAll(t, db, createKey(1), createKey(1), createKey(2))
-	release()
-	wantCodes := []string{"", meterd.EConflict, ""}
-	for i, op := range ops {
-		if got := meterd.ErrorCode(op.wait(t.Context())); got != wantCodes[i] {
-			t.Errorf("op %d: code %q, want %q", i, got, wantCodes[i])
-		}
+	tests := []struct {
+		name       string
+		rerunnable bool
+		fail       bool
+		wantRuns   int32 // of the three operations together
+	}{
+		{"OK savepoints", false, false, 3},
+		{"ErrSavepoints", false, true, 3},
+		{"OK rerunnable without savepoints", true, false, 3},
+		{"ErrRerunnable again with savepoints", true, true, 5},
 	}
-	if got := storedVersions(t, db); !equalVersions(got, []int32{1, 2}) {
-		t.Errorf("stored versions %v, want [1 2]", got)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, release := openHeld(t, t.TempDir())
+			second := int32(2)
+			if tc.fail {
+				second = 1
+			}
+			var runs atomic.Int32
+			var ops []*writeOp
+			for _, v := range []int32{1, second, 3} {
+				op := &writeOp{fn: counted(&runs, createKey(v)), rerunnable: tc.rerunnable}
+				if err := db.enqueue(t.Context(), op); err != nil {
+					t.Fatal(err)
+				}
+				ops = append(ops, op)
+			}
+			release()
+			wantCodes, wantStored := []string{"", "", ""}, []int32{1, 2, 3}
+			if tc.fail {
+				wantCodes[1], wantStored = meterd.EConflict, []int32{1, 3}
+			}
+			for i, op := range ops {
+				if got := meterd.ErrorCode(op.wait(t.Context())); got != wantCodes[i] {
+					t.Errorf("op %d: code %q, want %q", i, got, wantCodes[i])
+				}
+			}
+			if got := storedVersions(t, db); !equalVersions(got, wantStored) {
+				t.Errorf("stored versions %v, want %v", got, wantStored)
+			}
+			if got := runs.Load(); got != tc.wantRuns {
+				t.Errorf("%d runs of the 3 operations, want %d", got, tc.wantRuns)
+			}
+		})
+	}
+}
+
+// counted counts the runs of fn.
+func counted(runs *atomic.Int32, fn writeFunc) writeFunc {
+	return func(tx *writeTx) error {
+		runs.Add(1)
+		return fn(tx)
 	}
 }
 
@@ -134,7 +187,7 @@ func TestGroupCommitFailureFailsAll(t *testing.T) {
 func TestAbandonedOperationSkipped(t *testing.T) {
 	db, release := openHeld(t, t.TempDir())
 	ctx, cancel := context.WithCancel(t.Context())
-	op, err := db.enqueue(ctx, createKey(1))
+	op, err := enqueueFn(ctx, db, createKey(1))
 	if err != nil {
 		t.Fatal(err)
 	}
