@@ -54,6 +54,7 @@ func ledgerTests() []test {
 		{"RecordUsage/TokenRememberedForSameRequest", testRecordUsageTokenRemembered},
 		{"RecordUsage/ClientTokenWindow", testRecordUsageTokenWindow},
 		{"RecordUsage/ConflictScope", testRecordUsageScope},
+		{"RecordUsage/NearKeysDistinct", testRecordUsageNearKeys},
 		{"RecordUsage/DuplicatesInOneCall", testRecordUsageDuplicatesInCall},
 		{"RecordUsage/ErrDuplicateIDRollsBackCall", testRecordUsageDuplicateID},
 		{"FindUsage/Filters", testFindUsage},
