@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,4 +122,21 @@ func errorCodeOf(err error) string {
 		return err.Error()
 	}
 	return ""
+}
+
+// TestSovereignCloudSampleCalls makes the calls of AWS's sovereign-cloud
+// SaaS sample (ResolveCustomer, GetEntitlements by CUSTOMER_AWS_ACCOUNT_ID,
+// BatchMeterUsage by CustomerAWSAccountId) with JS v3 clients built as the
+// sample builds them, in eusc-de-east-1 (testdata/js/esc.mjs).
+func TestSovereignCloudSampleCalls(t *testing.T) {
+	dir := filepath.Join("testdata", "js")
+	requireNodeModule(t, dir, "@aws-sdk")
+	s := startServer(t, "")
+	cmd := exec.Command("node", "esc.mjs", s.mintToken(t, "demo-saas", "demo-customer", time.Hour))
+	cmd.Dir = dir
+	cmd.Env = append(isolatedAWSEnv("test", "test"), "AWS_REGION=eusc-de-east-1",
+		"AWS_ENDPOINT_URL_MARKETPLACE_METERING="+s.URL, "AWS_ENDPOINT_URL_MARKETPLACE_ENTITLEMENT_SERVICE="+s.URL)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "esc sample: ok in eusc-de-east-1") {
+		t.Fatalf("esc sample: %v\n%s", err, out)
+	}
 }
