@@ -122,7 +122,6 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrNegativeWarmup", func(c *Config) { c.Warmup = -time.Second }, "--warmup -1s: must not be negative"},
 		{"ErrNoRegion", func(c *Config) { c.Region = "" }, "--region"},
 		{"ErrNoBuyers", func(c *Config) { c.Fixture = &Fixture{} }, "--buyers"},
-		{"ErrResolveWithoutTokens", func(c *Config) { c.Scenario = "resolve-customer" }, "registration tokens"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

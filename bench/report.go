@@ -97,12 +97,12 @@ func (g *generator) report(workers []*worker, elapsed time.Duration) *Report {
 		r.RecordsPerSecond = float64(r.Records) / elapsed.Seconds()
 	}
 	r.Latency = latencyOf(all)
-	r.SlotsWrapped = g.slots.size > 1 && g.next.Load()*uint64(max(1, g.recordsPerCall())) > g.slots.size
+	r.SlotsWrapped = !g.scenario.resends && g.slots.size > 1 && g.next.Load()*uint64(max(1, g.recordsPerCall())) > g.slots.size
 	return r
 }
 
 func (g *generator) recordsPerCall() int {
-	if g.cfg.Scenario == "batch25" {
+	if g.scenario.Name == "batch25" {
 		return batchSize
 	}
 	return 1

@@ -37,23 +37,25 @@ type Scenario struct {
 	// sends none).
 	slotSpace func(g *generator) uint64
 	build     func(g *generator, rng *rand.Rand, n uint64) call
+	// resends: the scenario walks its slots again and again on purpose.
+	resends bool
 }
 
 // Scenarios lists the scenarios `meterd bench --scenario` accepts.
 func Scenarios() []Scenario {
 	return []Scenario{
 		{"meter-usage", "MeterUsage (AWS JSON), a new record per request: random buyer key, AMI or container product, dimension and hour",
-			meterUsageSpace, buildMeterUsage},
+			meterUsageSpace, buildMeterUsage, false},
 		{"batch25", "BatchMeterUsage (AWS JSON) of 25 new records: random customers, dimensions and hours of the SaaS product",
-			batchSpace, buildBatch},
+			batchSpace, buildBatch, false},
 		{"idempotent", "MeterUsage resends: the same record per buyer key, again and again (answered with its first id)",
-			idempotentSpace, buildIdempotent},
+			idempotentSpace, buildIdempotent, true},
 		{"entitlements-json", "GetEntitlements (AWS JSON) of the SaaS product filtered by a random customer",
-			noSlots, buildEntitlementsJSON},
+			noSlots, buildEntitlementsJSON, false},
 		{"entitlements-cbor", "GetEntitlements (RPC v2 CBOR) of the SaaS product filtered by a random customer",
-			noSlots, buildEntitlementsCBOR},
+			noSlots, buildEntitlementsCBOR, false},
 		{"resolve-customer", "ResolveCustomer of a random registration token of the SaaS product (minted before the run)",
-			noSlots, buildResolveCustomer},
+			noSlots, buildResolveCustomer, false},
 	}
 }
 

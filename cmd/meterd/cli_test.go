@@ -50,6 +50,22 @@ func TestExitCodes(t *testing.T) {
 		{"ErrSeedCheckMissingFile", []string{"seed", "check", "/nonexistent/seed.yaml"}, nil, 1},
 		{"ErrNobodyListening", []string{"admin", "keys", "rotate", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
 		{"ErrNoTokenFile", []string{"admin", "keys", "rotate", "--data", "/nonexistent"}, nil, 1},
+		{"ErrBenchUnknownScenario", []string{"bench", "--scenario", "nope"}, nil, 2},
+		{"ErrBenchNoWorkers", []string{"bench", "--concurrency", "0"}, nil, 2},
+		{"ErrBenchZeroDuration", []string{"bench", "--duration", "0s"}, nil, 2},
+		{"ErrBenchNegativeWarmup", []string{"bench", "--warmup", "-1s"}, nil, 2},
+		{"ErrBenchNoBuyers", []string{"bench", "--buyers", "0"}, nil, 2},
+		{"ErrBenchBadURL", []string{"bench"}, map[string]string{"METERD_URL": "nohost"}, 2},
+		{"ErrBenchExtraArgument", []string{"bench", "now"}, nil, 2},
+		{"ErrBenchResolveWithoutAdminToken", []string{"bench", "--scenario", "resolve-customer", "--data", "/nonexistent"}, nil, 1},
+		{"ErrBenchNobodyListening", []string{"bench", "--scenario", "resolve-customer", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
+		{"ErrBenchFixtureNoFile", []string{"bench", "fixture"}, nil, 2},
+		{"ErrBenchFixtureNoBuyers", []string{"bench", "fixture", "--buyers", "0", "f.yaml"}, nil, 2},
+		{"ErrBenchFixtureUnwritable", []string{"bench", "fixture", "/nonexistent/f.yaml"}, nil, 1},
+		{"ErrBenchFloorFileWithoutFsync", []string{"bench", "floor", "--file", "f"}, nil, 2},
+		{"ErrBenchFloorNoBuyers", []string{"bench", "floor", "--buyers", "0"}, nil, 2},
+		{"ErrBenchFloorBadAddr", []string{"bench", "floor", "--addr", "nohost"}, nil, 1},
+		{"ErrBenchColdStartNoRuns", []string{"bench", "cold-start", "--runs", "0"}, nil, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +148,10 @@ func TestJSONOutput(t *testing.T) {
 		{"admin token create", []string{"admin", "token", "create", "--json", "--product", "demo-saas", "--customer", "demo-customer"},
 			[]string{"customerIdentifier", "expiresAt", "productCode", "token"}},
 		{"admin keys rotate", []string{"admin", "keys", "rotate", "--json"}, []string{"createdAt", "version"}},
+		{"bench fixture", []string{"bench", "fixture", "--json", "--buyers", "3", filepath.Join(t.TempDir(), "fixture.yaml")},
+			[]string{"buyers", "file"}},
+		{"bench", []string{"bench", "--json", "--spawn", "--buyers", "3", "--concurrency", "1", "--duration", "50ms", "--warmup", "0s"},
+			[]string{"concurrency", "errors", "latencyMs", "records", "recordsPerSecond", "requests", "requestsPerSecond", "scenario", "seconds", "url"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
