@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -50,22 +49,8 @@ func TestBenchCommand(t *testing.T) {
 // until the test ends, and returns its URL.
 func startFloorCommand(t *testing.T, flags ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
 	args := append([]string{"bench", "floor", "--json", "--addr", "127.0.0.1:0", "--buyers", "20"}, flags...)
-	go func() {
-		done <- run(ctx, args, pw, io.Discard, noEnv)
-		pw.Close()
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("bench floor: %v", err)
-		}
-	})
-	line, _ := bufio.NewReader(pr).ReadBytes('\n')
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	line := startCommand(t, args, noEnv)
 	assertJSONLine(t, string(line), benchFloorKeys(len(flags) > 0))
 	var ready benchFloorReady
 	if err := json.Unmarshal(line, &ready); err != nil || ready.URL == "" {

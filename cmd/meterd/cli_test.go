@@ -259,26 +259,38 @@ func serveCommandURL(t *testing.T, env map[string]string) string {
 	t.Helper()
 	all := map[string]string{"METERD_ADDR": "127.0.0.1:0", "METERD_DATA": t.TempDir(), "METERD_LOG_LEVEL": "error"}
 	maps.Copy(all, env)
+	line := startCommand(t, []string{"serve", "--json"}, func(k string) string { return all[k] })
+	var ready serveReady
+	if err := json.Unmarshal(line, &ready); err != nil || ready.URL == "" {
+		t.Fatalf("serve --json: %q %v", line, err)
+	}
+	return ready.URL
+}
+
+// startCommand runs a command that serves until cancelled (serve, bench
+// floor) in-process, returns the first line it prints, and stops it when
+// the test ends, failing the test if it then returns an error.
+func startCommand(t *testing.T, args []string, getenv func(string) string) []byte {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--json"}, pw, io.Discard, func(k string) string { return all[k] })
+		done <- run(ctx, args, pw, io.Discard, getenv)
 		pw.Close()
 	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+			t.Errorf("%s: %v", strings.Join(args, " "), err)
 		}
 	})
 	line, err := bufio.NewReader(pr).ReadBytes('\n')
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	var ready serveReady
-	if err != nil || json.Unmarshal(line, &ready) != nil || ready.URL == "" {
-		t.Fatalf("serve --json: %q %v", line, err)
+	if err != nil {
+		t.Fatalf("%s: %q %v", strings.Join(args, " "), line, err)
 	}
-	return ready.URL
+	return line
 }
 
 // burstThrottled sends n GetEntitlements calls from 4 clients at once and
