@@ -9,8 +9,9 @@
 # of one run are what compares.
 #
 # Environment: BENCH_DURATION (5s), BENCH_WARMUP (1s), BENCH_BUYERS (2000),
-# BENCH_COLD_RUNS (5), BENCH_OUT (a directory to keep every report in;
-# default: a temporary one, removed).
+# BENCH_REPEAT (1: each figure is the median of this many runs, each of
+# meterd's on a fresh data directory), BENCH_COLD_RUNS (5), BENCH_OUT (a
+# directory to keep every report in; default: a temporary one, removed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ duration=${BENCH_DURATION:-5s}
 warmup=${BENCH_WARMUP:-1s}
 buyers=${BENCH_BUYERS:-2000}
 cold_runs=${BENCH_COLD_RUNS:-5}
+repeat=${BENCH_REPEAT:-1}
 command -v jq >/dev/null || { echo "bench.sh: needs jq" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -73,11 +75,11 @@ stop() {
   wait "$1" 2>/dev/null || true
 }
 
-# load TARGET URL SCENARIO CONCURRENCY: one measured run, kept as JSON.
+# load TARGET URL SCENARIO CONCURRENCY RUN: one measured run, kept as JSON.
 load() {
-  echo "  $1: $3 c=$4" >&2
+  echo "  $1: $3 c=$4 (run $5)" >&2
   "$meterd" bench --json --url "$2" --token bench --buyers "$buyers" --scenario "$3" \
-    --concurrency "$4" --duration "$duration" --warmup "$warmup" >"$out/$1-$3-c$4.json"
+    --concurrency "$4" --duration "$duration" --warmup "$warmup" >"$out/$1-$3-c$4-r$5.json"
 }
 
 # peak_rss_kb PID: the process's peak resident set (VmHWM), in kB.
@@ -90,8 +92,10 @@ start fsync "$meterd" bench floor --json --fsync --file "$work/floor-records.tsv
 fsync_url=$url fsync_pid=$pid
 for row in "${scenarios[@]}"; do
   IFS='|' read -r _ scenario c <<<"$row"
-  load floor "$floor_url" "$scenario" "$c"
-  load fsync "$fsync_url" "$scenario" "$c"
+  for r in $(seq "$repeat"); do
+    load floor "$floor_url" "$scenario" "$c" "$r"
+    load fsync "$fsync_url" "$scenario" "$c" "$r"
+  done
 done
 stop "$floor_pid"
 stop "$fsync_pid"
@@ -100,14 +104,16 @@ echo "meterd (fresh data directory per scenario)" >&2
 rss_kb=0
 for row in "${scenarios[@]}"; do
   IFS='|' read -r _ scenario c <<<"$row"
-  data=$work/data-$scenario-$c
-  start meterd env METERD_ADMIN_TOKEN=bench "$meterd" serve --json --addr 127.0.0.1:0 --data "$data" \
-    --seed "$work/seed.yaml" --throttle=false --log-level error
-  load meterd "$url" "$scenario" "$c"
-  rss=$(peak_rss_kb "$pid")
-  [ "$rss" -gt "$rss_kb" ] && rss_kb=$rss
-  stop "$pid"
-  rm -rf "$data"
+  for r in $(seq "$repeat"); do
+    data=$work/data
+    start meterd env METERD_ADMIN_TOKEN=bench "$meterd" serve --json --addr 127.0.0.1:0 --data "$data" \
+      --seed "$work/seed.yaml" --throttle=false --log-level error
+    load meterd "$url" "$scenario" "$c" "$r"
+    rss=$(peak_rss_kb "$pid")
+    [ "$rss" -gt "$rss_kb" ] && rss_kb=$rss
+    stop "$pid"
+    rm -rf "$data"
+  done
 done
 
 moto=no
@@ -118,7 +124,9 @@ if command -v moto_server >/dev/null; then
   moto_pid=$!
   pids+=("$moto_pid")
   for _ in $(seq 600); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
-  for c in 1 16; do load moto "http://127.0.0.1:$port" batch25 "$c"; done
+  for c in 1 16; do
+    for r in $(seq "$repeat"); do load moto "http://127.0.0.1:$port" batch25 "$c" "$r"; done
+  done
   stop "$moto_pid"
   moto=yes
 else
@@ -128,10 +136,17 @@ fi
 echo "cold start" >&2
 cold=$("$meterd" bench cold-start --json --runs "$cold_runs" | jq .medianMs)
 
-# field TARGET SCENARIO C JQ: a figure of a report, "-" when absent.
+median='sort | .[(length - 1) / 2 | floor]'
+# field TARGET SCENARIO C JQ AGGREGATE: a figure of the reports of a target
+# and scenario, aggregated over its runs by the jq AGGREGATE ($median: the
+# lower middle one); "-" when there are none.
 field() {
-  local f="$out/$1-$2-c$3.json"
-  if [ -s "$f" ]; then jq -r "$4" "$f"; else echo -; fi
+  local files=("$out/$1-$2-c$3"-r*.json)
+  if [ -s "${files[0]}" ]; then
+    jq -s -r "map($4) | $5" "${files[@]}"
+  else
+    echo -
+  fi
 }
 # ratio A B: A/B with two decimals, "-" when either is missing or B is 0.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -141,16 +156,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 
   echo "scenario|figure|floor|fsync floor|meterd|moto|meterd/fsync|meterd/moto|target"
   for row in "${scenarios[@]}"; do
     IFS='|' read -r name scenario c <<<"$row"
-    # label;jq expression;round
-    figures=("req/s;.requestsPerSecond;floor" "p99 ms;.latencyMs.p99;" "errors;[.errors[]] | add // 0;")
-    [ "$scenario" = batch25 ] && figures=("records/s;.recordsPerSecond;floor" "${figures[@]}")
+    # label;jq expression per report;aggregate over runs (errors add up)
+    figures=("req/s;.requestsPerSecond | floor;$median" "p99 ms;.latencyMs.p99;$median"
+      "errors;[.errors[]] | add // 0;add")
+    [ "$scenario" = batch25 ] && figures=("records/s;.recordsPerSecond | floor;$median" "${figures[@]}")
     for fig in "${figures[@]}"; do
-      IFS=';' read -r label expr round <<<"$fig"
-      [ -n "$round" ] && expr="$expr | floor"
-      fl=$(field floor "$scenario" "$c" "$expr")
-      fs=$(field fsync "$scenario" "$c" "$expr")
-      me=$(field meterd "$scenario" "$c" "$expr")
-      mo=$(field moto "$scenario" "$c" "$expr")
+      IFS=';' read -r label expr agg <<<"$fig"
+      fl=$(field floor "$scenario" "$c" "$expr" "$agg")
+      fs=$(field fsync "$scenario" "$c" "$expr" "$agg")
+      me=$(field meterd "$scenario" "$c" "$expr" "$agg")
+      mo=$(field moto "$scenario" "$c" "$expr" "$agg")
       target=
       case "$name|$label" in
         "MeterUsage c=64|req/s") target=">= 0.75 of fsync" ;;
@@ -168,4 +183,4 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 
   echo "meterd peak RSS (all scenarios)|MB|-|-|$((rss_kb / 1024))|-|-|-|< 100 (flat over 10 min: not measured here)"
 } | column -t -s '|'
 echo
-echo "duration $duration per run after $warmup warm-up; $buyers buyers; $(nproc) cores; moto: $moto"
+echo "duration $duration per run after $warmup warm-up; median of $repeat run(s); $buyers buyers; $(nproc) cores; moto: $moto"
