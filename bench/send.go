@@ -59,8 +59,10 @@ type result struct {
 	statuses map[string]int
 }
 
-// send signs c afresh (a new date and signature per request, as SDKs do)
-// and sends it. Latency runs from the first byte sent to the last read.
+// send signs c afresh (a new date and signature per request, as SDKs do;
+// like theirs, the signer caches the key it derives from a secret per key
+// id and day) and sends it. Latency runs from the first byte sent to the
+// last read.
 func (s *sender) send(ctx context.Context, c call) result {
 	req, err := s.request(ctx, c)
 	if err != nil {
