@@ -44,7 +44,7 @@ bench fixture of --buyers buyers, which the endpoint must serve
 (` + "`meterd bench fixture FILE`" + ` writes its seed file); --spawn starts an
 in-process meterd with it instead of using --url.
 
-Scenarios: ` + scenarioList() + `
+Scenarios:` + scenarioList() + `
 `
 }
 
