@@ -33,18 +33,19 @@ var layers = []layer{
 	{pkg: "awsproto", imports: []string{"."}, forbid: []string{"database/sql"}},
 	{pkg: "awsproto/sigv4", imports: []string{"."}, forbid: []string{"database/sql"}},
 	{pkg: "regions", imports: []string{"."}, forbid: noIO},
-	{pkg: "seed", imports: []string{".", "awsproto"}, forbid: noIO},
+	{pkg: "sim", imports: []string{".", "awsproto"}, forbid: noIO},
+	{pkg: "seed", imports: []string{".", "awsproto", "sim"}, forbid: noIO},
 	{pkg: "metering", imports: []string{".", "regions"}, forbid: noIO},
 	{pkg: "entitlement", imports: []string{".", "regions"}, forbid: noIO},
 	{pkg: "store/sqlite", imports: []string{"."}, forbid: []string{"net/http"}},
 	{pkg: "store/sqlite/sqlitetest", imports: []string{".", "store/sqlite"}, testHelper: true},
 	{pkg: "store/storetest", imports: []string{"."}, forbid: []string{"net/http"}, testHelper: true},
-	{pkg: "server", imports: []string{".", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions"}, forbid: []string{"database/sql"}},
-	{pkg: "node", imports: []string{".", "awsproto/sigv4", "metering", "entitlement", "regions", "seed", "server", "store/sqlite"}},
+	{pkg: "server", imports: []string{".", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions", "sim"}, forbid: []string{"database/sql"}},
+	{pkg: "node", imports: []string{".", "awsproto/sigv4", "metering", "entitlement", "regions", "seed", "server", "sim", "store/sqlite"}},
 	{pkg: "meterdtest", imports: []string{".", "node"}, testHelper: true},
 	{pkg: "reporter"},
 	{pkg: "reporter/reportermetrics", imports: []string{"reporter"}},
-	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "reporter"}, forbid: []string{"database/sql"}},
+	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "sim", "reporter"}, forbid: []string{"database/sql"}},
 }
 
 // TestArchitecture checks every package's imports against its row, and

@@ -1,14 +1,17 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
 	"time"
 
+	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/sim"
 )
 
 // Config is the configuration of a meterd node. Every field a user may set
@@ -30,6 +33,12 @@ type Config struct {
 	// Quotas replaces the default quotas (tests use tiny ones). It has no
 	// setting: a map does not fit a flag.
 	Quotas map[string]server.Quota
+	// QuotaOverrides tune quotas per operation and account (--quota), on
+	// top of the seed file's.
+	QuotaOverrides []sim.Quota
+	// Clock sets the business clock at start-up (--clock), over the seed
+	// file's; nil leaves it to the seed file, or the wall clock.
+	Clock *sim.ClockSpec
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.
@@ -71,6 +80,7 @@ func (c Config) Validate() error {
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
+		{"quota", checkQuotas(c.QuotaOverrides)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -83,6 +93,15 @@ func (c Config) Validate() error {
 func checkAddr(addr string) error {
 	_, _, err := net.SplitHostPort(addr)
 	return err
+}
+
+func checkQuotas(qs []sim.Quota) error {
+	for _, q := range qs {
+		if err := q.Validate(); err != nil {
+			return errors.New(meterd.ErrorMessage(err))
+		}
+	}
+	return nil
 }
 
 func checkNotEmpty(s string) error {
