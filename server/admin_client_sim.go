@@ -15,9 +15,10 @@ func (c *AdminClient) Clock(ctx context.Context) (*ClockOutput, error) {
 	return c.clock(ctx, http.MethodGet, "", nil)
 }
 
-// SetClock moves the business clock to t (it stays frozen if it was).
-func (c *AdminClient) SetClock(ctx context.Context, t time.Time) (*ClockOutput, error) {
-	return c.clock(ctx, http.MethodPost, "/set", SetClockInput{Time: t})
+// SetClock moves the business clock to t, frozen there when freeze is
+// set; a frozen clock stays frozen.
+func (c *AdminClient) SetClock(ctx context.Context, t time.Time, freeze bool) (*ClockOutput, error) {
+	return c.clock(ctx, http.MethodPost, "/set", SetClockInput{Time: t, Freeze: freeze})
 }
 
 // AdvanceClock moves the business clock by d; negative moves it back.

@@ -21,6 +21,9 @@ type ClockOutput struct {
 // SetClockInput is the body of POST /admin/v1/clock/set.
 type SetClockInput struct {
 	Time time.Time `json:"time"`
+	// Freeze stops the clock at Time exactly (freezing after a separate
+	// set would stop it a moment later).
+	Freeze bool `json:"freeze,omitempty"`
 }
 
 // ClockDurationInput is the body of POST /admin/v1/clock/advance (a
@@ -59,7 +62,12 @@ func (s *Server) setClock(r *http.Request) (any, error) {
 	if in.Time.IsZero() {
 		return nil, meterd.Errorf(meterd.EInvalid, "time is required (RFC 3339)")
 	}
-	return s.clockChange(func(c *sim.Clock) sim.ClockState { return c.Set(in.Time) })
+	return s.clockChange(func(c *sim.Clock) sim.ClockState {
+		if in.Freeze {
+			c.Freeze()
+		}
+		return c.Set(in.Time)
+	})
 }
 
 func (s *Server) advanceClock(r *http.Request) (any, error) {
