@@ -36,8 +36,10 @@ const (
 	LogKeyFaultRules = "fault_rules"
 	LogKeyFaultDrop  = "fault_drop" // the connection was closed after the commit
 
-	// The business clock (sim).
-	LogKeyClock = "clock"
+	// The business clock (sim): its reading, and how far it is from the
+	// wall clock.
+	LogKeyClock       = "clock"
+	LogKeyClockOffset = "clock_offset"
 
 	// The store.
 	LogKeyFile             = "file"

@@ -43,7 +43,7 @@ func (s *Server) clockChange(change func(c *sim.Clock) sim.ClockState) (any, err
 		return nil, meterd.Errorf(meterd.EInvalid, "this meterd has no simulated clock")
 	}
 	st := change(s.Clock)
-	s.log().Info("clock changed", meterd.LogKeyClock, st.Now, meterd.LogKeyDuration, st.Offset)
+	s.log().Info("clock changed", meterd.LogKeyClock, st.Now, meterd.LogKeyClockOffset, st.Offset)
 	return clockOutput(st), nil
 }
 
