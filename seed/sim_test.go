@@ -1,6 +1,7 @@
 package seed_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,20 @@ func TestParseFile_SimErrors(t *testing.T) {
 				t.Fatalf("error\n got %v\nwant %s", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseFile_SimExample(t *testing.T) {
+	f, err := os.Open("../examples/seed-sim.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := seed.ParseFile("seed-sim.yaml", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Sim.Clock == nil || !got.Sim.Clock.Frozen || len(got.Sim.Faults) != 3 || len(got.Sim.Quotas) != 1 {
+		t.Fatalf("sim %+v", got.Sim)
 	}
 }
