@@ -40,22 +40,19 @@ func (p *parser) simSections(o *object) error {
 	if err := p.clock(o); err != nil {
 		return err
 	}
-	faults, err := p.list(o, "faults")
-	if err != nil {
-		return err
-	}
-	for i, n := range faults {
-		if err := p.fault(n, fmt.Sprintf("faults[%d]", i)); err != nil {
+	lists := []struct {
+		name  string
+		parse func(p *parser, n *yaml.Node, path string) error
+	}{{"faults", (*parser).fault}, {"quotas", (*parser).quota}}
+	for _, l := range lists {
+		items, err := p.list(o, l.name)
+		if err != nil {
 			return err
 		}
-	}
-	quotas, err := p.list(o, "quotas")
-	if err != nil {
-		return err
-	}
-	for i, n := range quotas {
-		if err := p.quota(n, fmt.Sprintf("quotas[%d]", i)); err != nil {
-			return err
+		for i, n := range items {
+			if err := l.parse(p, n, fmt.Sprintf("%s[%d]", l.name, i)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
