@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -56,7 +57,7 @@ func (s *Server) showClock(r *http.Request) (any, error) {
 
 func (s *Server) setClock(r *http.Request) (any, error) {
 	var in SetClockInput
-	if err := decodeAdminJSON(r, &in); err != nil {
+	if err := decodeStrictJSON(r, &in); err != nil {
 		return nil, err
 	}
 	if in.Time.IsZero() {
@@ -72,7 +73,7 @@ func (s *Server) setClock(r *http.Request) (any, error) {
 
 func (s *Server) advanceClock(r *http.Request) (any, error) {
 	var in ClockDurationInput
-	if err := decodeAdminJSON(r, &in); err != nil {
+	if err := decodeStrictJSON(r, &in); err != nil {
 		return nil, err
 	}
 	return s.clockChange(func(c *sim.Clock) sim.ClockState { return c.Advance(time.Duration(in.Duration)) })
@@ -80,7 +81,7 @@ func (s *Server) advanceClock(r *http.Request) (any, error) {
 
 func (s *Server) offsetClock(r *http.Request) (any, error) {
 	var in ClockDurationInput
-	if err := decodeAdminJSON(r, &in); err != nil {
+	if err := decodeStrictJSON(r, &in); err != nil {
 		return nil, err
 	}
 	return s.clockChange(func(c *sim.Clock) sim.ClockState { return c.Offset(time.Duration(in.Duration)) })
@@ -130,7 +131,7 @@ func (s *Server) addFault(r *http.Request) (any, error) {
 		return nil, err
 	}
 	var in sim.Rule
-	if err := decodeAdminJSON(r, &in); err != nil {
+	if err := decodeStrictJSON(r, &in); err != nil {
 		return nil, err
 	}
 	return f.Add(in)
@@ -174,7 +175,7 @@ func (s *Server) showQuotas(r *http.Request) (any, error) {
 
 func (s *Server) setQuota(r *http.Request) (any, error) {
 	var in sim.Quota
-	if err := decodeAdminJSON(r, &in); err != nil {
+	if err := decodeStrictJSON(r, &in); err != nil {
 		return nil, err
 	}
 	if err := s.Limiter.SetQuota(in); err != nil {
@@ -190,6 +191,17 @@ func (s *Server) resetQuota(r *http.Request) (any, error) {
 		return nil, err
 	}
 	return s.showQuotas(r)
+}
+
+// decodeStrictJSON is decodeAdminJSON that also refuses unknown fields: a
+// misspelt "probabilty" must not leave a rule that fires every time.
+func decodeStrictJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return meterd.Errorf(meterd.EInvalid, "body must be JSON with known fields: %v", err)
+	}
+	return nil
 }
 
 // nonNil makes an empty list [] in JSON rather than null.

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +111,16 @@ func TestAdminSim(t *testing.T) {
 			c := &server.AdminClient{BaseURL: serve(t, newSimServer(t)), Token: adminToken}
 			wantAdminOutcome(t, tt.call(c), tt.wantCode, tt.wantMessage)
 		})
+	}
+}
+
+// TestAdminSimStrictBody: a misspelt field is refused, not ignored.
+func TestAdminSimStrictBody(t *testing.T) {
+	url := serve(t, newSimServer(t))
+	status, body := send(t, http.MethodPost, url+"/admin/v1/faults", "Bearer "+adminToken,
+		`{"operation": "MeterUsage", "error": "ThrottlingException", "probabilty": 0.1}`)
+	if status != http.StatusBadRequest || !strings.Contains(string(body), `unknown field \"probabilty\"`) {
+		t.Fatalf("%d %s", status, body)
 	}
 }
 
