@@ -96,3 +96,30 @@ func TestParseFile_SimExample(t *testing.T) {
 		t.Fatalf("sim %+v", got.Sim)
 	}
 }
+
+// FuzzParseFileSim checks that every simulation section ParseFile accepts
+// holds only valid rules and quotas, and a clock that formats back to
+// itself. The seed corpus is in testdata/fuzz/FuzzParseFileSim.
+func FuzzParseFileSim(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := seed.ParseFile("fuzz.yaml", strings.NewReader(string(data)))
+		if err != nil {
+			return
+		}
+		for _, r := range got.Sim.Faults {
+			if err := r.Validate(); err != nil {
+				t.Fatalf("accepted an invalid rule %+v: %v", r, err)
+			}
+		}
+		for _, q := range got.Sim.Quotas {
+			if err := q.Validate(); err != nil {
+				t.Fatalf("accepted an invalid quota %+v: %v", q, err)
+			}
+		}
+		if c := got.Sim.Clock; c != nil {
+			if back, err := sim.ParseClockSpec(c.String()); err != nil || !back.At.Equal(c.At) || back.Offset != c.Offset || back.Frozen != c.Frozen {
+				t.Fatalf("clock %+v formats as %q: %+v, %v", *c, c.String(), back, err)
+			}
+		}
+	})
+}
