@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -345,4 +348,68 @@ func stderrOf(err error) string {
 		return string(exit.Stderr)
 	}
 	return ""
+}
+
+// TestQuotaPerAccount: a quota tuned for one account throttles only that
+// account, and `meterd quotas` reports its emptied bucket.
+func TestQuotaPerAccount(t *testing.T) {
+	s := startServer(t, "")
+	env := map[string]string{"METERD_URL": s.URL, "METERD_ADMIN_TOKEN": s.AdminToken}
+	getenv := func(k string) string { return env[k] }
+	if err := run(context.Background(), []string{"quotas", "set", "MeterUsage@444455556666=0.001/1"}, io.Discard, io.Discard, getenv); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.metering(buyerKey, testRegion).MeterUsage(context.Background(), amiUsage(1, thisHour())); err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	_, err := s.metering(buyerKey, testRegion).MeterUsage(context.Background(), amiUsage(1, thisHour()))
+	var throttled *types.ThrottlingException
+	if !errors.As(err, &throttled) {
+		t.Fatalf("second call: %v, want ThrottlingException", err)
+	}
+	if _, err := s.metering(sellerKey, testRegion).MeterUsage(context.Background(), amiUsage(1, thisHour())); err != nil {
+		t.Fatalf("another account: %v", err)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"quotas", "--json"}, &out, io.Discard, getenv); err != nil {
+		t.Fatal(err)
+	}
+	var got server.QuotasOutput
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range got.Buckets {
+		if b.Operation == "MeterUsage" && b.Account == "444455556666" && b.Tokens < 1 && b.Burst == 1 {
+			return
+		}
+	}
+	t.Fatalf("no empty MeterUsage bucket for 444455556666 in %+v", got.Buckets)
+}
+
+// TestSimTextOutput: the text of the fault and quota commands names what
+// was set.
+func TestSimTextOutput(t *testing.T) {
+	s := startServer(t, "")
+	env := map[string]string{"METERD_URL": s.URL, "METERD_ADMIN_TOKEN": s.AdminToken}
+	steps := []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"faults", "add", "--operation", "MeterUsage", "--error", "ThrottlingException", "--latency", "1s", "--count", "2"},
+			[]string{"ID", "MeterUsage", "ThrottlingException +1s", "2"}},
+		{[]string{"faults", "list"}, []string{"MeterUsage", "ThrottlingException +1s"}},
+		{[]string{"quotas"}, []string{"MeterUsage", "AWS default", "Every bucket is full."}},
+		{[]string{"clock", "set", "--freeze", "2026-02-01T07:00:00Z"}, []string{"2026-02-01T07:00:00Z", "true"}},
+	}
+	for _, st := range steps {
+		var out bytes.Buffer
+		if err := run(context.Background(), st.args, &out, io.Discard, func(k string) string { return env[k] }); err != nil {
+			t.Fatalf("%v: %v", st.args, err)
+		}
+		for _, w := range st.want {
+			if !strings.Contains(out.String(), w) {
+				t.Fatalf("%v: output lacks %q:\n%s", st.args, w, out.String())
+			}
+		}
+	}
 }
