@@ -35,7 +35,7 @@ type env struct {
 }
 
 // newEnv returns a service over a fresh SQLite store holding catalog.
-func newEnv(t *testing.T, catalog *meterd.Catalog) *env {
+func newEnv(t testing.TB, catalog *meterd.Catalog) *env {
 	t.Helper()
 	db := sqlitetest.Open(t, catalog)
 	e := &env{store: db, now: epoch}

@@ -34,6 +34,7 @@ const (
 type cacheKey struct {
 	kind    string
 	a, b, c string
+	limit   int
 }
 
 func (k cacheKey) size() int { return len(k.kind) + len(k.a) + len(k.b) + len(k.c) }

@@ -274,22 +274,7 @@ func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 
 // loadSubscriptions reads what FindSubscriptions returns.
 func (db *DB) loadSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
-	var (
-		where = []string{"1 = 1"}
-		args  []any
-	)
-	for _, c := range []struct{ column, value string }{
-		{"product_code", f.ProductCode},
-		{"customer_identifier", f.CustomerIdentifier},
-		{"license_arn", f.LicenseArn},
-	} {
-		if c.value != "" {
-			where, args = append(where, c.column+" = ?"), append(args, c.value)
-		}
-	}
-	q := `SELECT license_arn, product_code, customer_identifier, status, license_start, license_end, entitlements
-		FROM subscriptions WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY product_code, customer_identifier, license_arn`
+	q, args := subscriptionsQuery(f)
 	rows, err := db.readDB.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
@@ -307,6 +292,44 @@ func (db *DB) loadSubscriptions(ctx context.Context, f meterd.SubscriptionFilter
 		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
 	}
 	return subs, nil
+}
+
+// subscriptionsQuery builds the query of f. A position is a row-value
+// comparison on the columns of the order, so that SQLite seeks to it in
+// subscriptions_order (or subscriptions_product_license) and reads only
+// the page: keyset pagination.
+func subscriptionsQuery(f meterd.SubscriptionFilter) (string, []any) {
+	var (
+		where = []string{"1 = 1"}
+		args  []any
+	)
+	for _, c := range []struct{ column, value string }{
+		{"product_code", f.ProductCode},
+		{"customer_identifier", f.CustomerIdentifier},
+		{"license_arn", f.LicenseArn},
+	} {
+		if c.value != "" {
+			where, args = append(where, c.column+" = ?"), append(args, c.value)
+		}
+	}
+	order := "product_code, customer_identifier, license_arn"
+	if f.ByLicense {
+		order = "license_arn"
+	}
+	switch {
+	case f.After == nil:
+	case f.ByLicense:
+		where, args = append(where, "license_arn > ?"), append(args, f.After.LicenseArn)
+	default:
+		where = append(where, "(customer_identifier, license_arn) > (?, ?)")
+		args = append(args, f.After.CustomerIdentifier, f.After.LicenseArn)
+	}
+	q := `SELECT license_arn, product_code, customer_identifier, status, license_start, license_end, entitlements
+		FROM subscriptions WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order
+	if f.Limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, f.Limit)
+	}
+	return q, args
 }
 
 func scanSubscription(r rowScanner) (*meterd.Subscription, error) {
@@ -351,8 +374,25 @@ func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 }
 
 // FindSubscriptions returns the subscriptions matching f ordered by product,
-// customer identifier and license ARN; none is an empty slice.
+// customer identifier and license ARN (or by license ARN alone with
+// f.ByLicense), after f.After and at most f.Limit; none is an empty slice.
+//
+// Pages after a position are read from the index every time rather than
+// cached: each position is asked for about once, and caching every page
+// of a large product would hold it all in memory. A first page is cached
+// like any other lookup.
 func (db *DB) FindSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "subscriptions", a: f.ProductCode, b: f.CustomerIdentifier, c: f.LicenseArn},
-		func(ctx context.Context) ([]*meterd.Subscription, error) { return db.loadSubscriptions(ctx, f) }, cloneSubscriptions)
+	load := func(ctx context.Context) ([]*meterd.Subscription, error) { return db.loadSubscriptions(ctx, f) }
+	if f.After != nil {
+		if db.isClosed() {
+			return nil, ErrClosed
+		}
+		return load(ctx)
+	}
+	kind := "subscriptions"
+	if f.ByLicense {
+		kind = "subscriptions-by-license"
+	}
+	return cachedLookup(ctx, db, cacheKey{kind: kind, a: f.ProductCode, b: f.CustomerIdentifier, c: f.LicenseArn, limit: f.Limit},
+		load, cloneSubscriptions)
 }
