@@ -37,9 +37,15 @@ customers:
 `)
 	rng := rand.New(rand.NewPCG(uint64(buyers), 9))
 	ids := make([]string, buyers)
+	accounts := make(map[int64]bool, buyers)
 	for i := range buyers {
+		account := 100000000000 + rng.Int64N(900000000000)
+		for accounts[account] {
+			account = 100000000000 + rng.Int64N(900000000000)
+		}
+		accounts[account] = true
 		ids[i] = fmt.Sprintf("c%016x%08x", rng.Uint64(), i)
-		fmt.Fprintf(w, "  - {identifier: %s, aws_account_id: \"%012d\"}\n", ids[i], 100000000000+rng.Int64N(800000000000)*0+int64(i)*7919%900000000000)
+		fmt.Fprintf(w, "  - {identifier: %s, aws_account_id: \"%d\"}\n", ids[i], account)
 	}
 	fmt.Fprint(w, "subscriptions:\n")
 	for i := range buyers {
@@ -71,6 +77,21 @@ func BenchmarkRestartSeed(b *testing.B) {
 					b.Fatal(err)
 				}
 				n.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkSeedParse measures reading the seed file alone.
+func BenchmarkSeedParse(b *testing.B) {
+	for _, buyers := range []int{2_000, 10_000, 50_000} {
+		b.Run(fmt.Sprintf("buyers=%d", buyers), func(b *testing.B) {
+			path := writeSeed(b, b.TempDir(), buyers)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := loadCatalog(path); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
