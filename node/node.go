@@ -39,6 +39,8 @@ type Node struct {
 	http       *http.Server
 	adminToken string
 	tokenPath  string // "" when the token is configured
+	// seedLoad is how long reading and applying the seed took at Open.
+	seedLoad struct{ parse, apply time.Duration }
 
 	running   sync.Mutex // held by Run
 	closeOnce sync.Once
@@ -58,10 +60,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	parseStart := time.Now()
 	catalog, err := loadCatalog(cfg.SeedFile)
 	if err != nil {
 		return nil, err
 	}
+	// Parsing a large seed takes a while and cannot stop half-way: a
+	// SIGTERM meanwhile is honoured here, before anything is touched.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	parsed := time.Since(parseStart)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
@@ -72,6 +81,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
 	n := &Node{cfg: cfg, logger: logger, catalog: catalog, store: store, listener: ln}
+	n.seedLoad.parse = parsed
 	if err := n.prepare(ctx); err != nil {
 		ln.Close()
 		store.Close()
@@ -82,10 +92,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 
 // prepare applies the catalog and builds the HTTP server.
 func (n *Node) prepare(ctx context.Context) error {
-	// The seed (or the demo data) is the catalog: keys and customers it no
-	// longer lists must stop working.
-	if err := n.store.ReplaceCatalog(ctx, n.catalog); err != nil {
-		return fmt.Errorf("apply seed: %w", err)
+	if err := n.applySeed(ctx); err != nil {
+		return err
 	}
 	token, path, err := adminToken(n.cfg)
 	if err != nil {
@@ -104,6 +112,21 @@ func (n *Node) prepare(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
 	}
+	return nil
+}
+
+// applySeed makes the seed (or the demo data) the catalog: keys and
+// customers it no longer lists must stop working. It is one transaction,
+// which a cancelled ctx (SIGTERM) stops between batches, leaving the
+// catalog as it was.
+func (n *Node) applySeed(ctx context.Context) error {
+	n.logger.Info("applying seed", meterd.LogKeyFile, n.cfg.SeedFile, meterd.LogKeySubscriptions, len(n.catalog.Subscriptions))
+	start := time.Now()
+	if err := n.store.ReplaceCatalog(ctx, n.catalog); err != nil {
+		return fmt.Errorf("apply seed: %w", err)
+	}
+	n.seedLoad.apply = time.Since(start)
+	n.logger.Info("seed applied", meterd.LogKeyDuration, n.seedLoad.parse+n.seedLoad.apply)
 	return nil
 }
 
