@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"net/http"
 
 	"github.com/meterd/meterd"
@@ -20,10 +19,9 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	mcfg := metering.DefaultConfig()
 	mcfg.BatchWindow = n.cfg.BatchWindow
 	mcfg.MonthEndGrace = n.cfg.MonthEndGrace
+	// The RegisterUsage signing key is made on first use, not here (see
+	// metering.Service.EnsureSigningKey): a fresh meterd answers at once.
 	ms := metering.New(n.store, clock, mcfg, n.logger)
-	if err := ms.EnsureSigningKey(ctx); err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
-	}
 	// The GetEntitlements NextToken key lives as long as the process: a
 	// token from before a restart is refused rather than trusted.
 	tokenKey := make([]byte, 32)
