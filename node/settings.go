@@ -43,6 +43,8 @@ var settings = []Setting{
 		durationField(func(c *Config) *time.Duration { return &c.MonthEndGrace })},
 	{"throttle", "METERD_THROTTLE", "enforce AWS's request quotas per account and region; false turns them off",
 		boolField(func(c *Config) *bool { return &c.Throttle })},
+	{"metrics", "METERD_METRICS", "serve Prometheus metrics at /metrics, readable without the admin token (no secrets, no customer ids)",
+		boolField(func(c *Config) *bool { return &c.Metrics })},
 	{"no-auth", "METERD_NO_AUTH", "DANGER: accept requests without checking SigV4 signatures",
 		boolField(func(c *Config) *bool { return &c.NoAuth })},
 }
