@@ -11,12 +11,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
 // testConfig is the default configuration on a free port and a temporary
@@ -67,43 +68,19 @@ func signDemo(req *http.Request, body []byte) error {
 		"aws-marketplace", "us-east-1", time.Now())
 }
 
-// armedContext is cancelled by its Err once armed and asked n more times:
-// a cancellation at a chosen point of a long operation, reached without
-// timing. Done closes at the same moment.
-type armedContext struct {
-	context.Context
-	cancel context.CancelFunc
-	armed  atomic.Bool
-	left   atomic.Int64
-}
-
-func newArmedContext(tb testing.TB, n int64) *armedContext {
-	ctx, cancel := context.WithCancel(tb.Context())
-	c := &armedContext{Context: ctx, cancel: cancel}
-	c.left.Store(n)
-	return c
-}
-
-func (c *armedContext) Err() error {
-	if c.armed.Load() && c.left.Add(-1) < 0 {
-		c.cancel()
-	}
-	return c.Context.Err()
-}
-
 // armOn is a log handler that arms ctx when a record with message is
 // logged, and discards everything.
 type armOn struct {
 	slog.Handler
 	message string
-	ctx     *armedContext
+	ctx     *sqlitetest.CountdownContext
 }
 
 func (h armOn) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h armOn) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == h.message {
-		h.ctx.armed.Store(true)
+		h.ctx.Arm()
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/store/sqlite"
+	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
 // TestOpenCancelledDuringSeed cancels Open's context (as SIGTERM does) in
@@ -27,7 +28,7 @@ func TestOpenCancelledDuringSeed(t *testing.T) {
 
 	cfg.SeedFile = writeSeed(t, t.TempDir(), 5_000)
 	// 12 checks after the seed starts: in the middle of its customers.
-	ctx := newArmedContext(t, 12)
+	ctx := sqlitetest.NewCountdownContext(t, 12, false)
 	_, err = Open(ctx, cfg, slog.New(armOn{slog.DiscardHandler, "applying seed", ctx}))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Open = %v, want context.Canceled", err)

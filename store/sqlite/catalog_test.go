@@ -4,35 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
-
-// countdownContext is cancelled by its Err once Err has been asked n
-// times: a cancellation at a chosen point of a long operation, reached
-// without timing. Done closes at the same moment.
-type countdownContext struct {
-	context.Context
-	cancel context.CancelFunc
-	left   atomic.Int64
-}
-
-func newCountdownContext(tb testing.TB, n int64) *countdownContext {
-	ctx, cancel := context.WithCancel(tb.Context())
-	c := &countdownContext{Context: ctx, cancel: cancel}
-	c.left.Store(n)
-	return c
-}
-
-func (c *countdownContext) Err() error {
-	if c.left.Add(-1) < 0 {
-		c.cancel()
-	}
-	return c.Context.Err()
-}
 
 // TestReplaceCatalogCancelled cancels a large ReplaceCatalog at several
 // points of its batches (the first check is the queue's): every time it
@@ -43,7 +19,7 @@ func TestReplaceCatalogCancelled(t *testing.T) {
 	next := randomCatalog(5_000, 1) // 10 batches of customers, 10 of subscriptions
 	for _, checks := range []int64{0, 1, 4, 12, 20} {
 		t.Run(fmt.Sprintf("OK after %d checks", checks), func(t *testing.T) {
-			err := db.ReplaceCatalog(newCountdownContext(t, checks), next)
+			err := db.ReplaceCatalog(sqlitetest.NewCountdownContext(t, checks, true), next)
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("ReplaceCatalog = %v, want context.Canceled", err)
 			}
