@@ -2,6 +2,16 @@ package meterd
 
 import "time"
 
+// ClientTokenWindow is how long a MeterUsage ClientToken is remembered after
+// its first use, measured on the business clock (the records' ReceivedAt).
+// Within it, the same token with the same parameters returns the stored
+// record and with other parameters is an IdempotencyConflict; after it, the
+// token is new again. AWS does not document its idempotency window; 24 hours
+// outlasts any retry (the SDKs reuse a token only across the retries of one
+// call, seconds apart) and MeterUsage's 6-hour timestamp window, and bounds
+// the tokens kept (see docs/differences.md).
+const ClientTokenWindow = 24 * time.Hour
+
 // MeteringRecord is one accepted usage record in the ledger, from MeterUsage
 // or BatchMeterUsage.
 type MeteringRecord struct {

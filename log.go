@@ -36,6 +36,8 @@ const (
 	LogKeyMigration        = "migration"
 	LogKeyMigrationVersion = "migration_version"
 	LogKeyOps              = "ops"
+	LogKeyFileMode         = "file_mode"     // a file's permissions, as ls shows them
+	LogKeyWriteTimeout     = "write_timeout" // the store's bound on one commit
 
 	// Start-up (cmd/meterd).
 	LogKeyAddr    = "addr"

@@ -101,11 +101,14 @@ type LedgerStore interface {
 	// an earlier record of the same call) and reporting the stored one.
 	// A record conflicts when it has the same Region and DedupeKey, or,
 	// when ClientToken is set, the same Region, CallerAccountID and
-	// ClientToken. The token is checked first. When a record with a
+	// ClientToken as a record received (or a token remembered) less than
+	// ClientTokenWindow before its ReceivedAt; a zero ReceivedAt sees every
+	// token. The token is checked first. When a record with a
 	// ClientToken collides on DedupeKey with a stored record of the same
 	// RequestHash (the same request, answered with the stored record), its
-	// token is remembered for the stored record, so that a later record
-	// with that token collides with it. len(result) == len(recs).
+	// token is remembered for the stored record, as used at the new
+	// record's ReceivedAt, so that a later record with that token collides
+	// with it. Expired tokens may be deleted. len(result) == len(recs).
 	RecordUsage(ctx context.Context, recs []*MeteringRecord) ([]RecordOutcome, error)
 	FindUsage(ctx context.Context, f UsageFilter) ([]*MeteringRecord, error)
 

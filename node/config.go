@@ -9,6 +9,7 @@ import (
 
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/sqlite"
 )
 
 // Config is the configuration of a meterd node. Every field a user may set
@@ -33,6 +34,13 @@ type Config struct {
 	// Quotas replaces the default quotas (tests use tiny ones). It has no
 	// setting: a map does not fit a flag.
 	Quotas map[string]server.Quota
+	// WriteTimeout is how long a write may wait on the disk before the
+	// caller gets InternalServiceErrorException (the commit may still land;
+	// a retry is deduplicated).
+	WriteTimeout time.Duration
+	// Limits bound what callers hold before they are authenticated:
+	// connections, buffered body bytes, and how long a body may take.
+	Limits server.Limits
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.
@@ -46,6 +54,8 @@ func DefaultConfig() Config {
 		BatchWindow:   rules.BatchWindow,
 		MonthEndGrace: rules.MonthEndGrace,
 		Throttle:      true,
+		WriteTimeout:  sqlite.DefaultWriteTimeout,
+		Limits:        server.DefaultLimits(),
 	}
 }
 
@@ -74,6 +84,13 @@ func (c Config) Validate() error {
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
+		{"write-timeout", checkRange(c.WriteTimeout, time.Millisecond, 1<<63-1)},
+		{"max-conns", checkAtLeast(int64(c.Limits.MaxConns), 0)},
+		{"max-buffered-bytes", checkAtLeast(c.Limits.MaxBufferedBytes, server.MinBufferedBytes)},
+		{"buffer-wait", checkRange(c.Limits.BufferWait, 0, time.Minute)},
+		{"body-read-timeout", checkRange(c.Limits.BodyReadTimeout, time.Nanosecond, 1<<63-1)},
+		{"read-header-timeout", checkRange(c.Limits.ReadHeaderTimeout, time.Nanosecond, 1<<63-1)},
+		{"idle-timeout", checkRange(c.Limits.IdleTimeout, 0, 1<<63-1)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -100,12 +117,21 @@ func checkLevel(s string) error {
 	return err
 }
 
+func checkAtLeast(n, min int64) error {
+	if n < min {
+		return fmt.Errorf("must be at least %d, got %d", min, n)
+	}
+	return nil
+}
+
 func checkRange(d, min, max time.Duration) error {
 	switch {
 	case d < min && min == 0:
 		return fmt.Errorf("must not be negative, got %s", d)
-	case d < min:
+	case d < min && d <= 0:
 		return fmt.Errorf("must be positive, got %s", d)
+	case d < min:
+		return fmt.Errorf("must be at least %s, got %s", min, d)
 	case d > max:
 		return fmt.Errorf("must be at most %s, got %s", max, d)
 	}

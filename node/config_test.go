@@ -22,6 +22,13 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrZeroBatchWindow", func(c *Config) { c.BatchWindow = 0 }, "--batch-window (METERD_BATCH_WINDOW): must be positive"},
 		{"ErrNegativeGrace", func(c *Config) { c.MonthEndGrace = -time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must not be negative"},
 		{"ErrGraceOverADay", func(c *Config) { c.MonthEndGrace = 25 * time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must be at most 24h"},
+		{"ErrSubMillisecondWriteTimeout", func(c *Config) { c.WriteTimeout = time.Microsecond }, "--write-timeout (METERD_WRITE_TIMEOUT): must be at least 1ms"},
+		{"ErrNegativeMaxConns", func(c *Config) { c.Limits.MaxConns = -1 }, "--max-conns (METERD_MAX_CONNS): must be at least 0"},
+		{"ErrBudgetUnderOneRequest", func(c *Config) { c.Limits.MaxBufferedBytes = 1 << 20 }, "--max-buffered-bytes (METERD_MAX_BUFFERED_BYTES): must be at least 1114112"},
+		{"ErrNegativeBufferWait", func(c *Config) { c.Limits.BufferWait = -time.Second }, "--buffer-wait (METERD_BUFFER_WAIT): must not be negative"},
+		{"ErrZeroBodyReadTimeout", func(c *Config) { c.Limits.BodyReadTimeout = 0 }, "--body-read-timeout (METERD_BODY_READ_TIMEOUT): must be positive"},
+		{"ErrZeroReadHeaderTimeout", func(c *Config) { c.Limits.ReadHeaderTimeout = 0 }, "--read-header-timeout (METERD_READ_HEADER_TIMEOUT): must be positive"},
+		{"ErrNegativeIdleTimeout", func(c *Config) { c.Limits.IdleTimeout = -time.Second }, "--idle-timeout (METERD_IDLE_TIMEOUT): must not be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,6 +64,9 @@ func TestApplyEnv(t *testing.T) {
 		{"OK NO_AUTH=1", map[string]string{"METERD_NO_AUTH": "1"}, func(c *Config) { c.NoAuth = true }, ""},
 		{"OK NO_AUTH=TRUE", map[string]string{"METERD_NO_AUTH": "TRUE"}, func(c *Config) { c.NoAuth = true }, ""},
 		{"OK duration", map[string]string{"METERD_BATCH_WINDOW": "6h"}, func(c *Config) { c.BatchWindow = 6 * time.Hour }, ""},
+		{"OK int", map[string]string{"METERD_MAX_CONNS": "0"}, func(c *Config) { c.Limits.MaxConns = 0 }, ""},
+		{"OK int64", map[string]string{"METERD_MAX_BUFFERED_BYTES": "134217728"}, func(c *Config) { c.Limits.MaxBufferedBytes = 128 << 20 }, ""},
+		{"ErrInteger", map[string]string{"METERD_MAX_CONNS": "lots"}, nil, `METERD_MAX_CONNS: invalid integer "lots"`},
 		{"ErrBoolean", map[string]string{"METERD_THROTTLE": "maybe"}, nil, `METERD_THROTTLE: invalid boolean "maybe"`},
 		{"ErrBooleanYes", map[string]string{"METERD_NO_AUTH": "yes"}, nil, `METERD_NO_AUTH: invalid boolean "yes"`},
 		{"ErrDuration", map[string]string{"METERD_MONTH_END_GRACE": "soon"}, nil, `METERD_MONTH_END_GRACE: invalid duration "soon"`},

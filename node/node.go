@@ -18,6 +18,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/seed"
+	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -76,7 +77,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	store, err := sqlite.Open(ctx, cfg.DataDir, logger)
+	store, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout))
 	if err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
@@ -105,14 +106,14 @@ func (n *Node) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	limits := n.cfg.Limits // bounds what callers hold before authentication
+	guard := server.NewGuard(limits)
+	n.listener = guard.Listener(n.listener)
 	n.http = &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
+		Handler:  guard.Handler(handler),
+		ErrorLog: slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
 	}
+	limits.Apply(n.http)
 	return nil
 }
 

@@ -47,6 +47,20 @@ var settings = []Setting{
 		boolField(func(c *Config) *bool { return &c.Metrics })},
 	{"no-auth", "METERD_NO_AUTH", "DANGER: accept requests without checking SigV4 signatures",
 		boolField(func(c *Config) *bool { return &c.NoAuth })},
+	{"write-timeout", "METERD_WRITE_TIMEOUT", "how long a write may wait on a hung disk before the caller gets InternalServiceErrorException, a `duration`",
+		durationField(func(c *Config) *time.Duration { return &c.WriteTimeout })},
+	{"max-conns", "METERD_MAX_CONNS", "cap on concurrent connections, a `number`; beyond it new ones wait to be accepted; 0: no cap",
+		intField(func(c *Config) *int { return &c.Limits.MaxConns })},
+	{"max-buffered-bytes", "METERD_MAX_BUFFERED_BYTES", "request body `bytes` held at once by all requests together; beyond it, ThrottlingException",
+		intField(func(c *Config) *int64 { return &c.Limits.MaxBufferedBytes })},
+	{"buffer-wait", "METERD_BUFFER_WAIT", "how long a request waits for room in the body budget, a `duration`",
+		durationField(func(c *Config) *time.Duration { return &c.Limits.BufferWait })},
+	{"body-read-timeout", "METERD_BODY_READ_TIMEOUT", "how long a request body may take to arrive, a `duration`",
+		durationField(func(c *Config) *time.Duration { return &c.Limits.BodyReadTimeout })},
+	{"read-header-timeout", "METERD_READ_HEADER_TIMEOUT", "how long a request's head may take to arrive, a `duration`",
+		durationField(func(c *Config) *time.Duration { return &c.Limits.ReadHeaderTimeout })},
+	{"idle-timeout", "METERD_IDLE_TIMEOUT", "how long an idle keep-alive connection stays open, a `duration`",
+		durationField(func(c *Config) *time.Duration { return &c.Limits.IdleTimeout })},
 }
 
 // Settings returns the table of settings, in the order of `meterd serve -h`.
@@ -101,6 +115,28 @@ func (v stringValue) String() string {
 		return ""
 	}
 	return *v.p
+}
+
+type intValue[T int | int64] struct{ p *T }
+
+func intField[T int | int64](field func(*Config) *T) func(*Config) flag.Value {
+	return func(c *Config) flag.Value { return intValue[T]{field(c)} }
+}
+
+func (v intValue[T]) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || int64(T(n)) != n {
+		return fmt.Errorf("invalid integer %q", s)
+	}
+	*v.p = T(n)
+	return nil
+}
+
+func (v intValue[T]) String() string {
+	if v.p == nil {
+		return "0"
+	}
+	return strconv.FormatInt(int64(*v.p), 10)
 }
 
 type durationValue struct{ p *time.Duration }

@@ -290,3 +290,66 @@ func TestAgainstMeterdRegister(t *testing.T) {
 		})
 	}
 }
+
+// dropFirstAnswer is an HTTP client whose first answer is lost after
+// meterd has committed the request, as when a connection dies.
+type dropFirstAnswer struct {
+	dropped bool
+}
+
+func (d *dropFirstAnswer) Do(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || d.dropped {
+		return resp, err
+	}
+	d.dropped = true
+	resp.Body.Close()
+	return nil, errors.New("connection reset by peer")
+}
+
+// An answer lost after meterd committed the batch is recovered by the
+// identical resend: the spool ends with meterd's original record ids.
+func TestAgainstMeterdLostAnswerKeepsTheOriginalRecordIDs(t *testing.T) {
+	s := meterdtest.Start(t)
+	client := marketplacemetering.New(marketplacemetering.Options{
+		BaseEndpoint:     aws.String(s.URL),
+		Region:           "us-east-1",
+		Credentials:      credentials.NewStaticCredentialsProvider(s.Seller.AccessKeyID, s.Seller.SecretAccessKey, ""),
+		HTTPClient:       &dropFirstAnswer{},
+		RetryMaxAttempts: 1,
+	})
+	r := openReporter(t, reporter.Config{Client: client, ProductCode: "demo-saas", Spool: filepath.Join(t.TempDir(), "spool.db")})
+	ctx := context.Background()
+	hour := time.Now().UTC().Truncate(time.Hour).Add(-time.Hour)
+	for _, dim := range []string{"users", "api_calls"} {
+		if err := r.Record(ctx, reporter.CustomerID("demo-customer"), dim, 4, hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.Flush(ctx); err == nil {
+		t.Fatal("Flush with a lost answer = nil, want the error")
+	}
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	results, err := r.Results(ctx, hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.Node.Store().FindUsage(ctx, meterd.UsageFilter{ProductCode: "demo-saas"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, rec := range recs {
+		ids[rec.Dimension] = rec.ID
+	}
+	if len(results) != 2 || len(recs) != 2 {
+		t.Fatalf("spool has %d results, meterd %d records; want 2 and 2", len(results), len(recs))
+	}
+	for _, res := range results {
+		if res.Status != reporter.StatusSuccess || res.RecordID != ids[res.Dimension] || res.Quantity != 4 {
+			t.Errorf("result %+v, want Success with meterd's id %s", res, ids[res.Dimension])
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strconv"
+	"time"
 )
 
 // Status is what a spool holds: usage waiting, batches unanswered, and
@@ -138,4 +140,43 @@ func scanRows(ctx context.Context, db *sql.DB, query string, each func(*sql.Rows
 		}
 	}
 	return rows.Err()
+}
+
+// Result is AWS's answer for one record: a customer's usage of a dimension
+// in an hour.
+type Result struct {
+	Customer  Customer  `json:"customer"`
+	Dimension string    `json:"dimension"`
+	Hour      time.Time `json:"hour"`
+	Quantity  int64     `json:"quantity"`
+	// Status is Success, DuplicateRecord, CustomerNotSubscribed, Expired or
+	// Failed; RecordID is the MeteringRecordId AWS gave, Error why a
+	// record was not billed.
+	Status     string    `json:"status"`
+	RecordID   string    `json:"meteringRecordId,omitempty"`
+	Error      string    `json:"error,omitempty"`
+	AnsweredAt time.Time `json:"answeredAt"`
+}
+
+// Results lists the answered records of hours from since on, oldest hour
+// first: what a seller reconciles against AWS's reports.
+func (r *Reporter) Results(ctx context.Context, since time.Time) ([]Result, error) {
+	var out []Result
+	err := scanRows(ctx, r.spool.db, `SELECT customer_id, account_id, dimension, hour, quantity, status, record_id, error, at
+		FROM results WHERE hour >= `+strconv.FormatInt(since.Unix(), 10)+`
+		ORDER BY hour, customer_id, account_id, dimension`, func(rows *sql.Rows) error {
+		var res Result
+		var hour, at int64
+		if err := rows.Scan(&res.Customer.Identifier, &res.Customer.AWSAccountID, &res.Dimension, &hour,
+			&res.Quantity, &res.Status, &res.RecordID, &res.Error, &at); err != nil {
+			return err
+		}
+		res.Hour, res.AnsweredAt = time.Unix(hour, 0).UTC(), time.Unix(at, 0).UTC()
+		out = append(out, res)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reporter: results: %w", err)
+	}
+	return out, nil
 }

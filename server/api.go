@@ -88,18 +88,30 @@ func claimedAccessKey(r *http.Request) string {
 }
 
 // readBody reads at most MaxBodyBytes. A larger body is a
-// ValidationException, like AWS's 1 MB request limit.
+// ValidationException, like AWS's 1 MB request limit; a Content-Length
+// over the limit is refused before a byte is read. A coded read error is
+// the Guard's ThrottlingException and is sent as such.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.MaxBodyBytes {
+		return nil, s.errBodyTooLarge()
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		return nil, meterd.Errorf(meterd.EValidation,
-			"1 validation error detected: Request payload size exceeds the limit of %d bytes", s.MaxBodyBytes)
-	}
-	if err != nil {
+	var coded *meterd.Error
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, s.errBodyTooLarge()
+	case errors.As(err, &coded):
+		return nil, err
+	case err != nil:
 		return nil, meterd.Errorf(meterd.ESerialization, "Could not read the request body.")
 	}
 	return body, nil
+}
+
+func (s *Server) errBodyTooLarge() error {
+	return meterd.Errorf(meterd.EValidation,
+		"1 validation error detected: Request payload size exceeds the limit of %d bytes", s.MaxBodyBytes)
 }
 
 // call dispatches a decoded input to its service. The operation table in

@@ -1,15 +1,20 @@
 package server_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -135,4 +140,118 @@ func send(t *testing.T, method, url, auth, body string) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// startGuarded serves the API (signatures checked) over real TCP behind a
+// Guard with limits l, wired as node wires it.
+func startGuarded(tb testing.TB, l server.Limits) (*httptest.Server, *server.Guard) {
+	tb.Helper()
+	if err := l.Validate(); err != nil {
+		tb.Fatal(err)
+	}
+	g := server.NewGuard(l)
+	ts := httptest.NewUnstartedServer(g.Handler(newServer(tb, nil).Handler()))
+	ts.Listener = g.Listener(ts.Listener)
+	l.Apply(ts.Config)
+	ts.Start()
+	tb.Cleanup(ts.Close)
+	return ts, g
+}
+
+// stalledClient is a raw connection that sent a request head and part of
+// its body, and then stopped.
+type stalledClient struct {
+	conn net.Conn
+	// answer receives the response, if the server sends one before the
+	// connection closes.
+	answer chan awsAnswer
+}
+
+// awsAnswer is an AWS JSON response, decoded for assertions.
+type awsAnswer struct {
+	status        int
+	code, message string
+}
+
+// bodyShape says how a stalled client announces its body.
+type bodyShape struct {
+	contentLength int64 // -1: chunked
+	send          int   // body bytes sent before stalling
+}
+
+// stall connects to addr and sends an unsigned MeterUsage head and
+// shape.send bytes of body, then waits.
+func stall(tb testing.TB, addr string, shape bodyShape) *stalledClient {
+	tb.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	c := &stalledClient{conn: conn, answer: make(chan awsAnswer, 1)}
+	go c.write(shape)
+	go c.read()
+	return c
+}
+
+// write sends the head and body; errors mean the server closed the
+// connection, which read reports.
+func (c *stalledClient) write(shape bodyShape) {
+	head := "POST / HTTP/1.1\r\nHost: meterd.test\r\nX-Amz-Target: AWSMPMeteringService.MeterUsage\r\n" +
+		"Content-Type: application/x-amz-json-1.1\r\n"
+	if shape.contentLength < 0 {
+		head += "Transfer-Encoding: chunked\r\n\r\n" + fmt.Sprintf("%x\r\n", shape.send)
+	} else {
+		head += fmt.Sprintf("Content-Length: %d\r\n\r\n", shape.contentLength)
+	}
+	if _, err := c.conn.Write([]byte(head)); err != nil {
+		return
+	}
+	for left := shape.send; left > 0; left -= len(spaces) {
+		if _, err := c.conn.Write(spaces[:min(left, len(spaces))]); err != nil {
+			return
+		}
+	}
+}
+
+// spaces is body filler, shared so that many clients cost no memory.
+var spaces = bytes.Repeat([]byte{' '}, 64<<10)
+
+func (c *stalledClient) read() {
+	resp, err := http.ReadResponse(bufio.NewReader(c.conn), nil)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	var e struct {
+		Type    string `json:"__type"`
+		Message string `json:"message"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&e) // a body that is not an AWS error leaves code empty
+	c.answer <- awsAnswer{status: resp.StatusCode, code: e.Type, message: e.Message}
+}
+
+// received drains the answers that have arrived.
+func received(clients []*stalledClient) []awsAnswer {
+	var got []awsAnswer
+	for _, c := range clients {
+		select {
+		case a := <-c.answer:
+			got = append(got, a)
+		default:
+		}
+	}
+	return got
+}
+
+// waitFor polls cond until it holds, and fails tb with what describe says
+// if it does not within a generous bound (the bound only turns a hang into
+// a failure; no result depends on it).
+func waitFor(tb testing.TB, cond func() bool, describe func() string) {
+	tb.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("gave up waiting: %s", describe())
+		}
+	}
 }

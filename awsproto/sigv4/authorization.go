@@ -103,16 +103,23 @@ func parseHeader(h string) (p authParams, missing []string, err error) {
 // parseQuery reads the parameters of a presigned request. The caller has
 // checked that X-Amz-Algorithm is present.
 func parseQuery(q url.Values) (authParams, error) {
+	if n := len(q[queryAlgorithm]); n > 1 {
+		return authParams{}, errDuplicate("query-string parameter", queryAlgorithm, n)
+	}
 	if q.Get(queryAlgorithm) != Algorithm {
 		// AWS treats a foreign algorithm as no authentication at all.
 		return authParams{}, errMissingToken()
 	}
 	var missing []string
+	var duplicate error
 	need := func(name string) string {
 		v, ok := q[name]
 		if !ok {
 			missing = append(missing, "AWS query-string parameters must include '"+name+"'.")
 			return ""
+		}
+		if len(v) > 1 && duplicate == nil {
+			duplicate = errDuplicate("query-string parameter", name, len(v))
 		}
 		return v[0]
 	}
@@ -124,6 +131,9 @@ func parseQuery(q url.Values) (authParams, error) {
 	p.date = need(queryDate)
 	if len(missing) > 0 {
 		return authParams{}, errMissingQueryParts(missing)
+	}
+	if duplicate != nil {
+		return authParams{}, duplicate
 	}
 	p.signedHeaders = strings.Split(signedHeaders, ";")
 	return p, nil

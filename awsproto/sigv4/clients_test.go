@@ -177,8 +177,11 @@ type capturedRequest struct {
 	Body    string            `json:"body"`
 }
 
-// TestVerifyCapturedClients replays requests signed by boto3/botocore,
-// which does not sign Content-Length.
+// TestVerifyCapturedClients replays requests signed by clients that do not
+// run in Go: botocore (which does not sign Content-Length, and once made to
+// sign User-Agent) and the JS v3 signer (default, User-Agent and Expect
+// signed, query string, presigned). Each must verify, and fail once its body
+// or a signed User-Agent changes.
 func TestVerifyCapturedClients(t *testing.T) {
 	files, err := filepath.Glob("testdata/clients/*.json")
 	if err != nil || len(files) == 0 {
@@ -187,18 +190,12 @@ func TestVerifyCapturedClients(t *testing.T) {
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			captured := readCaptured(t, file)
-			a, err := ParseAuthorization(captured.Headers["Authorization"])
-			if err != nil {
-				t.Fatalf("ParseAuthorization: %v", err)
+			r := captured.request()
+			signed, amzDate := capturedClaim(t, r)
+			if slices.Contains(signed, "content-length") {
+				t.Fatalf("SignedHeaders = %v: the capture no longer covers an unsigned Content-Length", signed)
 			}
-			if slices.Contains(a.SignedHeaders, "content-length") {
-				t.Fatalf("SignedHeaders = %v: the capture no longer covers an unsigned Content-Length", a.SignedHeaders)
-			}
-			r := httptest.NewRequest(captured.Method, captured.URL, strings.NewReader(captured.Body))
-			for name, value := range captured.Headers {
-				r.Header.Set(name, value)
-			}
-			signedAt, err := time.Parse(amzDateLayout, captured.Headers["X-Amz-Date"])
+			signedAt, err := time.Parse(amzDateLayout, amzDate)
 			if err != nil {
 				t.Fatalf("X-Amz-Date: %v", err)
 			}
@@ -206,10 +203,42 @@ func TestVerifyCapturedClients(t *testing.T) {
 			if _, err := v.Verify(context.Background(), r, []byte(captured.Body)); err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
-			_, err = v.Verify(context.Background(), r, []byte(captured.Body+" "))
-			assertVerifyError(t, err, meterd.EInvalidSignature, mismatch)
+			msg := mismatch
+			if r.Header.Get("X-Amz-Content-Sha256") != "" {
+				msg = "The provided 'x-amz-content-sha256' header does not match what was computed."
+			}
+			_, err = v.Verify(context.Background(), captured.request(), []byte(captured.Body+" "))
+			assertVerifyError(t, err, meterd.EInvalidSignature, msg)
+			if slices.Contains(signed, "user-agent") {
+				changed := captured.request()
+				changed.Header.Set("User-Agent", "changed")
+				_, err = v.Verify(context.Background(), changed, []byte(captured.Body))
+				assertVerifyError(t, err, meterd.EInvalidSignature, mismatch)
+			}
 		})
 	}
+}
+
+func (c capturedRequest) request() *http.Request {
+	r := httptest.NewRequest(c.Method, c.URL, strings.NewReader(c.Body))
+	for name, value := range c.Headers {
+		r.Header.Set(name, value)
+	}
+	return r
+}
+
+// capturedClaim reads SignedHeaders and X-Amz-Date from the header or, for a
+// presigned request, from the query string.
+func capturedClaim(t *testing.T, r *http.Request) (signed []string, amzDate string) {
+	t.Helper()
+	if q := r.URL.Query(); q.Has(queryAlgorithm) {
+		return strings.Split(q.Get(querySignedHeaders), ";"), q.Get(queryDate)
+	}
+	a, err := ParseAuthorization(r.Header.Get("Authorization"))
+	if err != nil {
+		t.Fatalf("ParseAuthorization: %v", err)
+	}
+	return a.SignedHeaders, r.Header.Get("X-Amz-Date")
 }
 
 func readCaptured(t *testing.T, file string) capturedRequest {

@@ -73,6 +73,15 @@ func errNotInRequest(header string) error {
 		"'%s' is named as a SignedHeader, but it does not exist in the HTTP request.", header)
 }
 
+// errDuplicate refuses a request that carries an authentication header or
+// query parameter several times: taking the first would let a proxy and
+// meterd read different credentials from one request. AWS's text is not
+// known; this one follows the style of its other messages.
+func errDuplicate(kind, name string, n int) error {
+	return meterd.Errorf(meterd.EIncompleteSignature, "Only one '%s' %s is allowed in the request, found %d.",
+		name, kind, n)
+}
+
 func errInvalidSignature(msg string) error {
 	return &meterd.Error{Code: meterd.EInvalidSignature, Message: msg}
 }

@@ -136,6 +136,28 @@ func editQuery(r *http.Request, edit func(q map[string][]string)) {
 	r.URL.RawQuery = q.Encode()
 }
 
+// repeatHeader returns an after step that sends header name twice.
+func repeatHeader(name string) func(r *http.Request) {
+	return func(r *http.Request) { r.Header.Add(name, r.Header.Get(name)) }
+}
+
+// addHeader returns an after step that adds values to header name.
+func addHeader(name string, values ...string) func(r *http.Request) {
+	return func(r *http.Request) {
+		for _, v := range values {
+			r.Header.Add(name, v)
+		}
+	}
+}
+
+// addQuery returns an after step that adds value to the query parameter
+// name of a presigned request.
+func addQuery(name, value string) func(r *http.Request) {
+	return func(r *http.Request) {
+		editQuery(r, func(q map[string][]string) { q[name] = append(q[name], value) })
+	}
+}
+
 // assertVerifyError checks that err is a *meterd.Error with code and msg.
 func assertVerifyError(t *testing.T, err error, code, msg string) {
 	t.Helper()

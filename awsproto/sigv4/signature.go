@@ -1,93 +1,94 @@
 package sigv4
 
 import (
-	"context"
-	"fmt"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
-	"net/textproto"
-	"net/url"
 	"strings"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"sync"
 )
 
 // signingInput is what the expected signature depends on.
 type signingInput struct {
-	request     *http.Request
-	auth        Authorization
-	secret      string
+	request *http.Request
+	auth    Authorization
+	secret  string
+	// payloadHash is the last line of the canonical request.
 	payloadHash string
 	bodyLength  int
-	signedAt    time.Time
-	presigned   bool
+	// amzDate is X-Amz-Date as sent (checked to be ISO 8601 basic).
+	amzDate   string
+	presigned bool
 }
 
-// expectedSignature signs a copy of the request the way the client must
-// have, and returns the hex signature.
-func expectedSignature(ctx context.Context, in signingInput) (string, error) {
-	req := signableCopy(in)
-	creds := aws.Credentials{AccessKeyID: in.auth.AccessKeyID, SecretAccessKey: in.secret}
-	// A fresh signer per request: the SDK's derived-key cache is keyed by
-	// region and access key id only, so a shared one would keep using a
-	// key's old secret after a re-seed, and would grow with every region a
-	// client makes up.
-	signer := v4.NewSigner()
-	if in.presigned {
-		return presignedSignature(ctx, signer, creds, req, in)
-	}
-	err := signer.SignHTTP(ctx, creds, req, in.payloadHash, in.auth.Service, in.auth.Region, in.signedAt)
-	if err != nil {
-		return "", fmt.Errorf("sigv4: sign: %w", err)
-	}
-	_, sig, _ := strings.Cut(req.Header.Get(headerAuthorization), "Signature=")
-	return sig, nil
+// expectedSignature computes the hex signature the client must have sent,
+// over the canonical request built by appendCanonicalRequest.
+func (v *Verifier) expectedSignature(in signingInput) string {
+	var buf [1024]byte
+	canonical := sha256.Sum256(appendCanonicalRequest(buf[:0], in))
+	a := in.auth
+	toSign := append(buf[:0], Algorithm+"\n"...)
+	toSign = append(toSign, in.amzDate...)
+	toSign = append(toSign, '\n')
+	toSign = append(toSign, a.Date+"/"+a.Region+"/"+a.Service+"/"+a.Terminator+"\n"...)
+	toSign = hex.AppendEncode(toSign, canonical[:])
+	key := v.keys.get(scope{secret: in.secret, date: a.Date, region: a.Region, service: a.Service})
+	return hex.EncodeToString(hmacSHA256(key, toSign))
 }
 
-// presignedSignature signs the copy into a URL and reads X-Amz-Signature
-// back. Header hoisting is off: the client's hoisted headers are already in
-// the query string.
-func presignedSignature(ctx context.Context, signer *v4.Signer, creds aws.Credentials, req *http.Request,
-	in signingInput) (string, error) {
-	signed, _, err := signer.PresignHTTP(ctx, creds, req, in.payloadHash, in.auth.Service, in.auth.Region,
-		in.signedAt, func(o *v4.SignerOptions) { o.DisableHeaderHoisting = true })
-	if err != nil {
-		return "", fmt.Errorf("sigv4: presign: %w", err)
-	}
-	// Only the query is read back: a path the client sent unescaped (a
-	// fuzzer found "// ") can make the whole URL unparsable, and then the
-	// signatures simply do not match.
-	_, rawQuery, _ := strings.Cut(signed, "?")
-	query, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return "", errInvalidSignature(msgMismatch)
-	}
-	return query.Get(querySignature), nil
+func hmacSHA256(key, data []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(data)
+	return m.Sum(nil)
 }
 
-// signableCopy rebuilds the request with only the headers the client
-// signed, because the signer signs every header it is given. Host comes from
-// r.Host verbatim (the URL has no scheme, so the signer strips no port), and
-// Content-Length is signed only when the client signed it: botocore, for
-// one, does not.
-func signableCopy(in signingInput) *http.Request {
-	r := in.request
-	u := &url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
-	if in.presigned {
-		q := r.URL.Query()
-		q.Del(querySignature)
-		u.RawQuery = q.Encode()
+// scope is what a derived signing key depends on.
+type scope struct{ secret, date, region, service string }
+
+// maxSigningKeys bounds the cache: a client with a valid key can make up
+// regions, and each made-up region would otherwise stay for ever.
+const maxSigningKeys = 256
+
+// signingKeys caches derived signing keys, which saves four of the five
+// HMACs per request. The secret is part of the cache key, so a re-seeded
+// secret never meets its predecessor's key. The zero value is ready.
+type signingKeys struct {
+	mu   sync.Mutex
+	keys map[scope][]byte
+}
+
+func (c *signingKeys) get(s scope) []byte {
+	c.mu.Lock()
+	key, ok := c.keys[s]
+	c.mu.Unlock()
+	if ok {
+		return key
 	}
-	out := &http.Request{Method: r.Method, URL: u, Host: r.Host, Header: make(http.Header, len(in.auth.SignedHeaders))}
-	for _, name := range in.auth.SignedHeaders {
-		switch name {
-		case "host":
-		case "content-length":
-			out.ContentLength = int64(in.bodyLength)
-		default:
-			out.Header[textproto.CanonicalMIMEHeaderKey(name)] = r.Header.Values(name)
+	key = deriveSigningKey(s)
+	// Clone: the scope's strings are slices of the request's header, which
+	// the cache must not keep alive.
+	s = scope{secret: s.secret, date: strings.Clone(s.date), region: strings.Clone(s.region),
+		service: strings.Clone(s.service)}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.keys == nil {
+		c.keys = make(map[scope][]byte)
+	}
+	if len(c.keys) >= maxSigningKeys {
+		for old := range c.keys { // evict one arbitrary entry
+			delete(c.keys, old)
+			break
 		}
 	}
-	return out
+	c.keys[s] = key
+	return key
+}
+
+// deriveSigningKey is SigV4's HMAC chain from the secret to the scope.
+func deriveSigningKey(s scope) []byte {
+	key := hmacSHA256([]byte("AWS4"+s.secret), []byte(s.date))
+	key = hmacSHA256(key, []byte(s.region))
+	key = hmacSHA256(key, []byte(s.service))
+	return hmacSHA256(key, []byte(scopeTerminator))
 }

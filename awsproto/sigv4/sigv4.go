@@ -1,9 +1,10 @@
 // Package sigv4 verifies AWS Signature Version 4 on the server side, with
 // the checks, their order and the error messages of AWS's JSON services.
 //
-// The signature is recomputed with aws-sdk-go-v2's own signer over a copy
-// of the request that holds only the headers the client listed in
-// SignedHeaders, which matched every AWS SDK and CLI tried.
+// The canonical request is rebuilt from exactly the headers the client
+// listed in SignedHeaders, whatever they are: SDKs disagree on which headers
+// to sign (the .NET, Java v1 and Ruby SDKs sign User-Agent, which the Go SDK
+// never does), so a verifier that chooses for them refuses someone.
 package sigv4
 
 import (
@@ -46,6 +47,8 @@ type Verifier struct {
 	Lookup  KeyLookup
 	Clock   meterd.Clock  // meterd.SystemClock when nil
 	MaxSkew time.Duration // DefaultMaxSkew when zero
+
+	keys signingKeys // derived signing keys, shared by all requests
 }
 
 // Verify checks r (whose body has already been read into body) and returns
@@ -63,17 +66,14 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (me
 	if err != nil {
 		return meterd.Caller{}, err
 	}
-	payloadHash := sha256Hex(body)
-	if err := checkContentSHA256(r, payloadHash); err != nil {
-		return meterd.Caller{}, err
-	}
-	want, err := expectedSignature(ctx, signingInput{
-		request: r, auth: c.auth, secret: key.Secret, payloadHash: payloadHash,
-		bodyLength: len(body), signedAt: c.signedAt, presigned: c.presigned,
-	})
+	payloadHash, err := payloadHash(r, body)
 	if err != nil {
 		return meterd.Caller{}, err
 	}
+	want := v.expectedSignature(signingInput{
+		request: r, auth: c.auth, secret: key.Secret, payloadHash: payloadHash,
+		bodyLength: len(body), amzDate: c.amzDate, presigned: c.presigned,
+	})
 	if subtle.ConstantTimeCompare([]byte(want), []byte(c.auth.Signature)) != 1 {
 		return meterd.Caller{}, errInvalidSignature(msgMismatch)
 	}
@@ -83,7 +83,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (me
 // signedClaim is what a request says about its signature, once checked.
 type signedClaim struct {
 	auth      Authorization
-	signedAt  time.Time
+	amzDate   string
 	presigned bool
 }
 
@@ -111,10 +111,16 @@ func (v *Verifier) readSignedClaim(r *http.Request) (signedClaim, error) {
 	if err := checkScope(auth, signedAt); err != nil {
 		return signedClaim{}, err
 	}
+	if hasDuplicate(auth.SignedHeaders) {
+		// No signer lists a header twice, and each repetition would copy the
+		// header's value into the canonical request again: a few kilobytes
+		// of SignedHeaders could make it gigabytes.
+		return signedClaim{}, errInvalidSignature(msgMismatch)
+	}
 	if err := checkSignedHeadersPresent(r, auth.SignedHeaders); err != nil {
 		return signedClaim{}, err
 	}
-	return signedClaim{auth: auth, signedAt: signedAt, presigned: presigned}, nil
+	return signedClaim{auth: auth, amzDate: p.date, presigned: presigned}, nil
 }
 
 // readClaim finds the authentication parameters in the Authorization header
@@ -133,17 +139,22 @@ func readClaim(r *http.Request) (p authParams, presigned bool, err error) {
 		return p, true, err
 	case !hasHeader:
 		return p, false, errMissingToken()
+	case len(header) > 1:
+		return p, false, errDuplicate("header", headerAuthorization, len(header))
 	}
 	p, missing, err := parseHeader(header[0])
 	if err != nil {
 		return p, false, err
 	}
-	// Only X-Amz-Date is read: the Go signer always signs X-Amz-Date, so a
-	// request dated by the Date header alone could not be verified.
-	if date := r.Header.Values(headerAmzDate); len(date) > 0 {
-		p.date = date[0]
-	} else {
+	// Only X-Amz-Date is read, not Date: every AWS SDK sends X-Amz-Date, and
+	// AWS's JSON services are documented with it alone.
+	switch date := r.Header.Values(headerAmzDate); len(date) {
+	case 0:
 		missing = append(missing, msgNeedDate)
+	case 1:
+		p.date = date[0]
+	default:
+		return p, false, errDuplicate("header", headerAmzDate, len(date))
 	}
 	if len(missing) > 0 {
 		return p, false, errMissingHeaderParts(missing)
@@ -226,15 +237,34 @@ func checkSignedHeadersPresent(r *http.Request, signed []string) error {
 	return nil
 }
 
-// checkContentSHA256 requires a declared payload hash to be the body's.
-// UNSIGNED-PAYLOAD is S3's opt-out; other AWS services hash the body anyway,
-// and so does meterd.
-func checkContentSHA256(r *http.Request, payloadHash string) error {
-	declared := r.Header.Get(headerContentSHA256)
-	if declared == "" || declared == unsignedPayload || strings.EqualFold(declared, payloadHash) {
-		return nil
+// hasDuplicate reports whether a name occurs twice in names. Signers sort
+// SignedHeaders, so the usual case needs no copy.
+func hasDuplicate(names []string) bool {
+	if !slices.IsSorted(names) {
+		names = slices.Sorted(slices.Values(names))
 	}
-	return errInvalidSignature(msgContentSHA256)
+	for i := 1; i < len(names); i++ {
+		if names[i] == names[i-1] {
+			return true
+		}
+	}
+	return false
+}
+
+// payloadHash is the last line of the canonical request: the body's hash,
+// spelled as the client declared it in X-Amz-Content-Sha256 if it did. A
+// declared hash must be the body's. UNSIGNED-PAYLOAD is S3's opt-out; other
+// AWS services hash the body anyway, and so does meterd.
+func payloadHash(r *http.Request, body []byte) (string, error) {
+	computed := sha256Hex(body)
+	declared := r.Header.Get(headerContentSHA256)
+	switch {
+	case declared == "" || declared == unsignedPayload:
+		return computed, nil
+	case strings.EqualFold(declared, computed):
+		return declared, nil
+	}
+	return "", errInvalidSignature(msgContentSHA256)
 }
 
 // MaxAccessKeyIDLength is AWS's longest access key id. A longer one is

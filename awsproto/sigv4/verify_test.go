@@ -3,9 +3,11 @@ package sigv4
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -186,6 +188,29 @@ func TestVerify(t *testing.T) {
 			after:  func(r *http.Request) { r.Header.Del("X-Custom") },
 			code:   meterd.EIncompleteSignature,
 			msg:    "'x-custom' is named as a SignedHeader, but it does not exist in the HTTP request."},
+
+		// Authentication given twice is refused, not resolved to the first.
+		{name: "ErrIncompleteSignature/Authorization header twice, same value",
+			after: repeatHeader("Authorization"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'Authorization' header is allowed in the request, found 2."},
+		{name: "ErrIncompleteSignature/Authorization header twice, second forged",
+			after: addHeader("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDOTHER/20240101/us-east-1/aws-marketplace/aws4_request, SignedHeaders=host, Signature=00"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'Authorization' header is allowed in the request, found 2."},
+		{name: "ErrIncompleteSignature/X-Amz-Date header twice, same value",
+			after: repeatHeader("X-Amz-Date"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' header is allowed in the request, found 2."},
+		{name: "ErrIncompleteSignature/X-Amz-Date header three times, later ones different",
+			after: addHeader("X-Amz-Date", "20991231T000000Z", "garbage"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' header is allowed in the request, found 3."},
+		{name: "ErrIncompleteSignature/presigned X-Amz-Date twice", presigned: true,
+			after: addQuery("X-Amz-Date", "20991231T000000Z"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Date' query-string parameter is allowed in the request, found 2."},
+		{name: "ErrIncompleteSignature/presigned X-Amz-Signature twice", presigned: true,
+			after: addQuery("X-Amz-Signature", "00"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Signature' query-string parameter is allowed in the request, found 2."},
+		{name: "ErrIncompleteSignature/presigned X-Amz-Algorithm twice", presigned: true,
+			after: addQuery("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+			code:  meterd.EIncompleteSignature, msg: "Only one 'X-Amz-Algorithm' query-string parameter is allowed in the request, found 2."},
 
 		// Host must be signed.
 		{name: "ErrInvalidSignature/host not signed",
@@ -454,4 +479,58 @@ func TestVerifyOverlongKeyIDIsNotLookedUp(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestHasDuplicate(t *testing.T) {
+	for _, tt := range []struct {
+		names []string
+		want  bool
+	}{
+		{nil, false},
+		{[]string{"host"}, false},
+		{[]string{"content-type", "host", "x-amz-date"}, false},
+		{[]string{"x-amz-date", "host", "content-type"}, false},
+		{[]string{"content-type", "host", "host"}, true},
+		{[]string{"host", "x-amz-date", "host"}, true},
+	} {
+		if got := hasDuplicate(tt.names); got != tt.want {
+			t.Errorf("hasDuplicate(%q) = %v, want %v", tt.names, got, tt.want)
+		}
+	}
+}
+
+// The derived-key cache stays bounded when a client makes up regions, and
+// keeps verifying.
+func TestVerifySigningKeyCacheIsBounded(t *testing.T) {
+	v := newVerifier(testNow)
+	for i := range maxSigningKeys + 20 {
+		region := fmt.Sprintf("xx-made-up-%d", i)
+		r := newJSONRequest(jsonBody)
+		signHeader(t, r, jsonBody, signing{region: region})
+		if _, err := v.Verify(context.Background(), r, []byte(jsonBody)); err != nil {
+			t.Fatalf("Verify in %s: %v", region, err)
+		}
+	}
+	if n := len(v.keys.keys); n > maxSigningKeys {
+		t.Errorf("%d cached keys, want at most %d", n, maxSigningKeys)
+	}
+}
+
+// Verify is called from every connection's goroutine; the race detector
+// checks the shared key cache.
+func TestVerifyConcurrent(t *testing.T) {
+	v := newVerifier(testNow)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		r := newJSONRequest(jsonBody)
+		signHeader(t, r, jsonBody, signing{region: fmt.Sprintf("eu-west-%d", i%3)})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := v.Verify(context.Background(), r, []byte(jsonBody)); err != nil {
+				t.Errorf("Verify: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
 }

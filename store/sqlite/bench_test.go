@@ -74,3 +74,23 @@ func BenchmarkRecordUsageParallel(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecordUsageClientToken makes MeterUsage's calls from many
+// goroutines: one record with a ClientToken each, looked up before the
+// insert.
+func BenchmarkRecordUsageClientToken(b *testing.B) {
+	db := mustOpen(b, b.TempDir())
+	var seq atomic.Int64
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			recs := benchRecords(&seq, 1)
+			recs[0].ClientToken = recs[0].ID
+			if _, err := db.RecordUsage(context.Background(), recs); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	report(b, db, b.N)
+}

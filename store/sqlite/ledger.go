@@ -19,14 +19,32 @@ const insertUsageSQL = `INSERT INTO metering_records (` + usageColumns + `)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT DO NOTHING`
 
+// findByTokenSQL finds the record a client token leads to: a token
+// remembered for a record first, else a record's own (the newest). It sees
+// only tokens used after the cutoff ?4, ReceivedAt less
+// meterd.ClientTokenWindow; a NULL cutoff (no ReceivedAt) or use time sees
+// every token. One statement, not two lookups, because it runs before every
+// MeterUsage insert.
 const (
-	findByTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
-		WHERE region = ? AND caller_account_id = ? AND client_token = ?`
-	findByRememberedTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records
-		WHERE id = (SELECT record_id FROM client_tokens
-			WHERE region = ? AND caller_account_id = ? AND client_token = ?)`
-	rememberTokenSQL = `INSERT INTO client_tokens (region, caller_account_id, client_token, record_id)
-		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	findByTokenSQL = `SELECT ` + usageColumns + ` FROM metering_records WHERE id = coalesce(
+		(SELECT record_id FROM client_tokens
+			WHERE region = ?1 AND caller_account_id = ?2 AND client_token = ?3
+				AND (?4 IS NULL OR used_at IS NULL OR used_at > ?4)),
+		(SELECT id FROM metering_records
+			WHERE region = ?1 AND caller_account_id = ?2 AND client_token = ?3
+				AND (?4 IS NULL OR received_at IS NULL OR received_at > ?4)
+			ORDER BY received_at DESC LIMIT 1))`
+	// rememberTokenSQL replaces an expired row of the same token: a live
+	// one would have been found first.
+	rememberTokenSQL = `INSERT INTO client_tokens (region, caller_account_id, client_token, record_id, used_at)
+		VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO UPDATE SET record_id = excluded.record_id, used_at = excluded.used_at`
+	// expireTokensSQL deletes a few of the oldest expired tokens: each
+	// remembered token pays for up to two expired ones, so the table stays
+	// about one window's worth of rows at a bounded cost per write.
+	expireTokensSQL = `DELETE FROM client_tokens WHERE (region, caller_account_id, client_token) IN (
+		SELECT region, caller_account_id, client_token FROM client_tokens
+		WHERE used_at <= ? ORDER BY used_at LIMIT 2)`
 	findByDedupeKeySQL = `SELECT ` + usageColumns + ` FROM metering_records
 		WHERE region = ? AND dedupe_key = ?`
 )
@@ -36,6 +54,9 @@ const (
 type usageRow struct {
 	rec  *meterd.MeteringRecord
 	args []any
+	// usedAt and cutoff are ReceivedAt and ReceivedAt less the token
+	// window, encoded (NULL when ReceivedAt is zero).
+	usedAt, cutoff sql.NullString
 }
 
 func encodeUsage(r *meterd.MeteringRecord) (usageRow, error) {
@@ -49,10 +70,14 @@ func encodeUsage(r *meterd.MeteringRecord) (usageRow, error) {
 	}
 	var te timeEncoder
 	ts, hour, received := te.encode(r.Timestamp), te.encode(r.Hour), te.encode(r.ReceivedAt)
+	var cutoff sql.NullString // only token lookups need it
+	if r.ClientToken != "" && !r.ReceivedAt.IsZero() {
+		cutoff = te.encode(r.ReceivedAt.Add(-meterd.ClientTokenWindow))
+	}
 	if te.err != nil {
 		return usageRow{}, fmt.Errorf("record %q: %w", r.ID, te.err)
 	}
-	return usageRow{rec: r, args: []any{
+	return usageRow{rec: r, usedAt: received, cutoff: cutoff, args: []any{
 		r.ID, r.Region, r.Operation, r.ProductCode, r.CustomerIdentifier, r.CustomerAWSAccountID,
 		r.LicenseArn, r.CallerAccountID, r.ResourceID, r.Dimension, ts, hour, r.Quantity, alloc,
 		r.DedupeKey, nullString(r.ClientToken), r.RequestHash, boolInt(r.Test), received,
@@ -116,12 +141,12 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 }
 
 // insertUsage inserts one record unless it collides. Running on the single
-// writer connection, the check and the insert cannot interleave with
+// writer connection, the checks and the insert cannot interleave with
 // another write.
 func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 	r := row.rec
 	if r.ClientToken != "" {
-		existing, err := findByToken(tx, findByRememberedTokenSQL, r)
+		existing, err := findByToken(tx, row)
 		if existing != nil || err != nil {
 			return meterd.RecordOutcome{Conflict: meterd.ClientTokenConflict, Existing: existing}, err
 		}
@@ -133,15 +158,9 @@ func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 	if n == 1 {
 		return meterd.RecordOutcome{Inserted: true}, nil
 	}
-	if r.ClientToken != "" {
-		existing, err := findByToken(tx, findByTokenSQL, r)
-		if existing != nil || err != nil {
-			return meterd.RecordOutcome{Conflict: meterd.ClientTokenConflict, Existing: existing}, err
-		}
-	}
 	existing, err := scanUsage(tx.queryRow(findByDedupeKeySQL, r.Region, r.DedupeKey))
 	if err == nil {
-		return meterd.RecordOutcome{Conflict: meterd.DedupeKeyConflict, Existing: existing}, rememberToken(tx, r, existing)
+		return meterd.RecordOutcome{Conflict: meterd.DedupeKeyConflict, Existing: existing}, rememberToken(tx, row, existing)
 	}
 	if !errNoRows(err) {
 		return meterd.RecordOutcome{}, fmt.Errorf("record %q: find by dedupe key: %w", r.ID, err)
@@ -151,9 +170,11 @@ func insertUsage(tx *writeTx, row usageRow) (meterd.RecordOutcome, error) {
 	return meterd.RecordOutcome{}, fmt.Errorf("record %q: metering record id already used", r.ID)
 }
 
-// findByToken looks r's client token up with query; nil when unknown.
-func findByToken(tx *writeTx, query string, r *meterd.MeteringRecord) (*meterd.MeteringRecord, error) {
-	existing, err := scanUsage(tx.queryRow(query, r.Region, r.CallerAccountID, r.ClientToken))
+// findByToken returns the record r's client token leads to within the
+// token window, or nil when the token is unknown or expired.
+func findByToken(tx *writeTx, row usageRow) (*meterd.MeteringRecord, error) {
+	r := row.rec
+	existing, err := scanUsage(tx.queryRow(findByTokenSQL, r.Region, r.CallerAccountID, r.ClientToken, row.cutoff))
 	if errNoRows(err) {
 		return nil, nil
 	}
@@ -164,13 +185,22 @@ func findByToken(tx *writeTx, query string, r *meterd.MeteringRecord) (*meterd.M
 }
 
 // rememberToken makes r's client token lead to existing when r was the same
-// request (same RequestHash) and so will be answered with existing's id.
-func rememberToken(tx *writeTx, r, existing *meterd.MeteringRecord) error {
+// request (same RequestHash) and so will be answered with existing's id. It
+// is a write (and an fsync) per such call; see docs/differences.md for why
+// it cannot be skipped. It also expires a few old tokens.
+func rememberToken(tx *writeTx, row usageRow, existing *meterd.MeteringRecord) error {
+	r := row.rec
 	if r.ClientToken == "" || r.RequestHash != existing.RequestHash {
 		return nil
 	}
-	if _, err := tx.exec(rememberTokenSQL, r.Region, r.CallerAccountID, r.ClientToken, existing.ID); err != nil {
+	if _, err := tx.exec(rememberTokenSQL, r.Region, r.CallerAccountID, r.ClientToken, existing.ID, row.usedAt); err != nil {
 		return fmt.Errorf("record %q: remember client token: %w", r.ID, err)
+	}
+	if !row.cutoff.Valid {
+		return nil
+	}
+	if _, err := tx.exec(expireTokensSQL, row.cutoff); err != nil {
+		return fmt.Errorf("record %q: expire client tokens: %w", r.ID, err)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/meterd/meterd"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -66,6 +67,20 @@ type DB struct {
 	groups     atomic.Int64 // see WriterStats
 	groupedOps atomic.Int64
 
+	// The watchdog fails callers of a group stuck longer than writeTimeout
+	// (see stall.go); health and files let writes and Ping notice a failing
+	// disk or a replaced file (see health.go).
+	writeTimeout  time.Duration
+	epoch         time.Time    // monotonic origin of groupStart
+	groupStart    atomic.Int64 // see startGroup
+	stallMu       sync.Mutex   // orders endGroup and the watchdog's verdict
+	stall         atomic.Pointer[stallSignal]
+	stopWatchdog  chan struct{}
+	watchdogDone  chan struct{}
+	health        health
+	files         files
+	beforeCommitF func() error // test hook: runs before COMMIT; nil in production
+
 	closeMu   sync.RWMutex // guards closed against enqueue
 	closed    bool
 	pending   sync.WaitGroup // ops enqueued but not yet answered
@@ -75,10 +90,10 @@ type DB struct {
 
 // Open opens (creating if needed) the database in dir, migrates it and
 // starts the writer. A nil logger discards.
-func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	logger = meterd.LoggerOrDiscard(logger)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return nil, fmt.Errorf("sqlite: create data dir: %w", err)
+	if err := makeDataDir(dir, logger); err != nil {
+		return nil, err
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
@@ -99,16 +114,29 @@ func Open(ctx context.Context, dir string, logger *slog.Logger) (*DB, error) {
 		cache:      newCatalogCache(),
 		ops:        make(chan *writeOp, maxGroupOps),
 		writerDone: make(chan struct{}),
+
+		writeTimeout: DefaultWriteTimeout,
+		epoch:        time.Now(),
+		stopWatchdog: make(chan struct{}),
+		watchdogDone: make(chan struct{}),
 	}
+	for _, o := range opts {
+		o(db)
+	}
+	db.stall.Store(newStallSignal())
 	if err := db.open(ctx); err != nil {
 		db.closeConns()
 		return nil, err
 	}
 	go db.runWriter()
+	go db.runWatchdog(db.stopWatchdog)
 	return db, nil
 }
 
 func (db *DB) open(ctx context.Context) error {
+	if err := createDBFile(db.path, db.logger); err != nil {
+		return err
+	}
 	var err error
 	if db.writeDB, err = sql.Open("sqlite", db.dsn(writerPragmas)); err != nil {
 		return fmt.Errorf("sqlite: open: %w", err)
@@ -132,6 +160,12 @@ func (db *DB) open(ctx context.Context) error {
 	db.readDB.SetMaxIdleConns(readers)
 	if err := db.readDB.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	if err := restrictSidecars(db.path, db.logger); err != nil {
+		return err
+	}
+	if err := db.recordFiles(); err != nil {
+		return err
 	}
 	db.logger.Info("sqlite store open", meterd.LogKeyFile, db.path)
 	return nil
@@ -175,17 +209,6 @@ func (db *DB) isClosed() bool {
 	return db.closed
 }
 
-// Ping reads through the read pool and fails once the store is closed.
-func (db *DB) Ping(ctx context.Context) error {
-	if db.isClosed() {
-		return ErrClosed
-	}
-	if err := db.readDB.PingContext(ctx); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	return nil
-}
-
 // Close waits for every write already submitted to be committed and
 // answered, then closes the database. Later writes fail with ErrClosed.
 // Close is idempotent.
@@ -197,6 +220,8 @@ func (db *DB) Close() error {
 		db.pending.Wait()
 		close(db.ops)
 		<-db.writerDone
+		close(db.stopWatchdog)
+		<-db.watchdogDone
 		db.closeErr = db.closeConns()
 	})
 	return db.closeErr
@@ -208,7 +233,7 @@ func (db *DB) closeConns() error {
 		errs = append(errs, s.Close())
 	}
 	if db.writeConn != nil {
-		errs = append(errs, db.writeConn.Close())
+		errs = append(errs, db.keepForeignWAL(), db.writeConn.Close())
 	}
 	if db.readDB != nil {
 		errs = append(errs, db.readDB.Close())

@@ -1,12 +1,14 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/meterd/meterd"
@@ -15,6 +17,26 @@ import (
 )
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// lockedBuffer collects log output written from any goroutine.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newTextLogger(b *lockedBuffer) *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
 
 // mustOpen opens a store in dir and closes it when the test ends.
 func mustOpen(tb testing.TB, dir string) *sqlite.DB {
@@ -72,8 +94,8 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens,3:product_integration,4:subscriptions_by_license" {
-			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens,3:product_integration,4:subscriptions_by_license", got)
+		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:subscriptions_by_license" {
+			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:subscriptions_by_license", got)
 		}
 	})
 	t.Run("ProductsBeforeIntegrationAreLegacy", func(t *testing.T) {

@@ -30,7 +30,8 @@ const (
 type writeOp struct {
 	fn    writeFunc
 	state atomic.Int32
-	done  chan error // buffered: the writer never waits for a caller
+	done  chan error    // buffered: the writer never waits for a caller
+	stall chan struct{} // the watchdog's signal when op was enqueued
 }
 
 // write runs fn in the next group commit and returns once that group is
@@ -51,7 +52,8 @@ func (db *DB) write(ctx context.Context, fn writeFunc) error {
 }
 
 // wait returns the outcome of op, or ctx's error if ctx ends before the
-// writer claims op.
+// writer claims op, or ErrWriteTimeout if the writer is stuck past the
+// write timeout (see ErrWriteTimeout for the fate of op then).
 func (op *writeOp) wait(ctx context.Context) error {
 	select {
 	case err := <-op.done:
@@ -60,7 +62,30 @@ func (op *writeOp) wait(ctx context.Context) error {
 		if op.state.CompareAndSwap(opQueued, opAbandoned) {
 			return ctx.Err()
 		}
-		return <-op.done
+		return op.waitClaimed()
+	case <-op.stall:
+		op.state.CompareAndSwap(opQueued, opAbandoned) // a queued op must never run late
+		return op.timedOut()
+	}
+}
+
+// waitClaimed waits for the commit of a claimed op, or for the watchdog.
+func (op *writeOp) waitClaimed() error {
+	select {
+	case err := <-op.done:
+		return err
+	case <-op.stall:
+		return op.timedOut()
+	}
+}
+
+// timedOut prefers an outcome that arrived together with the stall signal.
+func (op *writeOp) timedOut() error {
+	select {
+	case err := <-op.done:
+		return err
+	default:
+		return ErrWriteTimeout
 	}
 }
 
@@ -80,13 +105,16 @@ func (db *DB) enqueue(ctx context.Context, fn writeFunc) (*writeOp, error) {
 	db.pending.Add(1)
 	db.closeMu.RUnlock()
 
-	op := &writeOp{fn: fn, done: make(chan error, 1)}
+	op := &writeOp{fn: fn, done: make(chan error, 1), stall: db.stall.Load().c}
 	select {
 	case db.ops <- op:
 		return op, nil
 	case <-ctx.Done():
 		db.pending.Done()
 		return nil, ctx.Err()
+	case <-op.stall: // the queue is full behind a stuck group
+		db.pending.Done()
+		return nil, ErrWriteTimeout
 	}
 }
 
@@ -129,9 +157,14 @@ func (db *DB) commitGroup(group []*writeOp) {
 	}
 	db.groups.Add(1)
 	db.groupedOps.Add(int64(len(claimed)))
+	db.startGroup()
 	results, err := db.runGroup(claimed)
-	if err != nil {
-		db.logger.Error("sqlite group commit failed", meterd.LogKeyOps, len(claimed), meterd.LogKeyError, err)
+	db.endGroup()
+	if !errors.Is(err, ErrFileReplaced) { // logged once when found, reported by Ping
+		if err != nil {
+			db.logger.Error("sqlite group commit failed", meterd.LogKeyOps, len(claimed), meterd.LogKeyError, err)
+		}
+		db.noteGroup(err, results)
 	}
 	for i, op := range claimed {
 		if err != nil {
@@ -144,8 +177,13 @@ func (db *DB) commitGroup(group []*writeOp) {
 }
 
 // runGroup returns each operation's own error, or one error for the whole
-// group when the transaction cannot be committed.
+// group when the transaction cannot be committed or the database file is
+// not the one at its path (checked before and after, so a group that
+// committed into a deleted file is not acknowledged).
 func (db *DB) runGroup(ops []*writeOp) ([]error, error) {
+	if err := db.checkFiles(); err != nil {
+		return nil, err
+	}
 	tx := &writeTx{db: db, ctx: context.Background()}
 	if _, err := tx.exec("BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
@@ -157,10 +195,24 @@ func (db *DB) runGroup(ops []*writeOp) ([]error, error) {
 			return nil, tx.abort(err)
 		}
 	}
+	if err := db.beforeCommit(); err != nil {
+		return nil, tx.abort(fmt.Errorf("sqlite: commit: %w", err))
+	}
 	if _, err := tx.exec("COMMIT"); err != nil {
 		return nil, tx.abort(fmt.Errorf("sqlite: commit: %w", err))
 	}
+	if err := db.checkFiles(); err != nil {
+		return nil, err
+	}
 	return results, nil
+}
+
+// beforeCommit runs the test hook, which can hang or fail a commit.
+func (db *DB) beforeCommit() error {
+	if db.beforeCommitF == nil {
+		return nil
+	}
+	return db.beforeCommitF()
 }
 
 // WriterStats counts group commits since Open.

@@ -52,6 +52,7 @@ func ledgerTests() []test {
 		{"RecordUsage/ConflictClientToken", testRecordUsageClientToken},
 		{"RecordUsage/ClientTokenCheckedFirst", testRecordUsageTokenFirst},
 		{"RecordUsage/TokenRememberedForSameRequest", testRecordUsageTokenRemembered},
+		{"RecordUsage/ClientTokenWindow", testRecordUsageTokenWindow},
 		{"RecordUsage/ConflictScope", testRecordUsageScope},
 		{"RecordUsage/DuplicatesInOneCall", testRecordUsageDuplicatesInCall},
 		{"RecordUsage/ErrDuplicateIDRollsBackCall", testRecordUsageDuplicateID},

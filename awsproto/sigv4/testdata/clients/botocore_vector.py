@@ -22,8 +22,14 @@ def before_send(request, **kwargs):
     return resp
 
 op = sys.argv[1]
+if op == 'meter-signs-user-agent':
+    # botocore leaves user-agent and expect out of the signature; taking them
+    # off its list makes the real signer sign them as the .NET SDK does.
+    import botocore.auth
+    botocore.auth.SIGNED_HEADERS_BLACKLIST = [h for h in botocore.auth.SIGNED_HEADERS_BLACKLIST
+                                             if h not in ('user-agent', 'expect')]
 session = boto3.session.Session(aws_access_key_id='AKIDEXAMPLE', aws_secret_access_key='wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', region_name='us-east-1')
-if op == 'meter':
+if op.startswith('meter'):
     c = session.client('meteringmarketplace', endpoint_url='http://127.0.0.1:8443')
     c.meta.events.register('before-send', before_send)
     import datetime
