@@ -84,6 +84,7 @@ func TestMetricsCountSDKCalls(t *testing.T) {
 		{"OK operations in groups", `meterd_ledger_group_operations_total`, -1},
 		{"OK seed load time", `meterd_seed_load_seconds{phase="apply"}`, -1},
 		{"OK process memory", `process_resident_memory_bytes`, -1},
+		{"OK connections", `meterd_http_connections`, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -40,7 +40,8 @@ type Node struct {
 	listener   net.Listener
 	http       *http.Server
 	adminToken string
-	tokenPath  string // "" when the token is configured
+	tokenPath  string          // "" when the token is configured
+	metrics    *server.Metrics // nil unless Config.Metrics
 	// seedLoad is how long reading and applying the seed took at Open.
 	seedLoad struct{ parse, apply time.Duration }
 
@@ -109,6 +110,9 @@ func (n *Node) prepare(ctx context.Context) error {
 	limits := n.cfg.Limits // bounds what callers hold before authentication
 	guard := server.NewGuard(limits)
 	n.listener = guard.Listener(n.listener)
+	if n.metrics != nil {
+		n.metrics.WatchGuard(guard.Stats)
+	}
 	n.http = &http.Server{
 		Handler:  guard.Handler(handler),
 		ErrorLog: slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),

@@ -22,6 +22,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	mcfg.BatchWindow = n.cfg.BatchWindow
 	mcfg.MonthEndGrace = n.cfg.MonthEndGrace
 	metrics := n.newMetrics()
+	n.metrics = metrics
 	var ledger metering.Store = n.store
 	if metrics != nil {
 		ledger = metrics.InstrumentLedger(n.store)

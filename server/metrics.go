@@ -142,6 +142,20 @@ func (m *Metrics) WatchQueue(depth func() int) {
 	}, func() float64 { return float64(depth()) }))
 }
 
+// WatchGuard exports what the guard holds, read at each scrape.
+func (m *Metrics) WatchGuard(stats func() GuardStats) {
+	m.registry.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "meterd_http_connections",
+			Help: "Open client connections (counted only with --max-conns above 0).",
+		}, func() float64 { return float64(stats().Conns) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "meterd_http_buffered_bytes",
+			Help: "Request body bytes held at once, against --max-buffered-bytes.",
+		}, func() float64 { return float64(stats().Buffered) }),
+	)
+}
+
 // CommitObserver registers the per-commit metrics, group size and commit
 // latency (fsync included), and returns the function a ledger writer calls
 // after each group commit.
