@@ -42,9 +42,10 @@ var layers = []layer{
 	{pkg: "server", imports: []string{".", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions"}, forbid: []string{"database/sql"}},
 	{pkg: "node", imports: []string{".", "awsproto/sigv4", "metering", "entitlement", "regions", "seed", "server", "store/sqlite"}},
 	{pkg: "meterdtest", imports: []string{".", "node"}, testHelper: true},
+	{pkg: "bench", imports: []string{".", "awsproto", "awsproto/sigv4", "node"}},
 	{pkg: "reporter"},
 	{pkg: "reporter/reportermetrics", imports: []string{"reporter"}},
-	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "reporter"}, forbid: []string{"database/sql"}},
+	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "reporter", "bench"}, forbid: []string{"database/sql"}},
 }
 
 // TestArchitecture checks every package's imports against its row, and

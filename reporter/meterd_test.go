@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
+	smithy "github.com/aws/smithy-go"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/meterdtest"
@@ -351,5 +352,37 @@ func TestAgainstMeterdLostAnswerKeepsTheOriginalRecordIDs(t *testing.T) {
 		if res.Status != reporter.StatusSuccess || res.RecordID != ids[res.Dimension] || res.Quantity != 4 {
 			t.Errorf("result %+v, want Success with meterd's id %s", res, ids[res.Dimension])
 		}
+	}
+}
+
+// CheckEntitled is MeterUsage with DryRun: nil when a real call would
+// succeed, the real call's error otherwise; meterd records nothing.
+func TestAgainstMeterdCheckEntitled(t *testing.T) {
+	s := meterdtest.Start(t)
+	client := meteringClient(s, s.Buyer)
+	tests := []struct {
+		name      string
+		product   string
+		dimension string
+		wantCode  string
+	}{
+		{"entitled", "demo-container", "requests", ""},
+		{"unknown dimension", "demo-container", "nope", "InvalidUsageDimensionException"},
+		{"unknown product", "nope", "requests", "InvalidProductCodeException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := reporter.CheckEntitled(context.Background(), client, tt.product, tt.dimension)
+			var apiErr smithy.APIError
+			switch {
+			case tt.wantCode == "" && err != nil:
+				t.Fatalf("CheckEntitled = %v, want nil", err)
+			case tt.wantCode != "" && (!errors.As(err, &apiErr) || apiErr.ErrorCode() != tt.wantCode):
+				t.Fatalf("CheckEntitled = %v, want %s", err, tt.wantCode)
+			}
+		})
+	}
+	if got := ledger(t, s, "demo-container"); len(got) != 0 {
+		t.Errorf("a DryRun left records: %v", got)
 	}
 }

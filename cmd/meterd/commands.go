@@ -35,6 +35,7 @@ func commands() []command {
 		&adminTokenCreateCommand{},
 		&adminKeysRotateCommand{},
 		&reporterStatusCommand{},
+		&benchCommand{}, &benchFloorCommand{}, &benchFixtureCommand{}, &benchColdStartCommand{},
 		&versionCommand{},
 		&helpCommand{},
 	}
