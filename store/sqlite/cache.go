@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"sync"
 
@@ -20,6 +21,13 @@ type catalogCache struct {
 	mu      sync.RWMutex
 	gen     uint64
 	entries map[cacheKey]cacheEntry
+
+	// stmts holds the catalog's read queries prepared on the reader pool,
+	// query text → *sql.Stmt, so that a lookup the cache misses (a page of
+	// a large product, one buyer among 50,000) costs its execution, not
+	// the parsing of its SQL too. The queries are a small fixed set
+	// (filters choose among a few WHERE clauses): it stays a few dozen.
+	stmts sync.Map
 }
 
 // maxCacheEntries bounds the cache; past it the cache starts over, so that
@@ -146,4 +154,20 @@ func clonePtr[T any](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// readStmt returns query prepared on the reader pool, preparing it once.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.cache.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.readDB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, raced := db.cache.stmts.LoadOrStore(query, s); raced {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }

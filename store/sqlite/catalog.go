@@ -39,11 +39,21 @@ func notFound(err error, format string, args ...any) error {
 	return err
 }
 
+// queryRow runs a single-row catalog query with its prepared statement; a
+// prepare error surfaces from Scan.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	stmt, err := db.readStmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return stmt.QueryRowContext(ctx, args...)
+}
+
 // loadAccessKey reads the access key id, or ENotFound.
 func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
 	const q = `SELECT id, secret, account_id, home_region, platform FROM access_keys WHERE id = ?`
 	var k meterd.AccessKey
-	err := db.readDB.QueryRowContext(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
+	err := db.queryRow(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find access key: %w", notFound(err, "access key %q not found", id))
 	}
@@ -57,7 +67,7 @@ func (db *DB) loadProduct(ctx context.Context, code string) (*meterd.Product, er
 		p    meterd.Product
 		dims string
 	)
-	err := db.readDB.QueryRowContext(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration)
+	err := db.queryRow(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find product: %w", notFound(err, "product %q not found", code))
 	}
@@ -85,7 +95,7 @@ func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 	q := `SELECT identifier, aws_account_id FROM customers WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY identifier LIMIT 1`
 	var c meterd.Customer
-	if err := db.readDB.QueryRowContext(ctx, q, args...).Scan(&c.Identifier, &c.AWSAccountID); err != nil {
+	if err := db.queryRow(ctx, q, args...).Scan(&c.Identifier, &c.AWSAccountID); err != nil {
 		return nil, fmt.Errorf("sqlite: find customer: %w", notFound(err, "customer %+v not found", f))
 	}
 	return &c, nil
@@ -94,7 +104,11 @@ func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 // loadSubscriptions reads what FindSubscriptions returns.
 func (db *DB) loadSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
 	q, args := subscriptionsQuery(f)
-	rows, err := db.readDB.QueryContext(ctx, q, args...)
+	stmt, err := db.readStmt(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
 	}
