@@ -30,8 +30,8 @@ type catalogCache struct {
 	stmts sync.Map
 }
 
-// maxCacheEntries bounds the cache; past it the cache starts over, so that
-// lookups of made-up keys cannot grow it for ever. maxCacheKeyBytes keeps
+// maxCacheEntries bounds the cache, so that lookups of made-up keys cannot
+// grow it for ever; past it each new entry evicts one. maxCacheKeyBytes keeps
 // each entry small: catalog keys are at most 255 characters (the model's
 // limit), and a lookup of a longer made-up key is answered but not kept.
 const (
@@ -72,9 +72,21 @@ func (c *catalogCache) put(gen uint64, k cacheKey, e cacheEntry) {
 		return
 	}
 	if len(c.entries) >= maxCacheEntries {
-		clear(c.entries)
+		c.evictOne()
 	}
 	c.entries[k] = e
+}
+
+// evictOne drops the entry the map's randomised iteration order gives
+// first. When the catalog has more buyers than the cache has room (50,000
+// buyers need about 100,000 entries), emptying the whole cache made every
+// lookup miss after each refill; evicting one keeps the hit rate near
+// room/working set.
+func (c *catalogCache) evictOne() {
+	for k := range c.entries {
+		delete(c.entries, k)
+		return
+	}
 }
 
 // invalidate forgets everything; catalog writes call it after committing.
