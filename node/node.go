@@ -19,6 +19,7 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/sim"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -36,6 +37,10 @@ type Node struct {
 	cfg        Config
 	logger     *slog.Logger
 	catalog    *meterd.Catalog
+	simulation sim.Settings // the seed file's clock, faults and quotas
+	clock      *sim.Clock
+	faults     *sim.Faults
+	limiter    *server.Limiter
 	store      meterd.Store
 	listener   net.Listener
 	http       *http.Server
@@ -64,7 +69,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 		return nil, err
 	}
 	parseStart := time.Now()
-	catalog, err := loadCatalog(cfg.SeedFile)
+	seedFile, err := loadSeed(cfg.SeedFile)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +88,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 		ln.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	n := &Node{cfg: cfg, logger: logger, catalog: catalog, store: store, listener: ln}
+	n := &Node{cfg: cfg, logger: logger, catalog: seedFile.Catalog, simulation: seedFile.Sim, store: store, listener: ln}
 	n.seedLoad.parse = parsed
 	if err := n.prepare(ctx); err != nil {
 		ln.Close()
@@ -213,14 +218,14 @@ func (n *Node) Catalog() *meterd.Catalog { return n.catalog }
 // Store is the open ledger, for tests that inspect or break it.
 func (n *Node) Store() meterd.Store { return n.store }
 
-func loadCatalog(path string) (*meterd.Catalog, error) {
+func loadSeed(path string) (*seed.File, error) {
 	if path == "" {
-		return seed.Demo(), nil
+		return &seed.File{Catalog: seed.Demo()}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("seed: %w", err)
 	}
 	defer f.Close()
-	return seed.Parse(path, f)
+	return seed.ParseFile(path, f)
 }

@@ -36,7 +36,7 @@ func BenchmarkSeedParse(b *testing.B) {
 			path := writeSeed(b, b.TempDir(), buyers)
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := loadCatalog(path); err != nil {
+				if _, err := loadSeed(path); err != nil {
 					b.Fatal(err)
 				}
 			}

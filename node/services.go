@@ -17,7 +17,13 @@ import (
 
 // newHandler builds the services on the ledger and the HTTP front over them.
 func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
-	clock := meterd.SystemClock{}
+	// The business clock drives the rules; SigV4 freshness and quotas stay
+	// on the wall clock, which is what clients sign and send with.
+	wall := meterd.SystemClock{}
+	if err := n.openSim(wall); err != nil {
+		return nil, err
+	}
+	clock := n.clock
 	mcfg := metering.DefaultConfig()
 	mcfg.BatchWindow = n.cfg.BatchWindow
 	mcfg.MonthEndGrace = n.cfg.MonthEndGrace
@@ -44,11 +50,13 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		n.logger.Warn("SigV4 verification is OFF (--no-auth): any request is served")
 	}
 	srv := &server.Server{
-		Limiter:         n.limiter(clock),
+		Limiter:         n.limiter,
+		Clock:           n.clock,
+		Faults:          n.faults,
 		Metering:        ms,
 		Entitlement:     es,
 		Store:           n.store,
-		Verifier:        &sigv4.Verifier{Lookup: n.store.FindAccessKey, Clock: clock},
+		Verifier:        &sigv4.Verifier{Lookup: n.store.FindAccessKey, Clock: wall},
 		AuthDisabled:    n.cfg.NoAuth,
 		FallbackAccount: seed.DemoSellerAccountID,
 		AdminToken:      n.adminToken,
@@ -59,8 +67,8 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	return srv.Handler(), nil
 }
 
-// limiter returns nil, no throttling, unless Config.Throttle is set.
-func (n *Node) limiter(clock meterd.Clock) *server.Limiter {
+// newLimiter returns nil, no throttling, unless Config.Throttle is set.
+func (n *Node) newLimiter(clock meterd.Clock) *server.Limiter {
 	if !n.cfg.Throttle {
 		return nil
 	}

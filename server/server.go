@@ -12,6 +12,7 @@ import (
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
 	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/sim"
 )
 
 // Store is what the server itself asks of the store: the access key of an
@@ -36,6 +37,11 @@ type Server struct {
 	AdminToken string
 	// Limiter enforces request quotas; nil turns throttling off.
 	Limiter *Limiter
+	// Clock is the business clock the admin API reads and moves; nil
+	// leaves the clock routes answering Invalid.
+	Clock *sim.Clock
+	// Faults are the fault injection rules; nil injects nothing.
+	Faults *sim.Faults
 	// MaxBodyBytes caps request bodies (AWS: BatchMeterUsage under 1 MB).
 	MaxBodyBytes int64
 	// Logger gets the request log; nil discards.
