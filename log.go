@@ -53,6 +53,8 @@ const (
 	LogKeyAddr    = "addr"
 	LogKeyDataDir = "data"
 	LogKeyAuth    = "auth"
+	// LogKeySubscriptions counts a seed's subscriptions.
+	LogKeySubscriptions = "subscriptions"
 )
 
 // LoggerOrDiscard returns l, or a logger that discards everything when l is

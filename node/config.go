@@ -31,6 +31,9 @@ type Config struct {
 	MonthEndGrace time.Duration
 	// Throttle enforces AWS's request quotas (server.DefaultQuotas).
 	Throttle bool
+	// Metrics serves Prometheus metrics at /metrics, without the admin
+	// token (they hold no secret and no customer id; docs/metrics.md).
+	Metrics bool
 	// Quotas replaces the default quotas (tests use tiny ones). It has no
 	// setting: a map does not fit a flag.
 	Quotas map[string]server.Quota

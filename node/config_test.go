@@ -63,6 +63,7 @@ func TestApplyEnv(t *testing.T) {
 		{"OK THROTTLE=0 turns throttling off", map[string]string{"METERD_THROTTLE": "0"}, func(c *Config) { c.Throttle = false }, ""},
 		{"OK THROTTLE=false", map[string]string{"METERD_THROTTLE": "false"}, func(c *Config) { c.Throttle = false }, ""},
 		{"OK THROTTLE=F", map[string]string{"METERD_THROTTLE": "F"}, func(c *Config) { c.Throttle = false }, ""},
+		{"OK METRICS=true", map[string]string{"METERD_METRICS": "true"}, func(c *Config) { c.Metrics = true }, ""},
 		{"OK NO_AUTH=1", map[string]string{"METERD_NO_AUTH": "1"}, func(c *Config) { c.NoAuth = true }, ""},
 		{"OK NO_AUTH=TRUE", map[string]string{"METERD_NO_AUTH": "TRUE"}, func(c *Config) { c.NoAuth = true }, ""},
 		{"OK duration", map[string]string{"METERD_BATCH_WINDOW": "6h"}, func(c *Config) { c.BatchWindow = 6 * time.Hour }, ""},

@@ -3,8 +3,8 @@ package node
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto/sigv4"
@@ -12,6 +12,7 @@ import (
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/sqlite"
 )
 
 // newHandler builds the services on the ledger and the HTTP front over them.
@@ -26,10 +27,15 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	mcfg := metering.DefaultConfig()
 	mcfg.BatchWindow = n.cfg.BatchWindow
 	mcfg.MonthEndGrace = n.cfg.MonthEndGrace
-	ms := metering.New(n.store, clock, mcfg, n.logger)
-	if err := ms.EnsureSigningKey(ctx); err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+	metrics := n.newMetrics()
+	n.metrics = metrics
+	var ledger metering.Store = n.store
+	if metrics != nil {
+		ledger = metrics.InstrumentLedger(n.store)
 	}
+	// The RegisterUsage signing key is made on first use, not here (see
+	// metering.Service.EnsureSigningKey): a fresh meterd answers at once.
+	ms := metering.New(ledger, clock, mcfg, n.logger)
 	// The GetEntitlements NextToken key lives as long as the process: a
 	// token from before a restart is refused rather than trusted.
 	tokenKey := make([]byte, 32)
@@ -56,6 +62,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Logger:          n.logger,
+		Metrics:         metrics,
 	}
 	return srv.Handler(), nil
 }
@@ -70,4 +77,38 @@ func (n *Node) newLimiter(clock meterd.Clock) *server.Limiter {
 		quotas = server.DefaultQuotas()
 	}
 	return server.NewLimiter(quotas, clock)
+}
+
+// Hooks a ledger may offer for its metrics. The SQLite ledger has
+// WriterStats; a queue depth and a per-commit report (group size, commit and
+// fsync time) are exported as soon as it offers them.
+type (
+	writerStatser interface{ WriterStats() sqlite.WriterStats }
+	queueDepther  interface{ QueueDepth() int }
+	commitWatcher interface {
+		ObserveCommits(func(ops int, commit time.Duration))
+	}
+)
+
+// newMetrics returns nil unless Config.Metrics is set: the metrics of this
+// node, on a registry of its own, watching what its ledger offers.
+func (n *Node) newMetrics() *server.Metrics {
+	if !n.cfg.Metrics {
+		return nil
+	}
+	m := server.NewMetrics()
+	m.SetSeedLoad(n.seedLoad.parse, n.seedLoad.apply)
+	if w, ok := n.store.(writerStatser); ok {
+		m.WatchWriter(func() server.WriterStats {
+			st := w.WriterStats()
+			return server.WriterStats{Groups: st.Groups, Operations: st.Operations}
+		})
+	}
+	if q, ok := n.store.(queueDepther); ok {
+		m.WatchQueue(q.QueueDepth)
+	}
+	if c, ok := n.store.(commitWatcher); ok {
+		c.ObserveCommits(m.CommitObserver())
+	}
+	return m
 }

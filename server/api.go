@@ -25,10 +25,12 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var call apiCall
 	err := s.serveAPI(w, r, proto, requestID, &call)
-	s.logRequest(requestID, call, err, time.Since(start))
 	if err != nil {
 		awsproto.WriteError(w, proto, requestID, err)
 	}
+	elapsed := time.Since(start)
+	s.logRequest(requestID, call, err, elapsed)
+	s.Metrics.observeRequest(call.op, proto, err, elapsed)
 }
 
 // apiCall is what is known of a request, for the log.
