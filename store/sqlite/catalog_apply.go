@@ -15,7 +15,7 @@ import (
 // batch, nothing of c is applied and ctx's error is returned.
 func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
 	defer db.cache.invalidate()
-	if err := db.write(ctx, func(tx *writeTx) error { return upsertCatalog(ctx, tx, c) }); err != nil {
+	if err := db.write(ctx, db.untimed(func(tx *writeTx) error { return upsertCatalog(ctx, tx, c) })); err != nil {
 		return fmt.Errorf("sqlite: apply catalog: %w", err)
 	}
 	return nil
@@ -25,12 +25,12 @@ func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
 // c does not list, in one operation; cancelled as ApplyCatalog is.
 func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
 	defer db.cache.invalidate()
-	err := db.write(ctx, func(tx *writeTx) error {
+	err := db.write(ctx, db.untimed(func(tx *writeTx) error {
 		if err := upsertCatalog(ctx, tx, c); err != nil {
 			return err
 		}
 		return pruneCatalog(ctx, tx, c)
-	})
+	}))
 	if err != nil {
 		return fmt.Errorf("sqlite: replace catalog: %w", err)
 	}
