@@ -42,10 +42,6 @@ const (
 	EUnrecognizedClient         = "UnrecognizedClientException"
 	EAccessDenied               = "AccessDeniedException"
 
-	// DryRunOperation answers a MeterUsage DryRun that would have succeeded
-	// (not modeled; see docs/differences.md).
-	EDryRunOperation = "DryRunOperation"
-
 	// ENotFound and EConflict are store-level codes; the domain turns them
 	// into AWS errors before they reach an AWS client. The admin API sends
 	// them as they are.

@@ -19,7 +19,6 @@ var unmodeledStatus = map[string]int{
 	meterd.EInvalidSignature:           http.StatusBadRequest,
 	meterd.EUnrecognizedClient:         http.StatusBadRequest,
 	meterd.EAccessDenied:               http.StatusBadRequest,
-	meterd.EDryRunOperation:            http.StatusPreconditionFailed,
 }
 
 // HTTPStatus is the HTTP status AWS answers an error code with: a modeled

@@ -48,7 +48,6 @@ func TestHTTPStatus(t *testing.T) {
 		{meterd.EInvalidSignature, 400},
 		{meterd.EUnrecognizedClient, 400},
 		{meterd.EAccessDenied, 400},
-		{meterd.EDryRunOperation, 412},
 		{meterd.ENotFound, 500},
 		{"", 500},
 	}
@@ -104,8 +103,10 @@ func TestWriteErrorJSON(t *testing.T) {
 			`{"__type":"InvalidTagException","message":"bad tag"}`},
 		{"missing token", meterd.Errorf(meterd.EMissingAuthenticationToken, "Missing Authentication Token"), 403, meterd.EMissingAuthenticationToken,
 			`{"__type":"MissingAuthenticationTokenException","message":"Missing Authentication Token"}`},
-		{"dry run", meterd.Errorf(meterd.EDryRunOperation, "would have succeeded"), 412, meterd.EDryRunOperation,
-			`{"__type":"DryRunOperation","message":"would have succeeded"}`},
+		// A successful MeterUsage DryRun answers 200; the EC2-style code is
+		// no longer one meterd sends.
+		{"retired DryRunOperation code", meterd.Errorf("DryRunOperation", "would have succeeded"), 500, meterd.EInternalServiceError,
+			`{"__type":"InternalServiceErrorException","message":"` + genericMessage + `"}`},
 		{"internal with message", meterd.Errorf(meterd.EInternalServiceError, "try again"), 500, meterd.EInternalServiceError,
 			`{"__type":"InternalServiceErrorException","message":"try again"}`},
 		{"plain error", errors.New("disk on fire at /var/lib"), 500, meterd.EInternalServiceError,

@@ -16,6 +16,13 @@ import (
 // Checks, in order: region offered (for the product type and platform), product, endpoint region of the
 // resource, dimension, timestamp window, allocations, entitlement; then
 // DryRun; then the record, deduplicated per resource, dimension and hour.
+//
+// A DryRun that passes every check answers an empty MeterUsageResult (no
+// MeteringRecordId: no record exists) and neither reads nor writes the
+// ledger, so it cannot fail on the hourly dedupe or a client token. AWS's
+// metered-container sample calls it at start-up with quantity 0 and stops
+// on any error, also after a restart within an hour already metered
+// (docs/differences.md).
 func (s *Service) MeterUsage(ctx context.Context, caller meterd.Caller, in *meterd.MeterUsageRequest) (*meterd.MeterUsageResult, error) {
 	now := s.Clock.Now()
 	product, err := s.checkMeterUsage(ctx, caller, in, now)
@@ -30,7 +37,7 @@ func (s *Service) MeterUsage(ctx context.Context, caller meterd.Caller, in *mete
 		}
 	}
 	if in.DryRun {
-		return nil, meterd.Errorf(meterd.EDryRunOperation, "Request would have succeeded, but DryRun flag is set.")
+		return &meterd.MeterUsageResult{}, nil
 	}
 	rec, err := newMeterUsageRecord(caller, in, test, now)
 	if err != nil {

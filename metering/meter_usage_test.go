@@ -309,8 +309,6 @@ func TestMeterUsageRules(t *testing.T) {
 		{name: "ErrInvalidUsageAllocations before entitlement", key: "AKIDSTRANGER", edit: func(r *meterd.MeterUsageRequest) {
 			r.UsageAllocations = []meterd.UsageAllocation{meterAlloc(1)}
 		}, wantCode: meterd.EInvalidUsageAllocations},
-		{name: "ErrDryRunOperation", edit: func(r *meterd.MeterUsageRequest) { r.DryRun = true },
-			wantCode: meterd.EDryRunOperation, wantMsg: "Request would have succeeded, but DryRun flag is set."},
 		{name: "ErrCustomerNotEntitled before DryRun", key: "AKIDSTRANGER",
 			edit: func(r *meterd.MeterUsageRequest) { r.DryRun = true }, wantCode: meterd.ECustomerNotEntitled},
 	}
@@ -481,11 +479,6 @@ func TestMeterUsageIdempotency(t *testing.T) {
 			{region: "eu-west-1", edit: token("t1", quantity9), sameAs: -1}}, 2},
 		{"seller test and buyer usage dedupe apart", []meterCall{{key: "AKIDSELLER", sameAs: -1},
 			{key: "AKIDBUYERANY", edit: quantity9, sameAs: -1}}, 2},
-		{"DryRun records nothing and skips dedupe", []meterCall{
-			{edit: other(func(r *meterd.MeterUsageRequest) { r.DryRun = true }), wantCode: meterd.EDryRunOperation},
-			{sameAs: -1},
-			{edit: other(func(r *meterd.MeterUsageRequest) { r.DryRun, r.UsageQuantity = true, 9 }), wantCode: meterd.EDryRunOperation},
-		}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

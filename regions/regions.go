@@ -10,10 +10,11 @@ import (
 	"github.com/meterd/meterd"
 )
 
-// regionsJSON lists, per operation, the regions where AWS offers it
-// ("Supported AWS Regions for the AWS Marketplace Metering API" and the
-// Entitlement Service's us-east-1-only endpoint). It is data so that a new
-// region is a one-line change.
+// regionsJSON lists, per operation, the regions where AWS offers it, in
+// every partition: commercial ("Supported AWS Regions for the AWS
+// Marketplace Metering API" and the Entitlement Service's page), China,
+// GovCloud and the European Sovereign Cloud; its "_comment" gives the
+// sources. It is data so that a new region is a one-line change.
 //
 //go:embed regions.json
 var regionsJSON []byte

@@ -1,6 +1,7 @@
 package regions_test
 
 import (
+	"regexp"
 	"testing"
 
 	"github.com/meterd/meterd"
@@ -25,6 +26,22 @@ func TestCheck(t *testing.T) {
 		{meterd.OpRegisterUsage, "us-gov-west-1", meterd.EDisabledAPI},
 		{meterd.OpGetEntitlements, "us-east-1", ""},
 		{meterd.OpGetEntitlements, "us-west-2", meterd.EDisabledAPI},
+		// China: SaaS metering and entitlements in Ningxia, no AMI or container metering.
+		{meterd.OpGetEntitlements, "cn-northwest-1", ""},
+		{meterd.OpMeterUsage, "cn-northwest-1", meterd.EDisabledAPI},
+		{meterd.OpRegisterUsage, "cn-northwest-1", meterd.EDisabledAPI},
+		// GovCloud: MeterUsage only.
+		{meterd.OpResolveCustomer, "us-gov-east-1", meterd.EDisabledAPI},
+		{meterd.OpGetEntitlements, "us-gov-west-1", meterd.EDisabledAPI},
+		// European Sovereign Cloud: the SaaS calls of AWS's sovereign-cloud sample.
+		{meterd.OpBatchMeterUsage, "eusc-de-east-1", ""},
+		{meterd.OpResolveCustomer, "eusc-de-east-1", ""},
+		{meterd.OpGetEntitlements, "eusc-de-east-1", ""},
+		{meterd.OpMeterUsage, "eusc-de-east-1", meterd.EDisabledAPI},
+		{meterd.OpRegisterUsage, "eusc-de-east-1", meterd.EDisabledAPI},
+		// ISO partitions: endpoints without documented operations.
+		{meterd.OpMeterUsage, "us-isob-east-1", meterd.EDisabledAPI},
+		{meterd.OpBatchMeterUsage, "us-isob-east-1", meterd.EDisabledAPI},
 		{"NoSuchOperation", "us-east-1", meterd.EDisabledAPI},
 	}
 	for _, tt := range tests {
@@ -64,6 +81,34 @@ func TestEveryOperationHasAList(t *testing.T) {
 	for _, op := range awsproto.Operations() {
 		if len(table[op.Name]) == 0 {
 			t.Errorf("regions.json has no regions for %s", op.Name)
+		}
+	}
+}
+
+// partitions are the region name patterns of the AWS partitions meterd
+// serves (botocore's partitions.json regionRegex).
+var partitions = map[string]*regexp.Regexp{
+	"aws":        regexp.MustCompile(`^(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$`),
+	"aws-cn":     regexp.MustCompile(`^cn-\w+-\d+$`),
+	"aws-us-gov": regexp.MustCompile(`^us-gov-\w+-\d+$`),
+	"aws-eusc":   regexp.MustCompile(`^eusc-(de)-\w+-\d+$`),
+}
+
+// TestRegionsBelongToPartitions catches a misspelt region in regions.json,
+// which would silently disable an operation there.
+func TestRegionsBelongToPartitions(t *testing.T) {
+	for op, set := range regions.Default() {
+		for region := range set {
+			n := 0
+			for _, re := range partitions {
+				if re.MatchString(region) {
+					n++
+				}
+			}
+			// us-gov-* also matches the aws pattern, as in botocore.
+			if n == 0 || n > 1 && !partitions["aws-us-gov"].MatchString(region) {
+				t.Errorf("%s: region %q matches %d partitions", op, region, n)
+			}
 		}
 	}
 }

@@ -133,8 +133,9 @@ func TestCrashLosesNothingAndBillsNothingTwice(t *testing.T) {
 	}
 }
 
-// runAndKill starts the child reporter, kills it after d and returns how
-// many Records it acknowledged.
+// runAndKill starts the child reporter, kills it d after its first
+// acknowledged Record (so that a slow start on a loaded machine still
+// gives it time to work) and returns how many Records it acknowledged.
 func runAndKill(t *testing.T, url, spool string, d time.Duration) int {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
@@ -148,17 +149,27 @@ func runAndKill(t *testing.T, url, spool string, d time.Duration) int {
 		t.Fatal(err)
 	}
 	acks := 0
+	first := make(chan struct{})
 	lines := make(chan struct{})
 	go func() {
 		defer close(lines)
 		sc := bufio.NewScanner(out)
 		for sc.Scan() {
 			if sc.Text() == "ack" {
-				acks++
+				if acks++; acks == 1 {
+					close(first)
+				}
 			}
 		}
 	}()
-	time.Sleep(d)
+	select {
+	case <-first:
+		time.Sleep(d)
+	case <-lines:
+		// the child ended before acknowledging anything: its stderr says why
+	case <-time.After(time.Minute):
+		t.Error("the child acknowledged no Record within a minute")
+	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}

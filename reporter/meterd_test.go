@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
+	smithy "github.com/aws/smithy-go"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/meterdtest"
@@ -61,6 +62,20 @@ func ledger(t *testing.T, s *meterdtest.Server, product string) map[string]int64
 	return got
 }
 
+// flushAndStatus flushes r once and returns its status.
+func flushAndStatus(t *testing.T, r *reporter.Reporter) reporter.Status {
+	t.Helper()
+	ctx := context.Background()
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func openReporter(t *testing.T, cfg reporter.Config) *reporter.Reporter {
 	t.Helper()
 	r, err := reporter.Open(context.Background(), cfg)
@@ -97,13 +112,7 @@ func TestAgainstMeterdSaaS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := flushAndStatus(t, r)
 	// meterd fails a whole batch for an unknown CustomerIdentifier; the
 	// reporter splits it so that only that record fails.
 	if st.Results[reporter.StatusSuccess] != 2 || st.Results[reporter.StatusFailed] != 1 {
@@ -139,13 +148,7 @@ func TestAgainstMeterdUnsubscribedCustomer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := flushAndStatus(t, r)
 	byCustomer := map[string]map[string]int{}
 	for _, c := range st.Customers {
 		byCustomer[c.Customer.String()] = c.Results
@@ -351,5 +354,37 @@ func TestAgainstMeterdLostAnswerKeepsTheOriginalRecordIDs(t *testing.T) {
 		if res.Status != reporter.StatusSuccess || res.RecordID != ids[res.Dimension] || res.Quantity != 4 {
 			t.Errorf("result %+v, want Success with meterd's id %s", res, ids[res.Dimension])
 		}
+	}
+}
+
+// CheckEntitled is MeterUsage with DryRun: nil when a real call would
+// succeed, the real call's error otherwise; meterd records nothing.
+func TestAgainstMeterdCheckEntitled(t *testing.T) {
+	s := meterdtest.Start(t)
+	client := meteringClient(s, s.Buyer)
+	tests := []struct {
+		name      string
+		product   string
+		dimension string
+		wantCode  string
+	}{
+		{"entitled", "demo-container", "requests", ""},
+		{"unknown dimension", "demo-container", "nope", "InvalidUsageDimensionException"},
+		{"unknown product", "nope", "requests", "InvalidProductCodeException"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := reporter.CheckEntitled(context.Background(), client, tt.product, tt.dimension)
+			var apiErr smithy.APIError
+			switch {
+			case tt.wantCode == "" && err != nil:
+				t.Fatalf("CheckEntitled = %v, want nil", err)
+			case tt.wantCode != "" && (!errors.As(err, &apiErr) || apiErr.ErrorCode() != tt.wantCode):
+				t.Fatalf("CheckEntitled = %v, want %s", err, tt.wantCode)
+			}
+		})
+	}
+	if got := ledger(t, s, "demo-container"); len(got) != 0 {
+		t.Errorf("a DryRun left records: %v", got)
 	}
 }

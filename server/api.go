@@ -12,6 +12,7 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto"
 	"github.com/meterd/meterd/awsproto/sigv4"
+	"github.com/meterd/meterd/sim"
 )
 
 const readyTimeout = 2 * time.Second
@@ -24,16 +25,19 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var call apiCall
 	err := s.serveAPI(w, r, proto, requestID, &call)
-	s.logRequest(requestID, call, err, time.Since(start))
 	if err != nil {
 		awsproto.WriteError(w, proto, requestID, err)
 	}
+	elapsed := time.Since(start)
+	s.logRequest(requestID, call, err, elapsed)
+	s.Metrics.observeRequest(call.op, proto, err, elapsed)
 }
 
 // apiCall is what is known of a request, for the log.
 type apiCall struct {
 	op     string
 	caller meterd.Caller
+	plan   sim.Plan // the faults injected into it
 }
 
 // serveAPI runs one request: authenticate, route, decode, call, encode. It
@@ -64,9 +68,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 	if err := awsproto.Decode(proto, op, body, in); err != nil {
 		return err
 	}
-	out, err := s.call(r.Context(), call.caller, in)
+	out, err := s.callInjecting(r.Context(), op.Name, call, in)
 	if err != nil {
 		return err
+	}
+	if call.plan.Drop {
+		return dropConnection(w)
 	}
 	awsproto.WriteResult(w, proto, requestID, out)
 	return nil
@@ -139,6 +146,12 @@ func (s *Server) logRequest(requestID string, call apiCall, err error, elapsed t
 		meterd.LogKeyDuration, elapsed}
 	code := awsproto.WireCode(err)
 	switch {
+	case call.plan.Injected():
+		attrs = append(attrs, meterd.LogKeyFaultRules, call.plan.Rules, meterd.LogKeyFaultDrop, call.plan.Drop)
+		if err != nil {
+			attrs = append(attrs, meterd.LogKeyCode, code)
+		}
+		s.log().Info("fault injected", attrs...)
 	case err == nil:
 		s.log().Debug("request", attrs...)
 	case code == meterd.EInternalServiceError:

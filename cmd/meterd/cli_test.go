@@ -50,6 +50,35 @@ func TestExitCodes(t *testing.T) {
 		{"ErrSeedCheckMissingFile", []string{"seed", "check", "/nonexistent/seed.yaml"}, nil, 1},
 		{"ErrNobodyListening", []string{"admin", "keys", "rotate", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
 		{"ErrNoTokenFile", []string{"admin", "keys", "rotate", "--data", "/nonexistent"}, nil, 1},
+		{"ErrBenchUnknownScenario", []string{"bench", "--scenario", "nope"}, nil, 2},
+		{"ErrBenchNoWorkers", []string{"bench", "--concurrency", "0"}, nil, 2},
+		{"ErrBenchZeroDuration", []string{"bench", "--duration", "0s"}, nil, 2},
+		{"ErrBenchNegativeWarmup", []string{"bench", "--warmup", "-1s"}, nil, 2},
+		{"ErrBenchNoBuyers", []string{"bench", "--buyers", "0"}, nil, 2},
+		{"ErrBenchBadURL", []string{"bench"}, map[string]string{"METERD_URL": "nohost"}, 2},
+		{"ErrBenchExtraArgument", []string{"bench", "now"}, nil, 2},
+		{"ErrBenchResolveWithoutAdminToken", []string{"bench", "--scenario", "resolve-customer", "--data", "/nonexistent"}, nil, 1},
+		{"ErrBenchNobodyListening", []string{"bench", "--scenario", "resolve-customer", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
+		{"ErrBenchFixtureNoFile", []string{"bench", "fixture"}, nil, 2},
+		{"ErrBenchFixtureNoBuyers", []string{"bench", "fixture", "--buyers", "0", "f.yaml"}, nil, 2},
+		{"ErrBenchFixtureUnwritable", []string{"bench", "fixture", "/nonexistent/f.yaml"}, nil, 1},
+		{"ErrBenchFloorFileWithoutFsync", []string{"bench", "floor", "--file", "f"}, nil, 2},
+		{"ErrBenchFloorNoBuyers", []string{"bench", "floor", "--buyers", "0"}, nil, 2},
+		{"ErrBenchFloorBadAddr", []string{"bench", "floor", "--addr", "nohost"}, nil, 1},
+		{"ErrBenchColdStartNoRuns", []string{"bench", "cold-start", "--runs", "0"}, nil, 2},
+		{"ErrClockSetNoTime", []string{"clock", "set", "--token", "x"}, nil, 2},
+		{"ErrClockSetBadTime", []string{"clock", "set", "--token", "x", "tomorrow"}, nil, 2},
+		{"ErrClockAdvanceBadDuration", []string{"clock", "advance", "--token", "x", "soon"}, nil, 2},
+		{"ErrClockShowArgument", []string{"clock", "show", "--token", "x", "now"}, nil, 2},
+		{"ErrFaultsAddNoAction", []string{"faults", "add", "--token", "x", "--operation", "MeterUsage"}, nil, 2},
+		{"ErrFaultsAddUnmodeledError", []string{"faults", "add", "--token", "x", "--operation", "MeterUsage", "--error", "ExpiredTokenException"}, nil, 2},
+		{"ErrFaultsDeleteNoID", []string{"faults", "delete", "--token", "x"}, nil, 2},
+		{"ErrFaultsDeleteBadID", []string{"faults", "delete", "--token", "x", "one"}, nil, 2},
+		{"ErrQuotasSetNoArgument", []string{"quotas", "set", "--token", "x"}, nil, 2},
+		{"ErrQuotasSetBad", []string{"quotas", "set", "--token", "x", "MeterUsage=0"}, nil, 2},
+		{"ErrQuotasResetNoArgument", []string{"quotas", "reset", "--token", "x"}, nil, 2},
+		{"ErrServeBadClock", []string{"serve", "--clock", "tomorrow"}, nil, 2},
+		{"ErrServeBadQuota", []string{"serve", "--quota", "MeterUsage"}, nil, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -132,6 +161,23 @@ func TestJSONOutput(t *testing.T) {
 		{"admin token create", []string{"admin", "token", "create", "--json", "--product", "demo-saas", "--customer", "demo-customer"},
 			[]string{"customerIdentifier", "expiresAt", "productCode", "token"}},
 		{"admin keys rotate", []string{"admin", "keys", "rotate", "--json"}, []string{"createdAt", "version"}},
+		{"bench fixture", []string{"bench", "fixture", "--json", "--buyers", "3", filepath.Join(t.TempDir(), "fixture.yaml")},
+			[]string{"buyers", "file"}},
+		{"bench", []string{"bench", "--json", "--spawn", "--buyers", "3", "--concurrency", "1", "--duration", "50ms", "--warmup", "0s"},
+			[]string{"concurrency", "errors", "latencyMs", "records", "recordsPerSecond", "requests", "requestsPerSecond", "scenario", "seconds", "url"}},
+		{"clock show", []string{"clock", "show", "--json"}, clockKeys},
+		{"clock set", []string{"clock", "set", "--json", "--freeze", "2026-02-01T07:00:00Z"}, clockKeys},
+		{"clock advance", []string{"clock", "advance", "--json", "--", "-1h"}, clockKeys},
+		{"clock freeze", []string{"clock", "freeze", "--json"}, clockKeys},
+		{"clock real", []string{"clock", "real", "--json"}, clockKeys},
+		{"faults add", []string{"faults", "add", "--json", "--operation", "MeterUsage", "--error", "ThrottlingException", "--count", "2"},
+			[]string{"count", "error", "fired", "id", "operation"}},
+		{"faults list", []string{"faults", "list", "--json"}, []string{"rules"}},
+		{"faults delete", []string{"faults", "delete", "--json", "1"}, []string{"deleted"}},
+		{"faults clear", []string{"faults", "clear", "--json"}, []string{"deleted"}},
+		{"quotas set", []string{"quotas", "set", "--json", "MeterUsage@444455556666=1/2"}, quotaKeys},
+		{"quotas", []string{"quotas", "--json"}, quotaKeys},
+		{"quotas reset", []string{"quotas", "reset", "--json", "MeterUsage@444455556666"}, quotaKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -153,6 +199,11 @@ func TestJSONOutput(t *testing.T) {
 		}
 	})
 }
+
+var (
+	clockKeys = []string{"frozen", "now", "offset", "real"}
+	quotaKeys = []string{"buckets", "quotas", "throttle"}
+)
 
 // assertJSONLine checks that out is one line holding a JSON object with
 // exactly keys.
@@ -239,26 +290,38 @@ func serveCommandURL(t *testing.T, env map[string]string) string {
 	t.Helper()
 	all := map[string]string{"METERD_ADDR": "127.0.0.1:0", "METERD_DATA": t.TempDir(), "METERD_LOG_LEVEL": "error"}
 	maps.Copy(all, env)
+	line := startCommand(t, []string{"serve", "--json"}, func(k string) string { return all[k] })
+	var ready serveReady
+	if err := json.Unmarshal(line, &ready); err != nil || ready.URL == "" {
+		t.Fatalf("serve --json: %q %v", line, err)
+	}
+	return ready.URL
+}
+
+// startCommand runs a command that serves until cancelled (serve, bench
+// floor) in-process, returns the first line it prints, and stops it when
+// the test ends, failing the test if it then returns an error.
+func startCommand(t *testing.T, args []string, getenv func(string) string) []byte {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--json"}, pw, io.Discard, func(k string) string { return all[k] })
+		done <- run(ctx, args, pw, io.Discard, getenv)
 		pw.Close()
 	}()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+			t.Errorf("%s: %v", strings.Join(args, " "), err)
 		}
 	})
 	line, err := bufio.NewReader(pr).ReadBytes('\n')
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	var ready serveReady
-	if err != nil || json.Unmarshal(line, &ready) != nil || ready.URL == "" {
-		t.Fatalf("serve --json: %q %v", line, err)
+	if err != nil {
+		t.Fatalf("%s: %q %v", strings.Join(args, " "), line, err)
 	}
-	return ready.URL
+	return line
 }
 
 // burstThrottled sends n GetEntitlements calls from 4 clients at once and

@@ -23,7 +23,11 @@ import (
 // kill test can run a real meterd process without building one.
 func TestMain(m *testing.M) {
 	if os.Getenv("METERD_TEST_RUN_MAIN") == "1" {
-		os.Args = append([]string{"meterd"}, strings.Fields(os.Getenv("METERD_TEST_ARGS"))...)
+		// Without METERD_TEST_ARGS the arguments are the process's own, as
+		// `meterd bench cold-start` passes them to the executable.
+		if args := os.Getenv("METERD_TEST_ARGS"); args != "" {
+			os.Args = append([]string{"meterd"}, strings.Fields(args)...)
+		}
 		main()
 		os.Exit(0)
 	}

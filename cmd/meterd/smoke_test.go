@@ -75,16 +75,8 @@ func TestSmokeAWSCLI(t *testing.T) {
 // TestSmokeJS drives meterd with the AWS SDK for JavaScript v3
 // (testdata/js), installing it with npm on first use.
 func TestSmokeJS(t *testing.T) {
-	requireTool(t, "node", "--version")
 	dir := filepath.Join("testdata", "js")
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk")); err != nil {
-		requireTool(t, "npm", "--version")
-		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm ci: %v\n%s", err, out)
-		}
-	}
+	requireNodeModule(t, dir, "@aws-sdk")
 	s := startServer(t, "")
 	cmd := exec.Command("node", "smoke.mjs", s.URL)
 	cmd.Dir = dir

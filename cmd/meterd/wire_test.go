@@ -125,27 +125,6 @@ func TestProtocolErrors(t *testing.T) {
 	}
 }
 
-// TestDryRun validates fully but records nothing.
-func TestDryRun(t *testing.T) {
-	s := startServer(t, "")
-	now := time.Now().UTC()
-	dry := meterUsageBody("demo-ami", "vcpu_hours", 1, now)
-	dry["DryRun"] = true
-	r := s.jsonCall(t, buyerKey, testRegion, meteringTarget+"MeterUsage", dry)
-	assertAWSError(t, r, http.StatusPreconditionFailed, "DryRunOperation")
-
-	badDry := meterUsageBody("demo-ami", "nope", 1, now)
-	badDry["DryRun"] = true
-	assertAWSError(t, s.jsonCall(t, buyerKey, testRegion, meteringTarget+"MeterUsage", badDry),
-		http.StatusBadRequest, "InvalidUsageDimensionException")
-
-	// Nothing was recorded: another quantity in the same hour is accepted.
-	r = s.jsonCall(t, buyerKey, testRegion, meteringTarget+"MeterUsage", meterUsageBody("demo-ami", "vcpu_hours", 2, now))
-	if r.Status != http.StatusOK {
-		t.Fatalf("after DryRun: %d %s", r.Status, r.Body)
-	}
-}
-
 // TestRegionsAreSeparate: the same record in two regions is two records,
 // and GetEntitlements answers only in us-east-1.
 func TestRegionsAreSeparate(t *testing.T) {

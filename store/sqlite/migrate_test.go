@@ -10,7 +10,7 @@ import (
 	"github.com/meterd/meterd/store/sqlite"
 )
 
-// oldLedgerSQL fills a version 5 ledger: 1,000 records, the even ones with
+// oldLedgerSQL fills a version 6 ledger: 1,000 records, the even ones with
 // a client token, and a token remembered for record 7.
 const oldLedgerSQL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
 	INSERT INTO metering_records (id, region, operation, product_code, customer_identifier,
@@ -23,12 +23,12 @@ const oldLedgerSQL = `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FR
 	INSERT INTO client_tokens VALUES ('us-east-1', '222222222222', 'remembered', 'id-7',
 		'2025-03-04T10:00:00.000000000Z')`
 
-// Migration 6 hashes the keys of a ledger written by version 5: every
+// Migration 7 hashes the keys of a ledger written by version 6: every
 // record is still there in ledger order, and its dedupe key and client
 // tokens still collide with new records.
 func TestHashedKeysMigrated(t *testing.T) {
 	dir := t.TempDir()
-	must(t, mustOpen(t, dir, sqlite.WithSchemaVersion(5)).Close())
+	must(t, mustOpen(t, dir, sqlite.WithSchemaVersion(6)).Close())
 	execSQL(t, dir, oldLedgerSQL)
 	db := mustOpen(t, dir)
 

@@ -1,4 +1,4 @@
--- 0006: the ledger's dedupe key and client token are found through an
+-- 0007: the ledger's dedupe key and client token are found through an
 -- index on a 64-bit hash of each (see keys.go) instead of an index on their
 -- text: random digests and UUIDs of 36-75 bytes made the two largest
 -- indexes, each insert dirtying a random page of both. The hashes are not
