@@ -31,6 +31,9 @@ const (
 	LogKeyStored            = "stored"
 	LogKeySigningKeyVersion = "signing_key_version"
 
+	// The audit trail.
+	LogKeyDropped = "dropped" // events the audit queue had no room for
+
 	// The store.
 	LogKeyFile             = "file"
 	LogKeyMigration        = "migration"

@@ -36,6 +36,7 @@ type Node struct {
 	logger     *slog.Logger
 	catalog    *meterd.Catalog
 	store      meterd.Store
+	audit      *auditTrail
 	listener   net.Listener
 	http       *http.Server
 	adminToken string
@@ -72,9 +73,16 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 		ln.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	n := &Node{cfg: cfg, logger: logger, catalog: catalog, store: store, listener: ln}
+	trail, err := openAudit(ctx, cfg, logger)
+	if err != nil {
+		ln.Close()
+		store.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, logger: logger, catalog: catalog, store: store, listener: ln, audit: trail}
 	if err := n.prepare(ctx); err != nil {
 		ln.Close()
+		trail.close()
 		store.Close()
 		return nil, err
 	}
@@ -105,6 +113,7 @@ func (n *Node) prepare(ctx context.Context) error {
 		ErrorLog: slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
 	}
 	limits.Apply(n.http)
+	n.http.RegisterOnShutdown(n.audit.log.StopWaits) // long polls must not hold up Shutdown
 	return nil
 }
 
@@ -114,6 +123,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if !n.running.TryLock() {
 		return errors.New("node: Run called twice")
 	}
+	n.audit.start()
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
 	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
@@ -146,7 +156,7 @@ func (n *Node) shutdown() error {
 	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 		err = errors.Join(err, cerr)
 	}
-	err = errors.Join(err, n.store.Close())
+	err = errors.Join(err, n.audit.close(), n.store.Close())
 	if err != nil {
 		n.logger.Error("shutdown", meterd.LogKeyError, err)
 		return err

@@ -36,10 +36,10 @@ type adminRoute struct {
 }
 
 func (s *Server) adminRoutes() []adminRoute {
-	return []adminRoute{
+	return append([]adminRoute{
 		{http.MethodPost, "/admin/v1/registration-tokens", http.StatusCreated, s.createRegistrationToken},
 		{http.MethodPost, "/admin/v1/signing-keys", http.StatusCreated, s.rotateSigningKey},
-	}
+	}, s.auditRoutes()...)
 }
 
 // adminHandler routes the admin API. The patterns carry no method, so that
@@ -53,7 +53,7 @@ func (s *Server) adminHandler() http.Handler {
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeAdminError(w, meterd.Errorf(meterd.ENotFound, "no admin route %s", r.URL.Path))
 	})
-	return s.requireAdmin(mux)
+	return s.auditAdmin(s.requireAdmin(mux))
 }
 
 func (s *Server) adminEndpoint(rt adminRoute) http.Handler {
@@ -67,6 +67,10 @@ func (s *Server) adminEndpoint(rt adminRoute) http.Handler {
 		out, err := rt.handle(r)
 		if err != nil {
 			s.writeAdminError(w, err)
+			return
+		}
+		if st, ok := out.(streamer); ok {
+			st.stream(w, rt.ok)
 			return
 		}
 		writeJSON(w, rt.ok, out)

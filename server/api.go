@@ -25,15 +25,18 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	var call apiCall
 	err := s.serveAPI(w, r, proto, requestID, &call)
 	s.logRequest(requestID, call, err, time.Since(start))
+	s.auditAPI(r, start, requestID, call, err)
 	if err != nil {
 		awsproto.WriteError(w, proto, requestID, err)
 	}
 }
 
-// apiCall is what is known of a request, for the log.
+// apiCall is what is known of a request, for the log and the audit trail.
 type apiCall struct {
-	op     string
-	caller meterd.Caller
+	op            string
+	caller        meterd.Caller
+	authenticated bool
+	in, out       any
 }
 
 // serveAPI runs one request: authenticate, route, decode, call, encode. It
@@ -54,6 +57,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 		call.caller.AccessKeyID = claimedAccessKey(r)
 		return err
 	}
+	call.authenticated = true
 	if routeErr != nil {
 		return routeErr
 	}
@@ -64,10 +68,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 	if err := awsproto.Decode(proto, op, body, in); err != nil {
 		return err
 	}
+	call.in = in
 	out, err := s.call(r.Context(), call.caller, in)
 	if err != nil {
 		return err
 	}
+	call.out = out
 	awsproto.WriteResult(w, proto, requestID, out)
 	return nil
 }

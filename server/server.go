@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
 	"github.com/meterd/meterd/metering"
@@ -38,6 +39,8 @@ type Server struct {
 	Limiter *Limiter
 	// MaxBodyBytes caps request bodies (AWS: BatchMeterUsage under 1 MB).
 	MaxBodyBytes int64
+	// Audit records every call; nil records nothing.
+	Audit *audit.Log
 	// Logger gets the request log; nil discards.
 	Logger *slog.Logger
 }

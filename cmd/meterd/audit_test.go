@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/audit"
+)
+
+// auditCase is one call of TestAuditTrail and the event it must leave.
+type auditCase struct {
+	name   string
+	call   func(t *testing.T, s *testServer) error
+	event  meterd.AuditEvent // the fields compared; RequestParameters are checked by params
+	params map[string]any    // members requestParameters must hold
+}
+
+func auditCases() []auditCase {
+	ctx := context.Background()
+	hour := thisHour()
+	return []auditCase{
+		{name: "OK BatchMeterUsage", call: func(t *testing.T, s *testServer) error {
+			_, err := s.metering(sellerKey, testRegion).BatchMeterUsage(ctx, &marketplacemetering.BatchMeterUsageInput{
+				ProductCode: aws.String("demo-saas"), UsageRecords: []types.UsageRecord{
+					{CustomerIdentifier: aws.String("demo-customer"), Dimension: aws.String("users"), Quantity: aws.Int32(2), Timestamp: &hour},
+					{CustomerIdentifier: aws.String("demo-customer"), Dimension: aws.String("api_calls"), Quantity: aws.Int32(7), Timestamp: &hour},
+				}})
+			return err
+		}, event: meterd.AuditEvent{EventSource: audit.SourceMetering, EventName: "BatchMeterUsage", AWSRegion: testRegion,
+			UserIdentity:       meterd.AuditIdentity{Type: "IAMUser", AccountID: "111122223333", AccessKeyID: "test"},
+			RecipientAccountID: "111122223333"},
+			params: map[string]any{"productCode": "demo-saas"}},
+		{name: "ErrInvalidUsageDimension", call: func(t *testing.T, s *testServer) error {
+			_, err := s.metering(buyerKey, testRegion).MeterUsage(ctx, &marketplacemetering.MeterUsageInput{
+				ProductCode: aws.String("demo-ami"), UsageDimension: aws.String("nope"), UsageQuantity: aws.Int32(1), Timestamp: &hour})
+			return err
+		}, event: meterd.AuditEvent{EventSource: audit.SourceMetering, EventName: "MeterUsage", AWSRegion: testRegion,
+			UserIdentity:       meterd.AuditIdentity{Type: "IAMUser", AccountID: "444455556666", AccessKeyID: "buyer"},
+			RecipientAccountID: "444455556666", ErrorCode: meterd.EInvalidUsageDimension},
+			params: map[string]any{"productCode": "demo-ami", "usageDimension": "nope", "usageQuantity": 1.0}},
+		{name: "ErrInvalidSignature", call: func(t *testing.T, s *testServer) error {
+			wrong := aws.Credentials{AccessKeyID: "buyer", SecretAccessKey: "not-the-secret"}
+			_, err := s.metering(wrong, "eu-west-1").MeterUsage(ctx, &marketplacemetering.MeterUsageInput{
+				ProductCode: aws.String("demo-ami"), UsageDimension: aws.String("vcpu_hours"), UsageQuantity: aws.Int32(1), Timestamp: &hour})
+			return err
+		}, event: meterd.AuditEvent{EventSource: audit.SourceMetering, EventName: "MeterUsage", AWSRegion: "eu-west-1",
+			UserIdentity: meterd.AuditIdentity{Type: "Unknown", AccessKeyID: "buyer"}, ErrorCode: meterd.EInvalidSignature}},
+		{name: "OK admin CreateRegistrationToken", call: func(t *testing.T, s *testServer) error {
+			s.mintToken(t, "demo-saas", "demo-customer", time.Hour)
+			return nil
+		}, event: meterd.AuditEvent{EventSource: audit.SourceAdmin, EventName: "CreateRegistrationToken",
+			UserIdentity: meterd.AuditIdentity{Type: "Unknown", PrincipalID: "meterd-admin", UserName: "meterd-admin"}},
+			params: map[string]any{"productCode": "demo-saas", "customerIdentifier": "demo-customer"}},
+	}
+}
+
+// TestAuditTrail makes calls with real clients and checks the event each
+// left, field by field, in the list and in the CloudTrail export.
+func TestAuditTrail(t *testing.T) {
+	s := startServer(t, "")
+	start := time.Now()
+	cases := auditCases()
+	wantMessages := make([]string, len(cases))
+	for i, c := range cases {
+		var apiErr smithy.APIError
+		if err := c.call(t, s); errors.As(err, &apiErr) {
+			wantMessages[i] = apiErr.ErrorMessage()
+		} else if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+	}
+	// Until end leaves out the admin calls of the test itself.
+	end := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.WaitCalls(ctx, audit.CallQuery{Filter: meterd.AuditFilter{Since: start}, Min: len(cases)}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.Admin().LookupEvents(ctx, meterd.AuditFilter{Since: start, Until: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := page.Events
+	if len(listed) != len(cases) {
+		t.Fatalf("listed %d events, want %d", len(listed), len(cases))
+	}
+	slices.Reverse(listed) // newest first; the cases are oldest first
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) { checkEvent(t, listed[i], c, wantMessages[i], start) })
+	}
+	t.Run("OK export", func(t *testing.T) {
+		records := exportRecords(t, s, meterd.AuditFilter{Since: start, Until: end})
+		if len(records) != len(cases) {
+			t.Fatalf("export has %d records, want %d", len(records), len(cases))
+		}
+		for i, e := range records { // newest first, like the list
+			if want := listed[len(cases)-1-i]; e.EventID != want.EventID || e.EventName != want.EventName {
+				t.Errorf("export record %d = %s %s, want %s %s", i, e.EventName, e.EventID, want.EventName, want.EventID)
+			}
+		}
+	})
+}
+
+func checkEvent(t *testing.T, got *meterd.AuditEvent, c auditCase, wantMessage string, start time.Time) {
+	t.Helper()
+	want := c.event
+	if got.EventName != want.EventName || got.EventSource != want.EventSource || got.AWSRegion != want.AWSRegion ||
+		got.ErrorCode != want.ErrorCode || got.RecipientAccountID != want.RecipientAccountID {
+		t.Errorf("event = %s %s %s %q %q, want %s %s %s %q %q", got.EventName, got.EventSource, got.AWSRegion,
+			got.ErrorCode, got.RecipientAccountID, want.EventName, want.EventSource, want.AWSRegion, want.ErrorCode, want.RecipientAccountID)
+	}
+	if got.ErrorMessage != wantMessage {
+		t.Errorf("errorMessage = %q, want the client's %q", got.ErrorMessage, wantMessage)
+	}
+	id := got.UserIdentity
+	if id.Type != want.UserIdentity.Type || id.AccountID != want.UserIdentity.AccountID || id.AccessKeyID != want.UserIdentity.AccessKeyID {
+		t.Errorf("userIdentity = %+v, want %+v", id, want.UserIdentity)
+	}
+	if id.Type == "IAMUser" && id.ARN != "arn:aws:iam::"+id.AccountID+":user/meterd-"+id.AccessKeyID {
+		t.Errorf("userIdentity.arn = %q", id.ARN)
+	}
+	if got.EventVersion != "1.08" || got.EventType != "AwsApiCall" || !got.ManagementEvent || got.EventCategory != "Management" {
+		t.Errorf("constant fields = %s %s %v %s", got.EventVersion, got.EventType, got.ManagementEvent, got.EventCategory)
+	}
+	if got.SourceIPAddress != "127.0.0.1" || got.UserAgent == "" || got.EventID == "" || got.RequestID == "" {
+		t.Errorf("ip %q, agent %q, eventID %q, requestID %q", got.SourceIPAddress, got.UserAgent, got.EventID, got.RequestID)
+	}
+	if got.EventTime.Before(start.Truncate(time.Second)) || got.EventTime.After(time.Now()) {
+		t.Errorf("eventTime %s is not within the test", got.EventTime)
+	}
+	var params map[string]any
+	_ = json.Unmarshal(got.RequestParameters, &params)
+	for k, v := range c.params {
+		if params[k] != v {
+			t.Errorf("requestParameters.%s = %v, want %v (all: %s)", k, params[k], v, got.RequestParameters)
+		}
+	}
+}
+
+// exportRecords downloads a CloudTrail log file and decodes its Records.
+func exportRecords(t *testing.T, s *testServer, f meterd.AuditFilter) []*meterd.AuditEvent {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := s.Admin().ExportEvents(context.Background(), f, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct{ Records []*meterd.AuditEvent }
+	if err := json.NewDecoder(zr).Decode(&file); err != nil {
+		t.Fatal(err)
+	}
+	return file.Records
+}
