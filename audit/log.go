@@ -81,17 +81,20 @@ func (l *Log) Dropped() int64 { return l.dropped.Load() }
 // Run writes queued events until ctx is done, then writes what is still
 // queued and returns. It also sweeps events older than the retention.
 func (l *Log) Run(ctx context.Context) error {
+	// Writes and sweeps are bounded, so they finish even once ctx is done:
+	// a batch is not half lost at shutdown.
+	bg := context.WithoutCancel(ctx)
 	sweep := time.NewTicker(sweepEvery)
 	defer sweep.Stop()
-	l.sweep(ctx)
+	l.sweep(bg)
 	for {
 		select {
 		case e := <-l.events:
-			l.write(context.WithoutCancel(ctx), e)
+			l.write(bg, e)
 		case <-sweep.C:
-			l.sweep(ctx)
+			l.sweep(bg)
 		case <-ctx.Done():
-			l.drain(context.WithoutCancel(ctx))
+			l.drain(bg)
 			return nil
 		}
 	}
@@ -136,7 +139,7 @@ func (l *Log) sweep(ctx context.Context) {
 		return
 	}
 	n, err := l.store.DeleteAuditBefore(ctx, l.clock.Now().Add(-l.cfg.Retention), sweepLimit)
-	if err != nil && ctx.Err() == nil {
+	if err != nil {
 		l.logger.Error("audit: retention sweep failed", meterd.LogKeyError, err)
 	}
 	if n > 0 {
