@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"slices"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/audit"
+	"github.com/meterd/meterd/server"
 )
 
 // auditCase is one call of TestAuditTrail and the event it must leave.
@@ -165,4 +167,97 @@ func exportRecords(t *testing.T, s *testServer, f meterd.AuditFilter) []*meterd.
 		t.Fatal(err)
 	}
 	return file.Records
+}
+
+// TestWaitCalls: a test waiting for "3 BatchMeterUsage records for the
+// customer" gets its answer as the third record lands, not at its deadline.
+func TestWaitCalls(t *testing.T) {
+	s := startServer(t, "")
+	since := time.Now()
+	// Shorter than one long poll (server.MaxCallsWait): only a wake-up by
+	// the third record, not a poll's timeout, can end the wait in time.
+	ctx, cancel := context.WithTimeout(context.Background(), server.MaxCallsWait*3/4)
+	defer cancel()
+	type answer struct {
+		out *server.CallsOutput
+		err error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		q := audit.CallQuery{Filter: meterd.AuditFilter{EventName: "BatchMeterUsage", Customer: "demo-customer", Since: since},
+			Min: 3, Records: true}
+		out, err := s.WaitCalls(ctx, q)
+		done <- answer{out, err}
+	}()
+	meter := func(dimension string) {
+		hour := thisHour()
+		_, err := s.metering(sellerKey, testRegion).BatchMeterUsage(ctx, &marketplacemetering.BatchMeterUsageInput{
+			ProductCode: aws.String("demo-saas"), UsageRecords: []types.UsageRecord{{CustomerIdentifier: aws.String("demo-customer"),
+				Dimension: aws.String(dimension), Quantity: aws.Int32(1), Timestamp: &hour}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	meter("users")
+	meter("api_calls")
+	// Once the two are in the trail, the waiter must still be waiting.
+	two := audit.CallQuery{Filter: meterd.AuditFilter{EventName: "BatchMeterUsage", Since: since}, Min: 2}
+	if _, err := s.WaitCalls(ctx, two); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case a := <-done:
+		t.Fatalf("returned after two records: %+v %v", a.out, a.err)
+	default:
+	}
+	meter("users")
+	select {
+	case a := <-done:
+		if a.err != nil || !a.out.Met || a.out.Records != 3 || len(a.out.Events) != 3 {
+			t.Fatalf("got %+v, %v; want 3 records met", a.out, a.err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the wait did not end when the third record landed")
+	}
+}
+
+// TestAuditNoSecrets: neither a secret key, nor a signature, nor the
+// admin token, nor a registration token reaches the trail.
+func TestAuditNoSecrets(t *testing.T) {
+	s := startServer(t, "")
+	since := time.Now()
+	ctx := context.Background()
+	token := s.mintToken(t, "demo-saas", "demo-customer", time.Hour)
+	if _, err := s.metering(sellerKey, testRegion).ResolveCustomer(ctx, &marketplacemetering.ResolveCustomerInput{
+		RegistrationToken: aws.String(token)}); err != nil {
+		t.Fatal(err)
+	}
+	secretCreds := aws.Credentials{AccessKeyID: "test", SecretAccessKey: "a-secret-never-logged"}
+	_, _ = s.metering(secretCreds, testRegion).ResolveCustomer(ctx, &marketplacemetering.ResolveCustomerInput{
+		RegistrationToken: aws.String(token)})
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if _, err := s.WaitCalls(wctx, audit.CallQuery{Filter: meterd.AuditFilter{Since: since}, Min: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := s.Admin().ExportEvents(ctx, meterd.AuditFilter{Since: since}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	export, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{token, s.AdminToken, "a-secret-never-logged", "Signature=", "AWS4-HMAC-SHA256"} {
+		if bytes.Contains(export, []byte(secret)) {
+			t.Errorf("the trail holds %q", secret)
+		}
+	}
+	if !bytes.Contains(export, []byte(`"registrationToken":"HIDDEN_DUE_TO_SECURITY_REASONS"`)) {
+		t.Errorf("the trail does not show that a registration token was sent:\n%s", export)
+	}
 }
