@@ -16,6 +16,12 @@ var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 func startLog(t *testing.T, cfg audit.Config) (*audit.Log, meterd.AuditStore) {
 	t.Helper()
 	store := sqlitetest.OpenAudit(t)
+	return runLog(t, store, cfg), store
+}
+
+// runLog runs a Log on store until the test ends.
+func runLog(t *testing.T, store meterd.AuditStore, cfg audit.Config) *audit.Log {
+	t.Helper()
 	l := audit.New(store, meterd.ClockFunc(func() time.Time { return epoch }), cfg, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -26,7 +32,19 @@ func startLog(t *testing.T, cfg audit.Config) (*audit.Log, meterd.AuditStore) {
 			t.Errorf("run: %v", err)
 		}
 	})
-	return l, store
+	return l
+}
+
+// signalStore tells each FindAuditEvents call, so that a test knows a
+// Wait has looked (and is now waiting) without sleeping.
+type signalStore struct {
+	meterd.AuditStore
+	found chan struct{}
+}
+
+func (s *signalStore) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]*meterd.AuditEvent, string, error) {
+	defer func() { s.found <- struct{}{} }()
+	return s.AuditStore.FindAuditEvents(ctx, f)
 }
 
 // batch is a BatchMeterUsage event at epoch plus seconds, about records

@@ -16,7 +16,8 @@ const safety = 30 * time.Second
 
 func TestLogWait(t *testing.T) {
 	t.Run("OK returns when the Nth record lands", func(t *testing.T) {
-		l, _ := startLog(t, audit.Config{})
+		store := &signalStore{AuditStore: sqlitetest.OpenAudit(t), found: make(chan struct{}, 100)}
+		l := runLog(t, store, audit.Config{})
 		q := audit.CallQuery{Filter: meterd.AuditFilter{EventName: "BatchMeterUsage", Customer: "X"}, Min: 3, Records: true}
 		done := make(chan *audit.Calls, 1)
 		go func() {
@@ -26,6 +27,7 @@ func TestLogWait(t *testing.T) {
 			}
 			done <- res
 		}()
+		<-store.found // the wait has looked once, before any event: it now waits
 		l.Record(batch("1", 0, subject("X", "d"), subject("Y", "d")))
 		l.Record(batch("2", 1, subject("X", "d")))
 		// Once both are stored, two records of X match: not enough.
