@@ -68,25 +68,30 @@ func (c *AdminClient) ListCalls(ctx context.Context, q audit.CallQuery, wait tim
 func (c *AdminClient) WaitCalls(ctx context.Context, q audit.CallQuery) (*CallsOutput, error) {
 	for {
 		wait := MaxCallsWait
-		if deadline, ok := ctx.Deadline(); ok {
-			wait = max(min(wait, time.Until(deadline)), time.Millisecond)
+		if d, ok := ctx.Deadline(); ok {
+			// A poll ends a little before the deadline, so that its
+			// answer (and the count in the error) arrives in time.
+			wait = min(wait, time.Until(d)*9/10)
 		}
-		out, err := c.ListCalls(ctx, q, wait)
+		out, err := c.ListCalls(ctx, q, max(wait, 0))
 		if err != nil {
 			return nil, err
 		}
 		if out.Met {
 			return out, nil
 		}
-		if d, ok := ctx.Deadline(); ctx.Err() != nil || (ok && !time.Now().Before(d)) {
+		if d, ok := ctx.Deadline(); ctx.Err() != nil || (ok && time.Until(d) < minPollLeft) {
 			got := out.Calls
 			if q.Records {
 				got = out.Records
 			}
-			return out, fmt.Errorf("meterd: %d of %d matching %s arrived: %w", got, q.Min, unitName(q), context.DeadlineExceeded)
+			return out, fmt.Errorf("%d of %d matching %s arrived: %w", got, q.Min, unitName(q), context.DeadlineExceeded)
 		}
 	}
 }
+
+// minPollLeft is the time before a deadline not worth another poll.
+const minPollLeft = 20 * time.Millisecond
 
 func unitName(q audit.CallQuery) string {
 	if q.Records {

@@ -34,6 +34,7 @@ func commands() []command {
 		&seedCheckCommand{},
 		&adminTokenCreateCommand{},
 		&adminKeysRotateCommand{},
+		&auditListCommand{}, &auditExportCommand{}, &callsListCommand{}, &callsWaitCommand{},
 		&reporterStatusCommand{},
 		&benchCommand{}, &benchFloorCommand{}, &benchFixtureCommand{}, &benchColdStartCommand{},
 		&versionCommand{},
