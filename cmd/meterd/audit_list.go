@@ -19,8 +19,10 @@ type auditListCommand struct {
 	nextToken string
 }
 
-func (*auditListCommand) name() string     { return "audit list" }
-func (*auditListCommand) synopsis() string { return "list the audit trail (CloudTrail events), newest first" }
+func (*auditListCommand) name() string { return "audit list" }
+func (*auditListCommand) synopsis() string {
+	return "list the audit trail (CloudTrail events), newest first"
+}
 func (*auditListCommand) usage() string {
 	return `Usage: meterd audit list [flags]
 
