@@ -95,6 +95,10 @@ func entitlementSubjects(f map[string][]string) []meterd.AuditSubject {
 
 // Params is v as CloudTrail shows parameters: JSON with lowerCamel member
 // names, empty members left out, bearer tokens hidden. nil is JSON null.
+//
+// It reshapes json.Marshal's output in one pass over the bytes rather than
+// decoding it into maps and encoding those again: the audit writer does
+// this for every call, and a BatchMeterUsage's parameters are kilobytes.
 func Params(v any) json.RawMessage {
 	if v == nil {
 		return nil
@@ -103,52 +107,101 @@ func Params(v any) json.RawMessage {
 	if err != nil {
 		return nil
 	}
-	var tree any
-	if json.Unmarshal(b, &tree) != nil {
+	s := shaper{in: b, out: make([]byte, 0, len(b))}
+	if s.value() {
 		return nil
 	}
-	tree = cloudTrailShape(tree)
-	if tree == nil {
-		return nil
-	}
-	b, _ = json.Marshal(tree) // re-encoding decoded JSON cannot fail
-	return b
+	return s.out
 }
 
-// cloudTrailShape renames and prunes a decoded JSON tree; it returns nil
-// for an empty value.
-func cloudTrailShape(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			k = lowerCamel(k)
-			if x = cloudTrailShape(x); x == nil {
-				continue
-			}
-			if hiddenKeys[k] {
-				x = Hidden
-			}
-			out[k] = x
+// shaper copies the compact JSON of json.Marshal from in to out, renaming
+// members, hiding bearer tokens and dropping empty members.
+type shaper struct {
+	in  []byte
+	i   int
+	out []byte
+}
+
+// value copies one value and reports whether it is empty (null, "", [] or
+// an object with no member left).
+func (s *shaper) value() (empty bool) {
+	switch s.in[s.i] {
+	case '{':
+		return s.object()
+	case '[':
+		return s.array()
+	case '"':
+		start := s.i
+		s.skipString()
+		s.out = append(s.out, s.in[start:s.i]...)
+		return s.i-start == 2
+	}
+	start := s.i
+	for s.i < len(s.in) && s.in[s.i] != ',' && s.in[s.i] != '}' && s.in[s.i] != ']' {
+		s.i++
+	}
+	s.out = append(s.out, s.in[start:s.i]...)
+	return string(s.in[start:s.i]) == "null"
+}
+
+func (s *shaper) object() bool {
+	s.i++ // {
+	s.out = append(s.out, '{')
+	members := 0
+	for s.in[s.i] != '}' {
+		if s.in[s.i] == ',' {
+			s.i++
 		}
-		if len(out) == 0 {
-			return nil
+		mark := len(s.out)
+		if members > 0 {
+			s.out = append(s.out, ',')
 		}
-		return out
-	case []any:
-		if len(v) == 0 {
-			return nil
+		keyStart := s.i
+		s.skipString()
+		key := lowerCamel(string(s.in[keyStart+1 : s.i-1]))
+		s.i++ // :
+		s.out = append(s.out, '"')
+		s.out = append(append(s.out, key...), '"', ':')
+		valueStart := len(s.out)
+		if s.value() {
+			s.out = s.out[:mark]
+			continue
 		}
-		for i := range v {
-			v[i] = cloudTrailShape(v[i])
+		if hiddenKeys[key] {
+			s.out = append(s.out[:valueStart], `"`+Hidden+`"`...)
 		}
-		return v
-	case string:
-		if v == "" {
-			return nil
+		members++
+	}
+	s.i++ // }
+	s.out = append(s.out, '}')
+	return members == 0
+}
+
+func (s *shaper) array() bool {
+	s.i++ // [
+	s.out = append(s.out, '[')
+	n := 0
+	for s.in[s.i] != ']' {
+		if s.in[s.i] == ',' {
+			s.i++
+			s.out = append(s.out, ',')
+		}
+		s.value()
+		n++
+	}
+	s.i++ // ]
+	s.out = append(s.out, ']')
+	return n == 0
+}
+
+// skipString moves past the string at s.i, escapes included.
+func (s *shaper) skipString() {
+	for s.i++; s.in[s.i] != '"'; s.i++ {
+		if s.in[s.i] == '\\' {
+			s.i++
 		}
 	}
-	return v
+	s.i++
 }
 
 // lowerCamel turns a Smithy member name (ProductCode) into CloudTrail's

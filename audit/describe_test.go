@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -18,12 +19,17 @@ func TestParams(t *testing.T) {
 	}{
 		{"OK nil is null", nil, ""},
 		{"OK lowerCamel members, empty ones left out", &meterd.MeterUsageRequest{ProductCode: "p", Timestamp: hour, UsageDimension: "d", UsageQuantity: 2},
-			`{"dryRun":false,"productCode":"p","timestamp":"2026-03-01T12:00:00Z","usageDimension":"d","usageQuantity":2}`},
+			`{"productCode":"p","timestamp":"2026-03-01T12:00:00Z","usageDimension":"d","usageQuantity":2,"dryRun":false}`},
 		{"OK initialisms after the first letter stay", &meterd.ResolveCustomerResult{CustomerAWSAccountId: "1"}, `{"customerAWSAccountId":"1"}`},
 		{"OK registration token hidden", &meterd.ResolveCustomerRequest{RegistrationToken: "secret"}, `{"registrationToken":"HIDDEN_DUE_TO_SECURITY_REASONS"}`},
 		{"OK signature hidden", &meterd.RegisterUsageResult{Signature: "jwt"}, `{"signature":"HIDDEN_DUE_TO_SECURITY_REASONS"}`},
 		{"OK filter names are values, not members", &meterd.GetEntitlementsRequest{ProductCode: "p", Filter: map[string][]string{"CUSTOMER_IDENTIFIER": {"c"}}},
-			`{"filter":{"CUSTOMER_IDENTIFIER":["c"]},"maxResults":0,"productCode":"p"}`},
+			`{"productCode":"p","filter":{"CUSTOMER_IDENTIFIER":["c"]},"maxResults":0}`},
+		{"OK escapes kept", &meterd.ResolveCustomerResult{ProductCode: `a"b\c,}]`}, `{"productCode":"a\"b\\c,}]"}`},
+		{"OK records in a batch, an empty one dropped", &meterd.BatchMeterUsageRequest{ProductCode: "p", UsageRecords: []meterd.UsageRecord{
+			{Dimension: "d", Timestamp: hour}, {Dimension: "e", Timestamp: hour, UsageAllocations: []meterd.UsageAllocation{}}}},
+			`{"usageRecords":[{"timestamp":"2026-03-01T12:00:00Z","dimension":"d"},{"timestamp":"2026-03-01T12:00:00Z","dimension":"e"}],"productCode":"p"}`},
+		{"OK nothing left is null", &meterd.ResolveCustomerResult{}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,4 +72,20 @@ func TestIdentity(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzParams: whatever JSON a value encodes to, Params answers valid JSON
+// or null.
+func FuzzParams(f *testing.F) {
+	f.Add(`{"ProductCode":"p","UsageRecords":[{"Dimension":"d","Quantity":null}],"RegistrationToken":"x"}`)
+	f.Add(`[{},[],"",{"A":{"B":""}},"a\"b\\"]`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		var v any
+		if json.Unmarshal([]byte(doc), &v) != nil {
+			return
+		}
+		if out := audit.Params(v); out != nil && !json.Valid(out) {
+			t.Fatalf("Params(%s) = %s: not JSON", doc, out)
+		}
+	})
 }

@@ -18,8 +18,13 @@ import (
 const (
 	DefaultRetention = 7 * 24 * time.Hour
 	DefaultBuffer    = 8192
-	// maxBatch bounds one AppendAudit transaction.
-	maxBatch = 512
+	// maxBatch bounds one AppendAudit transaction, and flushDelay how long
+	// the writer gathers events for it: one commit per flushDelay at most
+	// under load, rather than one per event, is what keeps the trail's
+	// cost small beside the metering path's (each commit writes WAL frames
+	// with system calls). A long poll sees a call at most this much later.
+	maxBatch   = 1024
+	flushDelay = 10 * time.Millisecond
 	// sweepEvery and sweepLimit bound the retention sweeper's work: at
 	// most sweepLimit deletions per tick, so a long backlog is removed in
 	// small transactions that never hold the writer for long.
@@ -43,7 +48,7 @@ type Log struct {
 	cfg    Config
 	logger *slog.Logger
 
-	events  chan *meterd.AuditEvent
+	events  chan pending
 	dropped atomic.Int64
 
 	mu      sync.Mutex
@@ -60,14 +65,24 @@ func New(store meterd.AuditStore, clock meterd.Clock, cfg Config, logger *slog.L
 		cfg.Buffer = DefaultBuffer
 	}
 	return &Log{store: store, clock: clock, cfg: cfg, logger: meterd.LoggerOrDiscard(logger),
-		events: make(chan *meterd.AuditEvent, cfg.Buffer), written: make(chan struct{}), stopped: make(chan struct{})}
+		events: make(chan pending, cfg.Buffer), written: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+// pending is a queued event and what completes it.
+type pending struct {
+	event *meterd.AuditEvent
+	fill  func(*meterd.AuditEvent)
 }
 
 // Record queues e for the writer. When the queue is full, e is dropped and
 // counted: the audit trail must never hold up a metering call.
-func (l *Log) Record(e *meterd.AuditEvent) {
+//
+// fill, when not nil, completes e in the writer's goroutine before it is
+// stored (Describe's JSON work, say), off the request's path; it must not
+// touch anything the request goes on using.
+func (l *Log) Record(e *meterd.AuditEvent, fill func(*meterd.AuditEvent)) {
 	select {
-	case l.events <- e:
+	case l.events <- pending{e, fill}:
 	default:
 		if n := l.dropped.Add(1); n&(n-1) == 0 { // log the 1st, 2nd, 4th... drop
 			l.logger.Warn("audit: queue full, events dropped", meterd.LogKeyDropped, n)
@@ -89,8 +104,8 @@ func (l *Log) Run(ctx context.Context) error {
 	l.sweep(bg)
 	for {
 		select {
-		case e := <-l.events:
-			l.write(bg, e)
+		case p := <-l.events:
+			l.write(bg, p)
 		case <-sweep.C:
 			l.sweep(bg)
 		case <-ctx.Done():
@@ -100,18 +115,20 @@ func (l *Log) Run(ctx context.Context) error {
 	}
 }
 
-// write stores first and whatever else is queued, up to maxBatch, in one
-// transaction, then wakes the waiters.
-func (l *Log) write(ctx context.Context, first *meterd.AuditEvent) {
-	batch := []*meterd.AuditEvent{first}
+// write stores first and what else arrives within flushDelay, up to
+// maxBatch, in one transaction, then wakes the waiters.
+func (l *Log) write(ctx context.Context, first pending) {
+	batch := []*meterd.AuditEvent{first.complete()}
+	timer := time.NewTimer(flushDelay)
+	defer timer.Stop()
+gather:
 	for len(batch) < maxBatch {
 		select {
-		case e := <-l.events:
-			batch = append(batch, e)
-			continue
-		default:
+		case p := <-l.events:
+			batch = append(batch, p.complete())
+		case <-timer.C:
+			break gather
 		}
-		break
 	}
 	if err := l.store.AppendAudit(ctx, batch); err != nil {
 		l.dropped.Add(int64(len(batch)))
@@ -123,11 +140,18 @@ func (l *Log) write(ctx context.Context, first *meterd.AuditEvent) {
 	l.mu.Unlock()
 }
 
+func (p pending) complete() *meterd.AuditEvent {
+	if p.fill != nil {
+		p.fill(p.event)
+	}
+	return p.event
+}
+
 func (l *Log) drain(ctx context.Context) {
 	for {
 		select {
-		case e := <-l.events:
-			l.write(ctx, e)
+		case p := <-l.events:
+			l.write(ctx, p)
 		default:
 			return
 		}

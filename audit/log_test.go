@@ -28,8 +28,8 @@ func TestLogWait(t *testing.T) {
 			done <- res
 		}()
 		<-store.found // the wait has looked once, before any event: it now waits
-		l.Record(batch("1", 0, subject("X", "d"), subject("Y", "d")))
-		l.Record(batch("2", 1, subject("X", "d")))
+		l.Record(batch("1", 0, subject("X", "d"), subject("Y", "d")), nil)
+		l.Record(batch("2", 1, subject("X", "d")), nil)
 		// Once both are stored, two records of X match: not enough.
 		stored := audit.CallQuery{Filter: q.Filter, Min: 2}
 		if res, _ := l.Wait(context.Background(), stored, safety); !res.Met {
@@ -40,7 +40,7 @@ func TestLogWait(t *testing.T) {
 			t.Fatalf("returned after two records: %+v", res)
 		default:
 		}
-		l.Record(batch("3", 2, subject("Y", "d"), subject("X", "e")))
+		l.Record(batch("3", 2, subject("Y", "d"), subject("X", "e")), nil)
 		select {
 		case res := <-done:
 			if !res.Met || res.Records != 3 || res.Calls != 3 {
@@ -79,9 +79,9 @@ func TestLogWait(t *testing.T) {
 // TestLogList: one row per way of counting.
 func TestLogList(t *testing.T) {
 	l, _ := startLog(t, audit.Config{})
-	l.Record(batch("1", 0, subject("X", "users"), subject("X", "calls"), subject("Y", "users")))
-	l.Record(batch("2", 1))
-	l.Record(&meterd.AuditEvent{EventID: "3", EventName: "MeterUsage", EventTime: epoch, Subjects: []meterd.AuditSubject{subject("X", "users")}})
+	l.Record(batch("1", 0, subject("X", "users"), subject("X", "calls"), subject("Y", "users")), nil)
+	l.Record(batch("2", 1), nil)
+	l.Record(&meterd.AuditEvent{EventID: "3", EventName: "MeterUsage", EventTime: epoch, Subjects: []meterd.AuditSubject{subject("X", "users")}}, nil)
 	if res, _ := l.Wait(context.Background(), audit.CallQuery{Min: 3}, safety); !res.Met {
 		t.Fatal("events not stored")
 	}
@@ -113,7 +113,7 @@ func TestLogDrops(t *testing.T) {
 	store := sqlitetest.OpenAudit(t)
 	l := audit.New(store, meterd.SystemClock{}, audit.Config{Buffer: 2}, nil)
 	for i := range 5 {
-		l.Record(batch(string(rune('a'+i)), i))
+		l.Record(batch(string(rune('a'+i)), i), nil)
 	}
 	if got := l.Dropped(); got != 3 {
 		t.Errorf("dropped %d, want 3", got)

@@ -63,16 +63,19 @@ func (s *Server) auditAPI(r *http.Request, at time.Time, requestID string, call 
 		}
 	}
 	e.AWSRegion = caller.Region
-	e.UserIdentity = audit.Identity(caller, call.authenticated)
-	e.RecipientAccountID = e.UserIdentity.AccountID
 	e.ReadOnly = audit.ReadOnly(name)
 	e.ErrorCode, e.ErrorMessage = awsproto.WireCode(err), awsproto.WireMessage(err)
 	var out any
 	if err == nil {
 		out = call.out
 	}
-	audit.Describe(e, caller, call.in, out)
-	s.Audit.Record(e)
+	// The JSON work is done by the audit writer: the request is answered
+	// and in and out are no longer used by it.
+	s.Audit.Record(e, func(e *meterd.AuditEvent) {
+		e.UserIdentity = audit.Identity(caller, call.authenticated)
+		e.RecipientAccountID = e.UserIdentity.AccountID
+		audit.Describe(e, caller, call.in, out)
+	})
 }
 
 // adminEventNames name the admin calls in the trail, as CloudTrail names
@@ -104,7 +107,7 @@ func (s *Server) auditAdmin(next http.Handler) http.Handler {
 		}
 		rec := &errorRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.Audit.Record(s.adminEvent(r, at, body.Bytes(), rec))
+		s.Audit.Record(s.adminEvent(r, at, body.Bytes(), rec), nil)
 	})
 }
 

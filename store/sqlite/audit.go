@@ -31,16 +31,17 @@ const auditPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_prag
 var auditMigrations = []string{
 	1: `CREATE TABLE events (
 		seq          INTEGER PRIMARY KEY,
-		event_id     TEXT NOT NULL UNIQUE,
+		event_id     TEXT NOT NULL, -- a UUID: not indexed, nothing looks it up
 		time_ns      INTEGER NOT NULL,
 		event_name   TEXT NOT NULL,
 		access_key   TEXT NOT NULL,
 		error_code   TEXT NOT NULL,
 		product_code TEXT NOT NULL,
-		customers    TEXT NOT NULL, -- each between two \x1f, for instr()
-		dimensions   TEXT NOT NULL, -- likewise
-		subjects     TEXT NOT NULL, -- JSON []meterd.AuditSubject
-		record       TEXT NOT NULL  -- the CloudTrail JSON
+		customers    TEXT NOT NULL, -- each subject's, between two \x1f, for instr()
+		dimensions   TEXT NOT NULL, -- likewise, in the same order
+		record       TEXT NOT NULL, -- the CloudTrail JSON but for the two below
+		request_parameters TEXT,    -- JSON, kept apart so that no encoder
+		response_elements  TEXT     -- re-validates kilobytes per event
 	) STRICT;
 	CREATE INDEX events_time ON events (time_ns, seq);
 	CREATE INDEX events_name_time ON events (event_name, time_ns, seq);`,
@@ -144,7 +145,8 @@ func (db *AuditDB) Close() error {
 func (db *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (event_id, time_ns, event_name, access_key,
-			error_code, product_code, customers, dimensions, subjects, record) VALUES (?,?,?,?,?,?,?,?,?,?)`)
+			error_code, product_code, customers, dimensions, record, request_parameters, response_elements)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
@@ -163,11 +165,9 @@ func (db *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent)
 }
 
 func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) error {
-	record, err := json.Marshal(e)
-	if err != nil {
-		return err
-	}
-	subjects, err := json.Marshal(e.Subjects)
+	bare := *e
+	bare.RequestParameters, bare.ResponseElements = nil, nil
+	record, err := json.Marshal(&bare)
 	if err != nil {
 		return err
 	}
@@ -177,8 +177,17 @@ func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) erro
 		dimensions = append(dimensions, s.Dimension)
 	}
 	_, err = stmt.ExecContext(ctx, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID,
-		e.ErrorCode, e.ProductCode, joinKeys(customers), joinKeys(dimensions), string(subjects), string(record))
+		e.ErrorCode, e.ProductCode, joinKeys(customers), joinKeys(dimensions), string(record),
+		nullJSON(e.RequestParameters), nullJSON(e.ResponseElements))
 	return err
+}
+
+// nullJSON is raw JSON as a column value: NULL for none.
+func nullJSON(raw json.RawMessage) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return string(raw)
 }
 
 // keySep separates the values of a customers or dimensions column; it
@@ -186,6 +195,24 @@ func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) erro
 const keySep = "\x1f"
 
 func joinKeys(values []string) string { return keySep + strings.Join(values, keySep) + keySep }
+
+// subjectsOf pairs the values of the customers and dimensions columns
+// again; nil when the event is about no record.
+func subjectsOf(customers, dimensions string) []meterd.AuditSubject {
+	if customers == keySep+keySep && dimensions == keySep+keySep {
+		return nil
+	}
+	cs := strings.Split(customers[len(keySep):len(customers)-len(keySep)], keySep)
+	ds := strings.Split(dimensions[len(keySep):len(dimensions)-len(keySep)], keySep)
+	if len(cs) != len(ds) {
+		return nil
+	}
+	subjects := make([]meterd.AuditSubject, len(cs))
+	for i := range cs {
+		subjects[i] = meterd.AuditSubject{Customer: cs[i], Dimension: ds[i]}
+	}
+	return subjects
+}
 
 // maxAuditPage caps a page of FindAuditEvents.
 const maxAuditPage = 1000
@@ -200,7 +227,7 @@ func (db *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([
 	if err != nil {
 		return nil, "", err
 	}
-	q := "SELECT seq, time_ns, product_code, subjects, record FROM events" + where +
+	q := "SELECT seq, time_ns, product_code, customers, dimensions, record, request_parameters, response_elements FROM events" + where +
 		" ORDER BY time_ns DESC, seq DESC LIMIT ?"
 	rows, err := db.read.QueryContext(ctx, q, append(args, limit+1)...)
 	if err != nil {
@@ -279,17 +306,22 @@ func scanEvents(rows *sql.Rows) ([]*meterd.AuditEvent, []auditCursor, error) {
 	var pos []auditCursor
 	for rows.Next() {
 		var c auditCursor
-		var subjects, record string
+		var customers, dimensions, record string
+		var params, response sql.NullString
 		e := new(meterd.AuditEvent)
-		if err := rows.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &subjects, &record); err != nil {
+		if err := rows.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &customers, &dimensions, &record, &params, &response); err != nil {
 			return nil, nil, err
 		}
 		if err := json.Unmarshal([]byte(record), e); err != nil {
 			return nil, nil, err
 		}
-		if err := json.Unmarshal([]byte(subjects), &e.Subjects); err != nil {
-			return nil, nil, err
+		if params.Valid {
+			e.RequestParameters = json.RawMessage(params.String)
 		}
+		if response.Valid {
+			e.ResponseElements = json.RawMessage(response.String)
+		}
+		e.Subjects = subjectsOf(customers, dimensions)
 		// The record holds whole seconds; the column the exact time.
 		e.EventTime = time.Unix(0, c.TimeNS).UTC()
 		events = append(events, e)

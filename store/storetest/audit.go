@@ -115,7 +115,8 @@ func testAuditPages(t *testing.T, s meterd.AuditStore) {
 }
 
 func testAuditRoundTrip(t *testing.T, s meterd.AuditStore) {
-	e := auditEvent("r", 0, "BatchMeterUsage", "AK", "", "p", meterd.AuditSubject{Customer: "c", Dimension: "d"})
+	e := auditEvent("r", 0, "GetEntitlements", "AK", "", "p", meterd.AuditSubject{Customer: "c"},
+		meterd.AuditSubject{Dimension: "d"}, meterd.AuditSubject{Customer: "c2", Dimension: "d2"})
 	e.EventTime = e.EventTime.Add(1234 * time.Microsecond) // kept exactly, though the record shows seconds
 	e.UserIdentity = meterd.AuditIdentity{Type: "IAMUser", PrincipalID: "AIDA1", ARN: "arn:aws:iam::1:user/u",
 		AccountID: "1", AccessKeyID: "AK", UserName: "u"}
