@@ -46,7 +46,7 @@ var layers = []layer{
 	{pkg: "bench", imports: []string{".", "awsproto", "awsproto/sigv4", "node"}},
 	{pkg: "reporter"},
 	{pkg: "reporter/reportermetrics", imports: []string{"reporter"}},
-	{pkg: "cmd/meterd", imports: []string{".", "node", "seed", "server", "reporter", "bench"}, forbid: []string{"database/sql"}},
+	{pkg: "cmd/meterd", imports: []string{".", "audit", "node", "seed", "server", "reporter", "bench"}, forbid: []string{"database/sql"}},
 }
 
 // TestArchitecture checks every package's imports against its row, and

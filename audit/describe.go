@@ -23,9 +23,11 @@ const (
 // Hidden is CloudTrail's stand-in for a parameter it does not record.
 const Hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
-// hiddenKeys are the parameters that are bearer tokens: whoever holds one
-// can use it, so the trail names that one was sent, not what it was.
-var hiddenKeys = map[string]bool{"registrationToken": true, "signature": true}
+// hiddenKeys are the parameters that are bearer tokens or secrets: whoever
+// holds one can use it, so the trail names that one was sent, not what it
+// was. The last ones guard admin routes yet to come (keys, tokens).
+var hiddenKeys = map[string]bool{"registrationToken": true, "signature": true,
+	"secret": true, "secretAccessKey": true, "token": true, "adminToken": true, "password": true}
 
 // readOnly are the operations that change nothing, as CloudTrail's
 // readOnly flag says.

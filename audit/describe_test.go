@@ -29,6 +29,8 @@ func TestParams(t *testing.T) {
 		{"OK records in a batch, an empty one dropped", &meterd.BatchMeterUsageRequest{ProductCode: "p", UsageRecords: []meterd.UsageRecord{
 			{Dimension: "d", Timestamp: hour}, {Dimension: "e", Timestamp: hour, UsageAllocations: []meterd.UsageAllocation{}}}},
 			`{"usageRecords":[{"timestamp":"2026-03-01T12:00:00Z","dimension":"d"},{"timestamp":"2026-03-01T12:00:00Z","dimension":"e"}],"productCode":"p"}`},
+		{"OK admin secrets hidden", map[string]any{"Id": "AKIA1", "secretAccessKey": "s", "token": "t"},
+			`{"id":"AKIA1","secretAccessKey":"HIDDEN_DUE_TO_SECURITY_REASONS","token":"HIDDEN_DUE_TO_SECURITY_REASONS"}`},
 		{"OK nothing left is null", &meterd.ResolveCustomerResult{}, ""},
 	}
 	for _, tt := range tests {

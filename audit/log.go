@@ -27,9 +27,11 @@ const (
 	flushDelay = 10 * time.Millisecond
 	// sweepEvery and sweepLimit bound the retention sweeper's work: at
 	// most sweepLimit deletions per tick, so a long backlog is removed in
-	// small transactions that never hold the writer for long.
-	sweepEvery = time.Minute
-	sweepLimit = 5000
+	// small transactions that never hold the writer for long; while it is
+	// behind, it ticks every sweepBehind.
+	sweepEvery  = time.Minute
+	sweepBehind = time.Second
+	sweepLimit  = 5000
 )
 
 // Config tunes a Log.
@@ -107,7 +109,11 @@ func (l *Log) Run(ctx context.Context) error {
 		case p := <-l.events:
 			l.write(bg, p)
 		case <-sweep.C:
-			l.sweep(bg)
+			if l.sweep(bg) {
+				sweep.Reset(sweepBehind)
+			} else {
+				sweep.Reset(sweepEvery)
+			}
 		case <-ctx.Done():
 			l.drain(bg)
 			return nil
@@ -158,9 +164,11 @@ func (l *Log) drain(ctx context.Context) {
 	}
 }
 
-func (l *Log) sweep(ctx context.Context) {
+// sweep deletes up to sweepLimit expired events and reports whether more
+// may be left.
+func (l *Log) sweep(ctx context.Context) (behind bool) {
 	if l.cfg.Retention <= 0 {
-		return
+		return false
 	}
 	n, err := l.store.DeleteAuditBefore(ctx, l.clock.Now().Add(-l.cfg.Retention), sweepLimit)
 	if err != nil {
@@ -169,6 +177,7 @@ func (l *Log) sweep(ctx context.Context) {
 	if n > 0 {
 		l.logger.Debug("audit: retention sweep", meterd.LogKeyRecords, n)
 	}
+	return n == sweepLimit
 }
 
 // Find returns a page of events, newest first.
