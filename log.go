@@ -31,6 +31,16 @@ const (
 	LogKeyStored            = "stored"
 	LogKeySigningKeyVersion = "signing_key_version"
 
+	// Fault injection (sim): the ids of the rules that changed a call. The
+	// audit trail marks the same calls as injected.
+	LogKeyFaultRules = "fault_rules"
+	LogKeyFaultDrop  = "fault_drop" // the connection was closed after the commit
+
+	// The business clock (sim): its reading, and how far it is from the
+	// wall clock.
+	LogKeyClock       = "clock"
+	LogKeyClockOffset = "clock_offset"
+
 	// The audit trail.
 	LogKeyDropped = "dropped" // events the audit queue had no room for
 
@@ -46,6 +56,8 @@ const (
 	LogKeyAddr    = "addr"
 	LogKeyDataDir = "data"
 	LogKeyAuth    = "auth"
+	// LogKeySubscriptions counts a seed's subscriptions.
+	LogKeySubscriptions = "subscriptions"
 )
 
 // LoggerOrDiscard returns l, or a logger that discards everything when l is

@@ -161,6 +161,24 @@ type SubscriptionFilter struct {
 	ProductCode        string
 	CustomerIdentifier string
 	LicenseArn         string
+
+	// ByLicense orders by license ARN alone rather than by product,
+	// customer identifier and license ARN (Concurrent Agreements products,
+	// whose customers are not named, page in this order).
+	ByLicense bool
+	// After, when set, keeps only subscriptions after this position in
+	// the order: keyset pagination, which reads one page from an index
+	// however large the product. ByLicense ignores its CustomerIdentifier.
+	After *SubscriptionPosition
+	// Limit, when positive, returns at most this many subscriptions.
+	Limit int
+}
+
+// SubscriptionPosition is a place in the order of FindSubscriptions within
+// one product. License ARNs are unique, so it names one subscription.
+type SubscriptionPosition struct {
+	CustomerIdentifier string
+	LicenseArn         string
 }
 
 // UsageFilter selects metering records; empty fields match everything.

@@ -47,6 +47,9 @@ type Operation struct {
 	// NewInput returns a pointer to a new input struct for Decode, e.g.
 	// &meterd.MeterUsageRequest{}.
 	NewInput func() any
+	// Errors are the sorted names of the errors the model lets this
+	// operation answer: its own and its service's.
+	Errors []string
 
 	input  *shape
 	inType reflect.Type
@@ -160,10 +163,23 @@ func newOperation(svc *service, o *opShape) (*Operation, error) {
 		Service:     svc.name,
 		Name:        o.name,
 		NewInput:    func() any { return reflect.New(inType).Interface() },
+		Errors:      operationErrors(svc, o),
 		input:       o.input,
 		inType:      inType,
 		invalidCode: invalidInputCode(svc),
 	}, nil
+}
+
+// operationErrors lists the errors o may answer: o's own and svc's.
+func operationErrors(svc *service, o *opShape) []string {
+	var names []string
+	for _, e := range append(slices.Clone(svc.errors), o.errors...) {
+		if !slices.Contains(names, e.name) {
+			names = append(names, e.name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // invalidInputCode is the code of constraint violations: the service's own

@@ -2,10 +2,7 @@ package entitlement
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"time"
@@ -45,11 +42,11 @@ func (s *Service) GetEntitlements(ctx context.Context, caller meterd.Caller, in 
 		}
 		after = &pos
 	}
-	rows, err := s.visibleEntitlements(ctx, product, filter)
+	q := &pageQuery{s: s, product: product, f: filter, after: after, n: pageSize(in.MaxResults), now: s.Clock.Now()}
+	page, more, err := q.find(ctx)
 	if err != nil {
 		return nil, err
 	}
-	page, more := pageAfter(rows, after, pageSize(in.MaxResults))
 	return s.buildResult(ctx, page, more, binding)
 }
 
@@ -74,53 +71,6 @@ func pageSize(maxResults int32) int {
 	return int(maxResults)
 }
 
-// entitlementFilter maps a filter name to the set of values it accepts.
-// Values of one name are alternatives; names must all match.
-type entitlementFilter map[string]map[string]bool
-
-func parseFilter(in map[string][]string) (entitlementFilter, error) {
-	f := make(entitlementFilter, len(in))
-	for name, values := range in {
-		switch name {
-		case meterd.FilterCustomerIdentifier, meterd.FilterCustomerAWSAccountID,
-			meterd.FilterDimension, meterd.FilterLicenseArn:
-		default:
-			return nil, meterd.Errorf(meterd.EInvalidParameter, "Filter %s is not supported.", name)
-		}
-		if len(values) == 0 {
-			return nil, meterd.Errorf(meterd.EInvalidParameter, "Filter %s needs at least one value.", name)
-		}
-		f[name] = make(map[string]bool, len(values))
-		for _, v := range values {
-			f[name][v] = true
-		}
-	}
-	if f[meterd.FilterCustomerIdentifier] != nil && f[meterd.FilterCustomerAWSAccountID] != nil {
-		return nil, meterd.Errorf(meterd.EInvalidParameter,
-			"Filters %s and %s cannot be used together.", meterd.FilterCustomerIdentifier, meterd.FilterCustomerAWSAccountID)
-	}
-	return f, nil
-}
-
-// allows reports whether value passes the filter name (absent: anything).
-func (f entitlementFilter) allows(name, value string) bool {
-	values, ok := f[name]
-	return !ok || values[value]
-}
-
-// requestBinding digests what a NextToken is valid for: the product and
-// the filter, with names and values sorted since their order means nothing.
-func requestBinding(productCode string, f entitlementFilter) []byte {
-	canonical := [][]string{{productCode}}
-	for _, name := range slices.Sorted(maps.Keys(f)) {
-		canonical = append(canonical, append([]string{name}, slices.Sorted(maps.Keys(f[name]))...))
-	}
-	// json.Marshal of strings cannot fail.
-	b, _ := json.Marshal(canonical)
-	sum := sha256.Sum256(b)
-	return sum[:]
-}
-
 // entitlementRow is one visible entitlement with its sort key and the
 // identifier of its customer, which out may leave out.
 type entitlementRow struct {
@@ -129,70 +79,78 @@ type entitlementRow struct {
 	out      meterd.EntitlementOutput
 }
 
-// visibleEntitlements returns the product's entitlements that pass the
-// filter, sorted by key. The customer's AWS account id is filled in later,
-// for the returned page only, except that the account filter is turned
-// into customer identifiers up front.
-func (s *Service) visibleEntitlements(ctx context.Context, product *meterd.Product, f entitlementFilter) ([]entitlementRow, error) {
-	if product.ConcurrentAgreements() && f[meterd.FilterCustomerIdentifier] != nil {
-		return nil, nil // no entitlement of the product has a CustomerIdentifier
+// pageQuery finds one page: up to n rows after the position, and whether
+// more follow.
+type pageQuery struct {
+	s       *Service
+	product *meterd.Product
+	f       entitlementFilter
+	after   *entitlementKey // nil: from the start
+	n       int
+	now     time.Time
+}
+
+// find reads only what the filter can match, from the narrowest source: the
+// subscriptions of the named customers (or of the customers of the named
+// accounts), else those of the named licenses, each an index lookup; only
+// without either does it page through the product, one index range at a
+// time.
+func (q *pageQuery) find(ctx context.Context) ([]entitlementRow, bool, error) {
+	switch {
+	case q.product.ConcurrentAgreements() && q.f.customers != nil:
+		return nil, false, nil // no entitlement of the product has a CustomerIdentifier
+	case q.f.customers != nil || q.f.accounts != nil:
+		return q.fromCustomers(ctx)
+	case q.f.licenses != nil:
+		return q.fromLicenses(ctx)
 	}
-	customers, err := s.customersOfAccounts(ctx, f[meterd.FilterCustomerAWSAccountID])
-	if err != nil {
-		return nil, err
+	return q.scan(ctx)
+}
+
+func (q *pageQuery) fromCustomers(ctx context.Context) ([]entitlementRow, bool, error) {
+	customers := q.f.customers
+	if q.f.accounts != nil {
+		var err error
+		if customers, err = q.s.customersOfAccounts(ctx, q.f.accounts); err != nil {
+			return nil, false, err
+		}
 	}
-	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: product.Code})
-	if err != nil {
-		return nil, fmt.Errorf("find subscriptions: %w", err)
-	}
-	now := s.Clock.Now()
+	return q.fromSubscriptions(ctx, customers, func(c string) meterd.SubscriptionFilter {
+		return meterd.SubscriptionFilter{ProductCode: q.product.Code, CustomerIdentifier: c}
+	})
+}
+
+func (q *pageQuery) fromLicenses(ctx context.Context) ([]entitlementRow, bool, error) {
+	return q.fromSubscriptions(ctx, q.f.licenses, func(l string) meterd.SubscriptionFilter {
+		return meterd.SubscriptionFilter{ProductCode: q.product.Code, LicenseArn: l}
+	})
+}
+
+// fromSubscriptions collects the rows of the subscriptions each key's
+// filter finds (a few: the filter named them), sorts them and pages.
+func (q *pageQuery) fromSubscriptions(ctx context.Context, keys []string, filter func(string) meterd.SubscriptionFilter) ([]entitlementRow, bool, error) {
 	var rows []entitlementRow
-	for _, sub := range subs {
-		if !subscriptionVisible(sub, f, customers, now) {
-			continue
+	for _, k := range keys {
+		subs, err := q.s.Store.FindSubscriptions(ctx, filter(k))
+		if err != nil {
+			return nil, false, fmt.Errorf("find subscriptions: %w", err)
 		}
-		for _, e := range sub.Entitlements {
-			if expired(e, now) || !f.allows(meterd.FilterDimension, e.Dimension) {
-				continue
-			}
-			rows = append(rows, newEntitlementRow(sub, e, product.ConcurrentAgreements()))
-		}
+		rows = q.appendRows(rows, subs)
 	}
-	sortRows(rows)
-	return rows, nil
+	slices.SortFunc(rows, func(a, b entitlementRow) int { return a.key.compare(b.key) })
+	start := 0
+	if q.after != nil {
+		start = sort.Search(len(rows), func(i int) bool { return rows[i].key.compare(*q.after) > 0 })
+	}
+	end := min(start+q.n, len(rows))
+	return rows[start:end], end < len(rows), nil
 }
 
-// subscriptionVisible applies the subscription-level filters. Only the
-// states in which a customer holds the product count: active, and
-// unsubscribe-pending (the customer still has it until unsubscribe-success),
-// with a license active now.
-func subscriptionVisible(sub *meterd.Subscription, f entitlementFilter, customersOfAccounts map[string]bool, now time.Time) bool {
-	if !sub.Status.Metered() || !sub.Active(now) {
-		return false
-	}
-	if customersOfAccounts != nil && !customersOfAccounts[sub.CustomerIdentifier] {
-		return false
-	}
-	return f.allows(meterd.FilterCustomerIdentifier, sub.CustomerIdentifier) &&
-		f.allows(meterd.FilterLicenseArn, sub.LicenseArn)
-}
-
-// expired hides an entitlement whose ExpirationDate has passed. AWS
-// describes the date as the one through which the entitlement stays valid,
-// so it is still shown at that very instant.
-func expired(e meterd.Entitlement, now time.Time) bool {
-	return !e.ExpirationDate.IsZero() && e.ExpirationDate.Before(now)
-}
-
-// customersOfAccounts maps the CUSTOMER_AWS_ACCOUNT_ID filter values to
-// the set of customer identifiers they belong to; nil when the filter is
-// absent.
-func (s *Service) customersOfAccounts(ctx context.Context, accounts map[string]bool) (map[string]bool, error) {
-	if accounts == nil {
-		return nil, nil
-	}
-	ids := make(map[string]bool, len(accounts))
-	for account := range accounts {
+// customersOfAccounts returns the identifiers of the customers of the
+// accounts, sorted; accounts the catalog does not know match nothing.
+func (s *Service) customersOfAccounts(ctx context.Context, accounts []string) ([]string, error) {
+	ids := make([]string, 0, len(accounts))
+	for _, account := range accounts {
 		c, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{AWSAccountID: account})
 		if meterd.IsNotFound(err) {
 			continue
@@ -200,102 +158,8 @@ func (s *Service) customersOfAccounts(ctx context.Context, accounts map[string]b
 		if err != nil {
 			return nil, fmt.Errorf("find customer: %w", err)
 		}
-		ids[c.Identifier] = true
+		ids = append(ids, c.Identifier)
 	}
-	return ids, nil
-}
-
-// newEntitlementRow builds the output of e. Without CustomerIdentifier in
-// the output (Concurrent Agreements), it is not in the sort key either: the
-// key travels in the NextToken, which must not reveal the identifier. The
-// license, unique per subscription, still orders the rows.
-func newEntitlementRow(sub *meterd.Subscription, e meterd.Entitlement, withoutIdentifier bool) entitlementRow {
-	value := e.Value
-	out := meterd.EntitlementOutput{
-		ProductCode:        sub.ProductCode,
-		Dimension:          e.Dimension,
-		CustomerIdentifier: sub.CustomerIdentifier,
-		Value:              &value,
-		LicenseArn:         sub.LicenseArn,
-	}
-	if withoutIdentifier {
-		out.CustomerIdentifier = ""
-	}
-	if value == (meterd.EntitlementValue{}) {
-		out.Value = nil
-	}
-	if !e.ExpirationDate.IsZero() {
-		exp := e.ExpirationDate
-		out.ExpirationDate = &exp
-	}
-	return entitlementRow{
-		key:      entitlementKey{CustomerIdentifier: out.CustomerIdentifier, LicenseArn: sub.LicenseArn, Dimension: e.Dimension},
-		customer: sub.CustomerIdentifier,
-		out:      out,
-	}
-}
-
-// sortRows orders rows by key, numbering entitlements that are otherwise
-// equal in catalog order so that every key is unique.
-func sortRows(rows []entitlementRow) {
-	slices.SortStableFunc(rows, func(a, b entitlementRow) int { return a.key.compare(b.key) })
-	for i := 1; i < len(rows); i++ {
-		prev, cur := rows[i-1].key, rows[i].key
-		if prev.CustomerIdentifier == cur.CustomerIdentifier && prev.LicenseArn == cur.LicenseArn &&
-			prev.Dimension == cur.Dimension {
-			rows[i].key.Ordinal = prev.Ordinal + 1
-		}
-	}
-}
-
-// pageAfter returns up to n rows after the position (from the start when
-// after is nil) and whether more follow.
-func pageAfter(rows []entitlementRow, after *entitlementKey, n int) ([]entitlementRow, bool) {
-	start := 0
-	if after != nil {
-		start = sort.Search(len(rows), func(i int) bool { return rows[i].key.compare(*after) > 0 })
-	}
-	end := min(start+n, len(rows))
-	return rows[start:end], end < len(rows)
-}
-
-// buildResult fills in the customers' AWS account ids of the page and
-// issues the NextToken.
-func (s *Service) buildResult(ctx context.Context, page []entitlementRow, more bool, binding []byte) (*meterd.GetEntitlementsResult, error) {
-	result := &meterd.GetEntitlementsResult{Entitlements: make([]meterd.EntitlementOutput, 0, len(page))}
-	accounts := make(map[string]string)
-	for _, row := range page {
-		account, err := s.customerAccount(ctx, row.customer, accounts)
-		if err != nil {
-			return nil, err
-		}
-		row.out.CustomerAWSAccountId = account
-		result.Entitlements = append(result.Entitlements, row.out)
-	}
-	if more {
-		token, err := s.encodeNextToken(binding, page[len(page)-1].key)
-		if err != nil {
-			return nil, err
-		}
-		result.NextToken = token
-	}
-	return result, nil
-}
-
-// customerAccount returns the AWS account id of a customer ("" when the
-// catalog does not know it), remembering answers in cache.
-func (s *Service) customerAccount(ctx context.Context, identifier string, cache map[string]string) (string, error) {
-	if account, ok := cache[identifier]; ok {
-		return account, nil
-	}
-	c, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{Identifier: identifier})
-	if err != nil && !meterd.IsNotFound(err) {
-		return "", fmt.Errorf("find customer: %w", err)
-	}
-	account := ""
-	if err == nil {
-		account = c.AWSAccountID
-	}
-	cache[identifier] = account
-	return account, nil
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }

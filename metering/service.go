@@ -6,6 +6,7 @@ package metering
 
 import (
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -55,6 +56,8 @@ type Service struct {
 	Clock  meterd.Clock
 	Config Config
 	Logger *slog.Logger
+
+	keyMu sync.Mutex // see EnsureSigningKey
 }
 
 // New returns a Service with cfg. A nil logger discards.

@@ -33,10 +33,19 @@ type PublicKey struct {
 	RotatedAt time.Time
 }
 
-// EnsureSigningKey creates version 1 when no signing key exists yet. It is
-// meant for start-up; several processes sharing one store may race, so a
-// version created concurrently by another process counts as success.
+// EnsureSigningKey creates version 1 when no signing key exists yet.
+//
+// Nothing calls it at start-up: generating an RSA-2048 key takes about
+// 100 ms, which would delay the first answer of every fresh meterd, and most
+// runs never call RegisterUsage. The first RegisterUsage, public key
+// request or rotation calls it instead (see signingKeys). Within a process
+// keyMu makes concurrent first requests wait for one key rather than
+// generate one each; several processes sharing one store may still race,
+// and a version created concurrently by another counts as success, so
+// every caller ends up with the one stored key.
 func (s *Service) EnsureSigningKey(ctx context.Context) error {
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
 	keys, err := s.Store.SigningKeys(ctx)
 	if err != nil {
 		return fmt.Errorf("signing keys: %w", err)
@@ -57,6 +66,25 @@ func (s *Service) EnsureSigningKey(ctx context.Context) error {
 	}
 	s.Logger.InfoContext(ctx, "created RegisterUsage signing key", meterd.LogKeySigningKeyVersion, k.Version)
 	return nil
+}
+
+// signingKeys returns every signing key, creating version 1 first when
+// there is none yet.
+func (s *Service) signingKeys(ctx context.Context) ([]*meterd.SigningKey, error) {
+	keys, err := s.Store.SigningKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	if len(keys) > 0 {
+		return keys, nil
+	}
+	if err := s.EnsureSigningKey(ctx); err != nil {
+		return nil, err
+	}
+	if keys, err = s.Store.SigningKeys(ctx); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return keys, nil
 }
 
 // confirmSigningKeyExists re-reads the keys after losing a creation race.
@@ -80,9 +108,11 @@ func (s *Service) confirmSigningKeyExists(ctx context.Context) error {
 // with another rotation changes nothing; every older version still unmarked
 // (for instance after a crash between the two steps) is marked as well.
 func (s *Service) RotateSigningKey(ctx context.Context) (*meterd.SigningKey, error) {
-	keys, err := s.Store.SigningKeys(ctx)
+	// Version 1 first, as if it had been made at start-up: the first
+	// rotation of a fresh data directory makes version 2.
+	keys, err := s.signingKeys(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return nil, err
 	}
 	now := s.Clock.Now()
 	next, err := newSigningKey(newestVersion(keys)+1, now)
@@ -110,9 +140,9 @@ func (s *Service) RotateSigningKey(ctx context.Context) (*meterd.SigningKey, err
 
 // PublicKeys returns the public half of every signing key, by version.
 func (s *Service) PublicKeys(ctx context.Context) ([]PublicKey, error) {
-	keys, err := s.Store.SigningKeys(ctx)
+	keys, err := s.signingKeys(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return nil, err
 	}
 	slices.SortFunc(keys, func(a, b *meterd.SigningKey) int { return int(a.Version) - int(b.Version) })
 	out := make([]PublicKey, 0, len(keys))
@@ -169,9 +199,9 @@ func JWKS(keys []PublicKey) ([]byte, error) {
 
 // signingKey returns the key of version, or InvalidPublicKeyVersionException.
 func (s *Service) signingKey(ctx context.Context, version int32) (*meterd.SigningKey, error) {
-	keys, err := s.Store.SigningKeys(ctx)
+	keys, err := s.signingKeys(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return nil, err
 	}
 	for _, k := range keys {
 		if k.Version == version {

@@ -282,3 +282,33 @@ func TestJWKSRejectsBadPEM(t *testing.T) {
 		t.Fatal("JWKS accepted a key that is not PEM")
 	}
 }
+
+// TestSigningKeyMadeOnFirstUse: a fresh store has no key until the first
+// caller needs one; concurrent first callers all get the one key made.
+func TestSigningKeyMadeOnFirstUse(t *testing.T) {
+	db := sqlitetest.Open(t, nil)
+	svc := metering.New(db, meterd.ClockFunc(func() time.Time { return regEpoch }), metering.DefaultConfig(), nil)
+	if keys, err := db.SigningKeys(t.Context()); err != nil || len(keys) != 0 {
+		t.Fatalf("fresh store: %d keys, %v", len(keys), err)
+	}
+	const callers = 8
+	got := make([][]metering.PublicKey, callers)
+	errs := make([]error, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() { got[i], errs[i] = svc.PublicKeys(t.Context()) })
+	}
+	wg.Wait()
+	for i := range callers {
+		if errs[i] != nil {
+			t.Fatalf("caller %d: %v", i, errs[i])
+		}
+		if len(got[i]) != 1 || got[i][0].Version != 1 || !bytes.Equal(got[i][0].PEM, got[0][0].PEM) {
+			t.Fatalf("caller %d got %d keys, not caller 0's version 1", i, len(got[i]))
+		}
+	}
+	keys, err := db.SigningKeys(t.Context())
+	if err != nil || len(keys) != 1 {
+		t.Fatalf("stored: %d keys, %v; want 1", len(keys), err)
+	}
+}

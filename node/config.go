@@ -1,15 +1,18 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
 	"time"
 
+	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/sim"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -29,9 +32,18 @@ type Config struct {
 	MonthEndGrace time.Duration
 	// Throttle enforces AWS's request quotas (server.DefaultQuotas).
 	Throttle bool
+	// Metrics serves Prometheus metrics at /metrics, without the admin
+	// token (they hold no secret and no customer id; docs/metrics.md).
+	Metrics bool
 	// Quotas replaces the default quotas (tests use tiny ones). It has no
 	// setting: a map does not fit a flag.
 	Quotas map[string]server.Quota
+	// QuotaOverrides tune quotas per operation and account (--quota), on
+	// top of the seed file's.
+	QuotaOverrides []sim.Quota
+	// Clock sets the business clock at start-up (--clock), over the seed
+	// file's; nil leaves it to the seed file, or the wall clock.
+	Clock *sim.ClockSpec
 	// WriteTimeout is how long a write may wait on the disk before the
 	// caller gets InternalServiceErrorException (the commit may still land;
 	// a retry is deduplicated).
@@ -87,6 +99,7 @@ func (c Config) Validate() error {
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
+		{"quota", checkQuotas(c.QuotaOverrides)},
 		{"write-timeout", checkRange(c.WriteTimeout, time.Millisecond, 1<<63-1)},
 		{"max-conns", checkAtLeast(int64(c.Limits.MaxConns), 0)},
 		{"max-buffered-bytes", checkAtLeast(c.Limits.MaxBufferedBytes, server.MinBufferedBytes)},
@@ -107,6 +120,15 @@ func (c Config) Validate() error {
 func checkAddr(addr string) error {
 	_, _, err := net.SplitHostPort(addr)
 	return err
+}
+
+func checkQuotas(qs []sim.Quota) error {
+	for _, q := range qs {
+		if err := q.Validate(); err != nil {
+			return errors.New(meterd.ErrorMessage(err))
+		}
+	}
+	return nil
 }
 
 func checkNotEmpty(s string) error {

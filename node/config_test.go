@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/meterd/meterd/sim"
 )
 
 // TestConfigValidate: each rule names its flag and variable.
@@ -22,6 +24,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrZeroBatchWindow", func(c *Config) { c.BatchWindow = 0 }, "--batch-window (METERD_BATCH_WINDOW): must be positive"},
 		{"ErrNegativeGrace", func(c *Config) { c.MonthEndGrace = -time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must not be negative"},
 		{"ErrGraceOverADay", func(c *Config) { c.MonthEndGrace = 25 * time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must be at most 24h"},
+		{"ErrQuota", func(c *Config) { c.QuotaOverrides = []sim.Quota{{Operation: "MeterUsage"}} }, "--quota (METERD_QUOTA): quota rate 0: want above 0"},
 		{"ErrSubMillisecondWriteTimeout", func(c *Config) { c.WriteTimeout = time.Microsecond }, "--write-timeout (METERD_WRITE_TIMEOUT): must be at least 1ms"},
 		{"ErrNegativeMaxConns", func(c *Config) { c.Limits.MaxConns = -1 }, "--max-conns (METERD_MAX_CONNS): must be at least 0"},
 		{"ErrBudgetUnderOneRequest", func(c *Config) { c.Limits.MaxBufferedBytes = 1 << 20 }, "--max-buffered-bytes (METERD_MAX_BUFFERED_BYTES): must be at least 1114112"},
@@ -61,9 +64,20 @@ func TestApplyEnv(t *testing.T) {
 		{"OK THROTTLE=0 turns throttling off", map[string]string{"METERD_THROTTLE": "0"}, func(c *Config) { c.Throttle = false }, ""},
 		{"OK THROTTLE=false", map[string]string{"METERD_THROTTLE": "false"}, func(c *Config) { c.Throttle = false }, ""},
 		{"OK THROTTLE=F", map[string]string{"METERD_THROTTLE": "F"}, func(c *Config) { c.Throttle = false }, ""},
+		{"OK METRICS=true", map[string]string{"METERD_METRICS": "true"}, func(c *Config) { c.Metrics = true }, ""},
 		{"OK NO_AUTH=1", map[string]string{"METERD_NO_AUTH": "1"}, func(c *Config) { c.NoAuth = true }, ""},
 		{"OK NO_AUTH=TRUE", map[string]string{"METERD_NO_AUTH": "TRUE"}, func(c *Config) { c.NoAuth = true }, ""},
 		{"OK duration", map[string]string{"METERD_BATCH_WINDOW": "6h"}, func(c *Config) { c.BatchWindow = 6 * time.Hour }, ""},
+		{"OK quota", map[string]string{"METERD_QUOTA": "MeterUsage@111122223333=1/2"},
+			func(c *Config) {
+				c.QuotaOverrides = []sim.Quota{{Operation: "MeterUsage", Account: "111122223333", Rate: 1, Burst: 2}}
+			}, ""},
+		{"OK clock", map[string]string{"METERD_CLOCK": "frozen@2026-02-01T07:00:00Z"},
+			func(c *Config) {
+				c.Clock = &sim.ClockSpec{At: time.Date(2026, 2, 1, 7, 0, 0, 0, time.UTC), Frozen: true}
+			}, ""},
+		{"ErrQuota", map[string]string{"METERD_QUOTA": "MeterUsage"}, nil, `METERD_QUOTA: quota "MeterUsage": want OPERATION[@ACCOUNT]=RATE[/BURST]`},
+		{"ErrClock", map[string]string{"METERD_CLOCK": "24h"}, nil, `METERD_CLOCK: invalid clock "24h": want real, an RFC 3339 time or a signed offset (+36h), optionally after frozen@`},
 		{"OK int", map[string]string{"METERD_MAX_CONNS": "0"}, func(c *Config) { c.Limits.MaxConns = 0 }, ""},
 		{"OK int64", map[string]string{"METERD_MAX_BUFFERED_BYTES": "134217728"}, func(c *Config) { c.Limits.MaxBufferedBytes = 128 << 20 }, ""},
 		{"ErrInteger", map[string]string{"METERD_MAX_CONNS": "lots"}, nil, `METERD_MAX_CONNS: invalid integer "lots"`},
@@ -95,6 +109,12 @@ func TestBindFlags(t *testing.T) {
 			func(c *Config) { c.Addr = "0.0.0.0:2" }, ""},
 		{"OK bare bool flag", map[string]string{"METERD_NO_AUTH": "0"}, []string{"--no-auth"}, func(c *Config) { c.NoAuth = true }, ""},
 		{"OK --throttle=0", nil, []string{"--throttle=0"}, func(c *Config) { c.Throttle = false }, ""},
+		{"OK quota flags add to the variable's", map[string]string{"METERD_QUOTA": "MeterUsage=1"}, []string{"--quota", "MeterUsage=2", "--quota", "RegisterUsage=3/4"},
+			func(c *Config) {
+				c.QuotaOverrides = []sim.Quota{{Operation: "MeterUsage", Rate: 1}, {Operation: "MeterUsage", Rate: 2}, {Operation: "RegisterUsage", Rate: 3, Burst: 4}}
+			}, ""},
+		{"OK clock flag wins over variable", map[string]string{"METERD_CLOCK": "+1h"}, []string{"--clock", "-1h"},
+			func(c *Config) { c.Clock = &sim.ClockSpec{Offset: -time.Hour} }, ""},
 		{"ErrBoolean", nil, []string{"--throttle=maybe"}, nil, `invalid boolean value "maybe" for -throttle: invalid boolean "maybe"`},
 		{"ErrDuration", nil, []string{"--batch-window", "soon"}, nil, `invalid value "soon" for flag -batch-window: invalid duration "soon"`},
 	}

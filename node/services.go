@@ -3,8 +3,8 @@ package node
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto/sigv4"
@@ -12,18 +12,30 @@ import (
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/sqlite"
 )
 
 // newHandler builds the services on the ledger and the HTTP front over them.
 func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
-	clock := meterd.SystemClock{}
+	// The business clock drives the rules; SigV4 freshness and quotas stay
+	// on the wall clock, which is what clients sign and send with.
+	wall := meterd.SystemClock{}
+	if err := n.openSim(wall); err != nil {
+		return nil, err
+	}
+	clock := n.clock
 	mcfg := metering.DefaultConfig()
 	mcfg.BatchWindow = n.cfg.BatchWindow
 	mcfg.MonthEndGrace = n.cfg.MonthEndGrace
-	ms := metering.New(n.store, clock, mcfg, n.logger)
-	if err := ms.EnsureSigningKey(ctx); err != nil {
-		return nil, fmt.Errorf("signing key: %w", err)
+	metrics := n.newMetrics()
+	n.metrics = metrics
+	var ledger metering.Store = n.store
+	if metrics != nil {
+		ledger = metrics.InstrumentLedger(n.store)
 	}
+	// The RegisterUsage signing key is made on first use, not here (see
+	// metering.Service.EnsureSigningKey): a fresh meterd answers at once.
+	ms := metering.New(ledger, clock, mcfg, n.logger)
 	// The GetEntitlements NextToken key lives as long as the process: a
 	// token from before a restart is refused rather than trusted.
 	tokenKey := make([]byte, 32)
@@ -38,23 +50,26 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		n.logger.Warn("SigV4 verification is OFF (--no-auth): any request is served")
 	}
 	srv := &server.Server{
-		Limiter:         n.limiter(clock),
+		Limiter:         n.limiter,
+		Clock:           n.clock,
+		Faults:          n.faults,
 		Metering:        ms,
 		Entitlement:     es,
 		Store:           n.store,
-		Verifier:        &sigv4.Verifier{Lookup: n.store.FindAccessKey, Clock: clock},
+		Verifier:        &sigv4.Verifier{Lookup: n.store.FindAccessKey, Clock: wall},
 		AuthDisabled:    n.cfg.NoAuth,
 		FallbackAccount: seed.DemoSellerAccountID,
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Audit:           n.audit.log,
 		Logger:          n.logger,
+		Metrics:         metrics,
 	}
 	return srv.Handler(), nil
 }
 
-// limiter returns nil, no throttling, unless Config.Throttle is set.
-func (n *Node) limiter(clock meterd.Clock) *server.Limiter {
+// newLimiter returns nil, no throttling, unless Config.Throttle is set.
+func (n *Node) newLimiter(clock meterd.Clock) *server.Limiter {
 	if !n.cfg.Throttle {
 		return nil
 	}
@@ -63,4 +78,38 @@ func (n *Node) limiter(clock meterd.Clock) *server.Limiter {
 		quotas = server.DefaultQuotas()
 	}
 	return server.NewLimiter(quotas, clock)
+}
+
+// Hooks a ledger may offer for its metrics. The SQLite ledger has
+// WriterStats; a queue depth and a per-commit report (group size, commit and
+// fsync time) are exported as soon as it offers them.
+type (
+	writerStatser interface{ WriterStats() sqlite.WriterStats }
+	queueDepther  interface{ QueueDepth() int }
+	commitWatcher interface {
+		ObserveCommits(func(ops int, commit time.Duration))
+	}
+)
+
+// newMetrics returns nil unless Config.Metrics is set: the metrics of this
+// node, on a registry of its own, watching what its ledger offers.
+func (n *Node) newMetrics() *server.Metrics {
+	if !n.cfg.Metrics {
+		return nil
+	}
+	m := server.NewMetrics()
+	m.SetSeedLoad(n.seedLoad.parse, n.seedLoad.apply)
+	if w, ok := n.store.(writerStatser); ok {
+		m.WatchWriter(func() server.WriterStats {
+			st := w.WriterStats()
+			return server.WriterStats{Groups: st.Groups, Operations: st.Operations}
+		})
+	}
+	if q, ok := n.store.(queueDepther); ok {
+		m.WatchQueue(q.QueueDepth)
+	}
+	if c, ok := n.store.(commitWatcher); ok {
+		c.ObserveCommits(m.CommitObserver())
+	}
+	return m
 }

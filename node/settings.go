@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/meterd/meterd/sim"
 )
 
 // Setting is one user-settable field of Config: its flag, its environment
@@ -43,6 +45,12 @@ var settings = []Setting{
 		durationField(func(c *Config) *time.Duration { return &c.MonthEndGrace })},
 	{"throttle", "METERD_THROTTLE", "enforce AWS's request quotas per account and region; false turns them off",
 		boolField(func(c *Config) *bool { return &c.Throttle })},
+	{"metrics", "METERD_METRICS", "serve Prometheus metrics at /metrics, readable without the admin token (no secrets, no customer ids)",
+		boolField(func(c *Config) *bool { return &c.Metrics })},
+	{"quota", "METERD_QUOTA", "tune quotas: comma-separated `OPERATION[@ACCOUNT]=RATE[/BURST]` (requests per second), over AWS's defaults and the seed file's",
+		quotasField(func(c *Config) *[]sim.Quota { return &c.QuotaOverrides })},
+	{"clock", "METERD_CLOCK", "start the business `clock` at an RFC 3339 time, or a signed offset (+36h); a frozen@ prefix freezes it",
+		clockField(func(c *Config) **sim.ClockSpec { return &c.Clock })},
 	{"no-auth", "METERD_NO_AUTH", "DANGER: accept requests without checking SigV4 signatures",
 		boolField(func(c *Config) *bool { return &c.NoAuth })},
 	{"write-timeout", "METERD_WRITE_TIMEOUT", "how long a write may wait on a hung disk before the caller gets InternalServiceErrorException, a `duration`",

@@ -62,6 +62,20 @@ func ledger(t *testing.T, s *meterdtest.Server, product string) map[string]int64
 	return got
 }
 
+// flushAndStatus flushes r once and returns its status.
+func flushAndStatus(t *testing.T, r *reporter.Reporter) reporter.Status {
+	t.Helper()
+	ctx := context.Background()
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func openReporter(t *testing.T, cfg reporter.Config) *reporter.Reporter {
 	t.Helper()
 	r, err := reporter.Open(context.Background(), cfg)
@@ -98,13 +112,7 @@ func TestAgainstMeterdSaaS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := flushAndStatus(t, r)
 	// meterd fails a whole batch for an unknown CustomerIdentifier; the
 	// reporter splits it so that only that record fails.
 	if st.Results[reporter.StatusSuccess] != 2 || st.Results[reporter.StatusFailed] != 1 {
@@ -140,13 +148,7 @@ func TestAgainstMeterdUnsubscribedCustomer(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := r.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	st, err := r.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := flushAndStatus(t, r)
 	byCustomer := map[string]map[string]int{}
 	for _, c := range st.Customers {
 		byCustomer[c.Customer.String()] = c.Results

@@ -23,6 +23,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/sim"
 )
 
 // Error is a problem at a position of a seed file.
@@ -52,16 +53,15 @@ func (e *Error) Error() string {
 // *Error values that name the file position and field, e.g.
 //
 //	seed.yaml:14: products[1].dimensions[0].type: unknown value type "Float" (want Integer, Double, Boolean or String)
+//
+// Parse ignores the simulation sections (clock, faults, quotas) after
+// checking them; ParseFile returns them too.
 func Parse(name string, r io.Reader) (*meterd.Catalog, error) {
-	root, err := readDocument(name, r)
+	f, err := ParseFile(name, r)
 	if err != nil {
 		return nil, err
 	}
-	p := newParser(name)
-	if err := p.parse(root); err != nil {
-		return nil, err
-	}
-	return p.catalog, nil
+	return f.Catalog, nil
 }
 
 // readDocument returns the content of the only document in r, or nil when r
@@ -107,6 +107,7 @@ func syntaxError(name string, err error) *Error {
 type parser struct {
 	name    string
 	catalog *meterd.Catalog
+	sim     sim.Settings
 
 	accounts         map[string]int
 	accessKeys       map[string]int
@@ -150,7 +151,7 @@ func (p *parser) parse(root *yaml.Node) error {
 	if root == nil || isNull(root) {
 		return nil
 	}
-	o, err := p.object(root, "", "accounts", "products", "customers", "subscriptions")
+	o, err := p.object(root, "", append([]string{"accounts", "products", "customers", "subscriptions"}, simSections...)...)
 	if err != nil {
 		return err
 	}
@@ -165,7 +166,7 @@ func (p *parser) parse(root *yaml.Node) error {
 			}
 		}
 	}
-	return nil
+	return p.simSections(o)
 }
 
 // errorf returns an *Error at n's line.

@@ -283,7 +283,7 @@ func TestParse_Errors(t *testing.T) {
 		{"ErrSyntax", "accounts: []\nproducts: []\ncustomers\nsubscriptions: []\n", `seed.yaml:3: could not find expected ':'`},
 		{"ErrTwoDocuments", "accounts: []\n---\nproducts: []\n", `seed.yaml:2: a seed file holds one YAML document`},
 		{"ErrRootNotMapping", "- a\n", `seed.yaml:1: want a mapping, got a list`},
-		{"ErrUnknownSection", "acounts: []\n", `seed.yaml:1: acounts: unknown field (want accounts, products, customers or subscriptions)`},
+		{"ErrUnknownSection", "acounts: []\n", `seed.yaml:1: acounts: unknown field (want accounts, products, customers, subscriptions, clock, faults or quotas)`},
 		{"ErrUnknownField", "accounts:\n  - id: \"111122223333\"\n    acces_keys: []\n", `seed.yaml:3: accounts[0].acces_keys: unknown field (want id, name or access_keys)`},
 		{"ErrDuplicateField", "accounts:\n  - id: \"111122223333\"\n    id: \"111122223334\"\n", `seed.yaml:3: accounts[0].id: duplicate field (first at line 2)`},
 		{"ErrMergeKeyInItem", "accounts:\n  - <<: {id: \"111122223333\"}\n", `seed.yaml:2: accounts[0].<<: merge keys are not supported`},

@@ -60,7 +60,7 @@ func (p *parser) licenseArn(o *object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !licenseArnPattern.MatchString(arn) {
+	if !validLicenseArn(arn) {
 		return "", p.errorf(n, o.field("license_arn"), "%q does not match the LicenseArn pattern %s", arn, licenseArnModelPattern)
 	}
 	if first, dup := p.licenses[arn]; dup {

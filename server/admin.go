@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/meterd/meterd"
@@ -39,6 +40,19 @@ func (s *Server) adminRoutes() []adminRoute {
 	return append([]adminRoute{
 		{http.MethodPost, "/admin/v1/registration-tokens", http.StatusCreated, s.createRegistrationToken},
 		{http.MethodPost, "/admin/v1/signing-keys", http.StatusCreated, s.rotateSigningKey},
+		{http.MethodGet, "/admin/v1/clock", http.StatusOK, s.showClock},
+		{http.MethodPost, "/admin/v1/clock/set", http.StatusOK, s.setClock},
+		{http.MethodPost, "/admin/v1/clock/advance", http.StatusOK, s.advanceClock},
+		{http.MethodPost, "/admin/v1/clock/offset", http.StatusOK, s.offsetClock},
+		{http.MethodPost, "/admin/v1/clock/freeze", http.StatusOK, s.freezeClock},
+		{http.MethodPost, "/admin/v1/clock/real", http.StatusOK, s.realClock},
+		{http.MethodGet, "/admin/v1/faults", http.StatusOK, s.listFaults},
+		{http.MethodPost, "/admin/v1/faults", http.StatusCreated, s.addFault},
+		{http.MethodDelete, "/admin/v1/faults", http.StatusOK, s.clearFaults},
+		{http.MethodDelete, "/admin/v1/faults/{id}", http.StatusOK, s.deleteFault},
+		{http.MethodGet, "/admin/v1/quotas", http.StatusOK, s.showQuotas},
+		{http.MethodPost, "/admin/v1/quotas", http.StatusOK, s.setQuota},
+		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
 	}, s.auditRoutes()...)
 }
 
@@ -47,8 +61,12 @@ func (s *Server) adminRoutes() []adminRoute {
 // ServeMux's plain-text ones.
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	byPath := map[string][]adminRoute{}
 	for _, rt := range s.adminRoutes() {
-		mux.Handle(rt.path, s.adminEndpoint(rt))
+		byPath[rt.path] = append(byPath[rt.path], rt)
+	}
+	for path, routes := range byPath {
+		mux.Handle(path, s.adminEndpoint(path, routes))
 	}
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeAdminError(w, meterd.Errorf(meterd.ENotFound, "no admin route %s", r.URL.Path))
@@ -56,13 +74,17 @@ func (s *Server) adminHandler() http.Handler {
 	return s.auditAdmin(s.requireAdmin(mux))
 }
 
-func (s *Server) adminEndpoint(rt adminRoute) http.Handler {
+// adminEndpoint serves the routes of one path, one per method.
+func (s *Server) adminEndpoint(path string, routes []adminRoute) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != rt.method {
-			w.Header().Set("Allow", rt.method)
-			s.writeAdminError(w, meterd.Errorf(meterd.EMethodNotAllowed, "%s %s: use %s", r.Method, rt.path, rt.method))
+		i := slices.IndexFunc(routes, func(rt adminRoute) bool { return rt.method == r.Method })
+		if i < 0 {
+			allow := strings.Join(adminMethods(routes), ", ")
+			w.Header().Set("Allow", allow)
+			s.writeAdminError(w, meterd.Errorf(meterd.EMethodNotAllowed, "%s %s: use %s", r.Method, path, allow))
 			return
 		}
+		rt := routes[i]
 		r.Body = http.MaxBytesReader(w, r.Body, maxAdminBody)
 		out, err := rt.handle(r)
 		if err != nil {
@@ -75,6 +97,14 @@ func (s *Server) adminEndpoint(rt adminRoute) http.Handler {
 		}
 		writeJSON(w, rt.ok, out)
 	})
+}
+
+func adminMethods(routes []adminRoute) []string {
+	methods := make([]string, len(routes))
+	for i, rt := range routes {
+		methods[i] = rt.method
+	}
+	return methods
 }
 
 // requireAdmin lets a request through only with "Authorization: Bearer

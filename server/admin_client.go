@@ -39,16 +39,28 @@ func (c *AdminClient) RotateSigningKey(ctx context.Context) (*SigningKeyOutput, 
 // post sends in as JSON and decodes a 2xx answer into out; any other
 // answer is a *meterd.Error (see parseAdminError).
 func (c *AdminClient) post(ctx context.Context, path string, in, out any) error {
-	body, err := json.Marshal(in)
-	if err != nil {
-		return err
+	return c.do(ctx, http.MethodPost, path, in, out)
+}
+
+// do sends a request with in as its JSON body (none when in is nil) and
+// decodes a 2xx answer into out, as post does.
+func (c *AdminClient) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader = http.NoBody
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(c.BaseURL, "/")+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, body)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("Content-Type", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	client := c.HTTP
 	if client == nil {
 		client = http.DefaultClient

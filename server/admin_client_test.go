@@ -57,14 +57,7 @@ func TestAdminClient(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &server.AdminClient{BaseURL: serve(t, newServer(t, tt.wrap)), Token: tt.token}
-			err := tt.call(c)
-			if tt.wantCode == "" {
-				if err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			wantCodedError(t, err, tt.wantCode, tt.wantMessage)
+			wantAdminOutcome(t, tt.call(c), tt.wantCode, tt.wantMessage)
 		})
 	}
 }
@@ -95,6 +88,18 @@ func TestAdminClientForeignAnswer(t *testing.T) {
 			wantCodedError(t, err, tt.wantCode, tt.wantMessage)
 		})
 	}
+}
+
+// wantAdminOutcome fails unless err is nil (code "") or the coded error.
+func wantAdminOutcome(t *testing.T, err error, code, msg string) {
+	t.Helper()
+	if code == "" {
+		if err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	wantCodedError(t, err, code, msg)
 }
 
 // wantCodedError fails unless err is a *meterd.Error with code and msg,

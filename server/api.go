@@ -12,6 +12,7 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto"
 	"github.com/meterd/meterd/awsproto/sigv4"
+	"github.com/meterd/meterd/sim"
 )
 
 const readyTimeout = 2 * time.Second
@@ -24,11 +25,13 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	var call apiCall
 	err := s.serveAPI(w, r, proto, requestID, &call)
-	s.logRequest(requestID, call, err, time.Since(start))
-	s.auditAPI(r, start, requestID, call, err)
 	if err != nil {
 		awsproto.WriteError(w, proto, requestID, err)
 	}
+	elapsed := time.Since(start)
+	s.logRequest(requestID, call, err, elapsed)
+	s.Metrics.observeRequest(call.op, proto, err, elapsed)
+	s.auditAPI(r, start, requestID, call, err)
 }
 
 // apiCall is what is known of a request, for the log and the audit trail.
@@ -37,6 +40,7 @@ type apiCall struct {
 	caller        meterd.Caller
 	authenticated bool
 	in, out       any
+	plan          sim.Plan // the faults injected into it
 }
 
 // serveAPI runs one request: authenticate, route, decode, call, encode. It
@@ -69,11 +73,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 		return err
 	}
 	call.in = in
-	out, err := s.call(r.Context(), call.caller, in)
+	out, err := s.callInjecting(r.Context(), op.Name, call, in)
 	if err != nil {
 		return err
 	}
 	call.out = out
+	if call.plan.Drop {
+		return dropConnection(w)
+	}
 	awsproto.WriteResult(w, proto, requestID, out)
 	return nil
 }
@@ -145,6 +152,12 @@ func (s *Server) logRequest(requestID string, call apiCall, err error, elapsed t
 		meterd.LogKeyDuration, elapsed}
 	code := awsproto.WireCode(err)
 	switch {
+	case call.plan.Injected():
+		attrs = append(attrs, meterd.LogKeyFaultRules, call.plan.Rules, meterd.LogKeyFaultDrop, call.plan.Drop)
+		if err != nil {
+			attrs = append(attrs, meterd.LogKeyCode, code)
+		}
+		s.log().Info("fault injected", attrs...)
 	case err == nil:
 		s.log().Debug("request", attrs...)
 	case code == meterd.EInternalServiceError:

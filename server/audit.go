@@ -86,6 +86,29 @@ var adminEventNames = map[string]string{
 	"GET " + pathAuditEvents:             "LookupEvents",
 	"GET " + pathAuditExport:             "ExportEvents",
 	"GET " + pathCalls:                   "ListCalls",
+	"GET /admin/v1/clock":                "GetClock",
+	"POST /admin/v1/clock/set":           "SetClock",
+	"POST /admin/v1/clock/advance":       "AdvanceClock",
+	"POST /admin/v1/clock/offset":        "OffsetClock",
+	"POST /admin/v1/clock/freeze":        "FreezeClock",
+	"POST /admin/v1/clock/real":          "RealClock",
+	"GET /admin/v1/faults":               "ListFaults",
+	"POST /admin/v1/faults":              "AddFault",
+	"DELETE /admin/v1/faults":            "ClearFaults",
+	"GET /admin/v1/quotas":               "GetQuotas",
+	"POST /admin/v1/quotas":              "SetQuota",
+	"DELETE /admin/v1/quotas":            "ResetQuota",
+}
+
+// adminEventName names an admin call; a route not listed is "METHOD PATH".
+func adminEventName(r *http.Request) string {
+	if name, ok := adminEventNames[r.Method+" "+r.URL.Path]; ok {
+		return name
+	}
+	if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/admin/v1/faults/") {
+		return "DeleteFault"
+	}
+	return r.Method + " " + r.URL.Path
 }
 
 // auditAdmin records every admin call, authorised or not. The admin token
@@ -112,11 +135,7 @@ func (s *Server) auditAdmin(next http.Handler) http.Handler {
 }
 
 func (s *Server) adminEvent(r *http.Request, at time.Time, body []byte, rec *errorRecorder) *meterd.AuditEvent {
-	name, ok := adminEventNames[r.Method+" "+r.URL.Path]
-	if !ok {
-		name = r.Method + " " + r.URL.Path
-	}
-	e := s.newEvent(r, at, uuid.NewString(), audit.SourceAdmin, name)
+	e := s.newEvent(r, at, uuid.NewString(), audit.SourceAdmin, adminEventName(r))
 	e.UserIdentity = meterd.AuditIdentity{Type: "Unknown", PrincipalID: "meterd-admin", UserName: "meterd-admin"}
 	e.ReadOnly = r.Method == http.MethodGet
 	e.RequestParameters = adminParams(r.URL.Query(), body)

@@ -27,6 +27,7 @@ import (
 	"github.com/meterd/meterd/regions"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/sim"
 	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
@@ -140,6 +141,18 @@ func send(t *testing.T, method, url, auth, body string) (int, []byte) {
 		t.Fatal(err)
 	}
 	return resp.StatusCode, b
+}
+
+// newSimServer is newServer with a simulated business clock (shared by
+// the metering service), fault rules and AWS's default quotas.
+func newSimServer(tb testing.TB) *server.Server {
+	tb.Helper()
+	s := newServer(tb, nil)
+	s.Clock = sim.NewClock(nil)
+	s.Metering.Clock = s.Clock
+	s.Faults = sim.NewFaults(nil)
+	s.Limiter = server.NewLimiter(server.DefaultQuotas(), meterd.SystemClock{})
+	return s
 }
 
 // startGuarded serves the API (signatures checked) over real TCP behind a

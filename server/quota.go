@@ -29,13 +29,17 @@ func DefaultQuotas() map[string]Quota {
 }
 
 // Limiter throttles requests per (account, region, operation). A nil
-// *Limiter allows everything.
+// *Limiter allows everything. Its quotas can be tuned per operation and per
+// account while it runs (quota_tune.go).
 type Limiter struct {
 	quotas map[string]Quota
 	clock  meterd.Clock
 
-	mu      sync.Mutex
-	buckets map[limiterKey]*bucket
+	mu sync.Mutex
+	// overrides replace quotas: for one account, or with account "" for
+	// every account without its own.
+	overrides map[quotaKey]Quota
+	buckets   map[limiterKey]*bucket
 	// sweepAt is the bucket count at which full buckets are dropped: a full
 	// bucket is the same as none, and without the sweep a caller inventing
 	// regions in its credential scope would grow the map for ever.
@@ -55,7 +59,8 @@ type bucket struct {
 // NewLimiter returns a limiter enforcing quotas; operations without a quota
 // are not limited.
 func NewLimiter(quotas map[string]Quota, clock meterd.Clock) *Limiter {
-	return &Limiter{quotas: quotas, clock: clock, buckets: make(map[limiterKey]*bucket), sweepAt: minSweep}
+	return &Limiter{quotas: quotas, clock: clock, overrides: map[quotaKey]Quota{},
+		buckets: make(map[limiterKey]*bucket), sweepAt: minSweep}
 }
 
 // Allow takes one token, or returns ThrottlingException when the bucket is
@@ -64,13 +69,13 @@ func (l *Limiter) Allow(account, region, op string) error {
 	if l == nil {
 		return nil
 	}
-	q, ok := l.quotas[op]
-	if !ok {
-		return nil
-	}
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	q, ok := l.quota(account, op)
+	if !ok {
+		return nil
+	}
 	k := limiterKey{account, region, op}
 	b := l.buckets[k]
 	if b == nil {
@@ -101,7 +106,7 @@ func (b *bucket) refill(q Quota, now time.Time) {
 // twice what is left before the next sweep.
 func (l *Limiter) sweep(now time.Time) {
 	for k, b := range l.buckets {
-		q := l.quotas[k.op]
+		q, _ := l.quota(k.account, k.op)
 		b.refill(q, now)
 		if b.tokens >= q.Burst {
 			delete(l.buckets, k)

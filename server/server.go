@@ -13,6 +13,7 @@ import (
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
 	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/sim"
 )
 
 // Store is what the server itself asks of the store: the access key of an
@@ -37,12 +38,20 @@ type Server struct {
 	AdminToken string
 	// Limiter enforces request quotas; nil turns throttling off.
 	Limiter *Limiter
+	// Clock is the business clock the admin API reads and moves; nil
+	// leaves the clock routes answering Invalid.
+	Clock *sim.Clock
+	// Faults are the fault injection rules; nil injects nothing.
+	Faults *sim.Faults
 	// MaxBodyBytes caps request bodies (AWS: BatchMeterUsage under 1 MB).
 	MaxBodyBytes int64
 	// Audit records every call; nil records nothing.
 	Audit *audit.Log
 	// Logger gets the request log; nil discards.
 	Logger *slog.Logger
+	// Metrics, when set, counts the API requests and is served at
+	// /metrics without the admin token; nil answers /metrics with 404.
+	Metrics *Metrics
 }
 
 // log is s.Logger, or a discarding logger when it is nil: Server is built
@@ -56,6 +65,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc("GET /meterd/keys/jwks.json", s.handleJWKS)
 	mux.HandleFunc("GET /meterd/keys/{version}", s.handlePublicKeyPEM)
+	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.Handle("/admin/", s.adminHandler())
 	mux.HandleFunc("/", s.handleAPI)
 	return mux
@@ -76,4 +86,14 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// metricsHandler serves Metrics, or 404 when the operator did not turn
+// metrics on: a scraper then learns that nothing is there, rather than
+// getting an AWS error.
+func (s *Server) metricsHandler() http.Handler {
+	if s.Metrics == nil {
+		return http.NotFoundHandler()
+	}
+	return s.Metrics.Handler()
 }

@@ -73,6 +73,19 @@ func TestExitCodes(t *testing.T) {
 		{"ErrBenchFloorNoBuyers", []string{"bench", "floor", "--buyers", "0"}, nil, 2},
 		{"ErrBenchFloorBadAddr", []string{"bench", "floor", "--addr", "nohost"}, nil, 1},
 		{"ErrBenchColdStartNoRuns", []string{"bench", "cold-start", "--runs", "0"}, nil, 2},
+		{"ErrClockSetNoTime", []string{"clock", "set", "--token", "x"}, nil, 2},
+		{"ErrClockSetBadTime", []string{"clock", "set", "--token", "x", "tomorrow"}, nil, 2},
+		{"ErrClockAdvanceBadDuration", []string{"clock", "advance", "--token", "x", "soon"}, nil, 2},
+		{"ErrClockShowArgument", []string{"clock", "show", "--token", "x", "now"}, nil, 2},
+		{"ErrFaultsAddNoAction", []string{"faults", "add", "--token", "x", "--operation", "MeterUsage"}, nil, 2},
+		{"ErrFaultsAddUnmodeledError", []string{"faults", "add", "--token", "x", "--operation", "MeterUsage", "--error", "ExpiredTokenException"}, nil, 2},
+		{"ErrFaultsDeleteNoID", []string{"faults", "delete", "--token", "x"}, nil, 2},
+		{"ErrFaultsDeleteBadID", []string{"faults", "delete", "--token", "x", "one"}, nil, 2},
+		{"ErrQuotasSetNoArgument", []string{"quotas", "set", "--token", "x"}, nil, 2},
+		{"ErrQuotasSetBad", []string{"quotas", "set", "--token", "x", "MeterUsage=0"}, nil, 2},
+		{"ErrQuotasResetNoArgument", []string{"quotas", "reset", "--token", "x"}, nil, 2},
+		{"ErrServeBadClock", []string{"serve", "--clock", "tomorrow"}, nil, 2},
+		{"ErrServeBadQuota", []string{"serve", "--quota", "MeterUsage"}, nil, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,6 +176,19 @@ func TestJSONOutput(t *testing.T) {
 			[]string{"buyers", "file"}},
 		{"bench", []string{"bench", "--json", "--spawn", "--buyers", "3", "--concurrency", "1", "--duration", "50ms", "--warmup", "0s"},
 			[]string{"concurrency", "errors", "latencyMs", "records", "recordsPerSecond", "requests", "requestsPerSecond", "scenario", "seconds", "url"}},
+		{"clock show", []string{"clock", "show", "--json"}, clockKeys},
+		{"clock set", []string{"clock", "set", "--json", "--freeze", "2026-02-01T07:00:00Z"}, clockKeys},
+		{"clock advance", []string{"clock", "advance", "--json", "--", "-1h"}, clockKeys},
+		{"clock freeze", []string{"clock", "freeze", "--json"}, clockKeys},
+		{"clock real", []string{"clock", "real", "--json"}, clockKeys},
+		{"faults add", []string{"faults", "add", "--json", "--operation", "MeterUsage", "--error", "ThrottlingException", "--count", "2"},
+			[]string{"count", "error", "fired", "id", "operation"}},
+		{"faults list", []string{"faults", "list", "--json"}, []string{"rules"}},
+		{"faults delete", []string{"faults", "delete", "--json", "1"}, []string{"deleted"}},
+		{"faults clear", []string{"faults", "clear", "--json"}, []string{"deleted"}},
+		{"quotas set", []string{"quotas", "set", "--json", "MeterUsage@444455556666=1/2"}, quotaKeys},
+		{"quotas", []string{"quotas", "--json"}, quotaKeys},
+		{"quotas reset", []string{"quotas", "reset", "--json", "MeterUsage@444455556666"}, quotaKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,6 +210,11 @@ func TestJSONOutput(t *testing.T) {
 		}
 	})
 }
+
+var (
+	clockKeys = []string{"frozen", "now", "offset", "real"}
+	quotaKeys = []string{"buckets", "quotas", "throttle"}
+)
 
 // assertJSONLine checks that out is one line holding a JSON object with
 // exactly keys.

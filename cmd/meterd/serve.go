@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -50,6 +51,12 @@ func (c *serveCommand) run(ctx context.Context, e *env, args []string) error {
 	level, _ := node.ParseLevel(c.cfg.LogLevel) // checked by Validate
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
 	n, err := node.Open(ctx, c.cfg, logger)
+	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+		// A signal during start-up (a large seed loading) is a clean stop:
+		// node.Open left the data directory as it was.
+		logger.Info("stopped before serving: the signal came during start-up")
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -178,12 +178,12 @@ func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) erro
 	}
 	_, err = stmt.ExecContext(ctx, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID,
 		e.ErrorCode, e.ProductCode, joinKeys(customers), joinKeys(dimensions), string(record),
-		nullJSON(e.RequestParameters), nullJSON(e.ResponseElements))
+		rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements))
 	return err
 }
 
-// nullJSON is raw JSON as a column value: NULL for none.
-func nullJSON(raw json.RawMessage) any {
+// rawJSONColumn is raw JSON as a column value: NULL for none.
+func rawJSONColumn(raw json.RawMessage) any {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil
 	}

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"sync"
 
@@ -20,10 +21,17 @@ type catalogCache struct {
 	mu      sync.RWMutex
 	gen     uint64
 	entries map[cacheKey]cacheEntry
+
+	// stmts holds the catalog's read queries prepared on the reader pool,
+	// query text → *sql.Stmt, so that a lookup the cache misses (a page of
+	// a large product, one buyer among 50,000) costs its execution, not
+	// the parsing of its SQL too. The queries are a small fixed set
+	// (filters choose among a few WHERE clauses): it stays a few dozen.
+	stmts sync.Map
 }
 
-// maxCacheEntries bounds the cache; past it the cache starts over, so that
-// lookups of made-up keys cannot grow it for ever. maxCacheKeyBytes keeps
+// maxCacheEntries bounds the cache, so that lookups of made-up keys cannot
+// grow it for ever; past it each new entry evicts one. maxCacheKeyBytes keeps
 // each entry small: catalog keys are at most 255 characters (the model's
 // limit), and a lookup of a longer made-up key is answered but not kept.
 const (
@@ -34,6 +42,7 @@ const (
 type cacheKey struct {
 	kind    string
 	a, b, c string
+	limit   int
 }
 
 func (k cacheKey) size() int { return len(k.kind) + len(k.a) + len(k.b) + len(k.c) }
@@ -63,9 +72,21 @@ func (c *catalogCache) put(gen uint64, k cacheKey, e cacheEntry) {
 		return
 	}
 	if len(c.entries) >= maxCacheEntries {
-		clear(c.entries)
+		c.evictOne()
 	}
 	c.entries[k] = e
+}
+
+// evictOne drops the entry the map's randomised iteration order gives
+// first. When the catalog has more buyers than the cache has room (50,000
+// buyers need about 100,000 entries), emptying the whole cache made every
+// lookup miss after each refill; evicting one keeps the hit rate near
+// room/working set.
+func (c *catalogCache) evictOne() {
+	for k := range c.entries {
+		delete(c.entries, k)
+		return
+	}
 }
 
 // invalidate forgets everything; catalog writes call it after committing.
@@ -145,4 +166,20 @@ func clonePtr[T any](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// readStmt returns query prepared on the reader pool, preparing it once.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.cache.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.readDB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, raced := db.cache.stmts.LoadOrStore(query, s); raced {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
 }

@@ -11,187 +11,6 @@ import (
 	"github.com/meterd/meterd"
 )
 
-// ApplyCatalog upserts every entry of c, parents first so the foreign keys
-// hold, as one operation of a group commit.
-func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
-	defer db.cache.invalidate()
-	if err := db.write(ctx, func(tx *writeTx) error { return upsertCatalog(tx, c) }); err != nil {
-		return fmt.Errorf("sqlite: apply catalog: %w", err)
-	}
-	return nil
-}
-
-// ReplaceCatalog upserts c and deletes, children first, every catalog entry
-// c does not list, in one operation.
-func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
-	defer db.cache.invalidate()
-	err := db.write(ctx, func(tx *writeTx) error {
-		if err := upsertCatalog(tx, c); err != nil {
-			return err
-		}
-		return pruneCatalog(tx, c)
-	})
-	if err != nil {
-		return fmt.Errorf("sqlite: replace catalog: %w", err)
-	}
-	return nil
-}
-
-func upsertCatalog(tx *writeTx, c *meterd.Catalog) error {
-	steps := []func(*writeTx, *meterd.Catalog) error{
-		upsertAccounts, upsertAccessKeys, upsertProducts, upsertCustomers, upsertSubscriptions,
-	}
-	for _, step := range steps {
-		if err := step(tx, c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// catalogTable names a catalog table's key column and the keys c lists.
-type catalogTable struct {
-	table, key string
-	keep       func(c *meterd.Catalog) []string
-}
-
-// catalogTables is in deletion order: children before parents.
-var catalogTables = []catalogTable{
-	{"subscriptions", "license_arn", func(c *meterd.Catalog) []string {
-		return keys(c.Subscriptions, func(s *meterd.Subscription) string { return s.LicenseArn })
-	}},
-	{"customers", "identifier", func(c *meterd.Catalog) []string {
-		return keys(c.Customers, func(cu *meterd.Customer) string { return cu.Identifier })
-	}},
-	{"products", "code", func(c *meterd.Catalog) []string {
-		return keys(c.Products, func(p *meterd.Product) string { return p.Code })
-	}},
-	{"access_keys", "id", func(c *meterd.Catalog) []string {
-		return keys(c.AccessKeys, func(k *meterd.AccessKey) string { return k.ID })
-	}},
-	{"accounts", "id", func(c *meterd.Catalog) []string {
-		return keys(c.Accounts, func(a *meterd.Account) string { return a.ID })
-	}},
-}
-
-func keys[T any](items []T, key func(T) string) []string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = key(it)
-	}
-	return out
-}
-
-// pruneCatalog deletes the entries of every catalog table that c does not
-// list. Catalogs are small (a seed file), so the difference is computed
-// here rather than with a statement per size of c.
-func pruneCatalog(tx *writeTx, c *meterd.Catalog) error {
-	for _, t := range catalogTables {
-		stored, err := tx.queryStrings("SELECT " + t.key + " FROM " + t.table)
-		if err != nil {
-			return fmt.Errorf("list %s: %w", t.table, err)
-		}
-		keep := make(map[string]bool)
-		for _, k := range t.keep(c) {
-			keep[k] = true
-		}
-		for _, k := range stored {
-			if keep[k] {
-				continue
-			}
-			if _, err := tx.exec("DELETE FROM "+t.table+" WHERE "+t.key+" = ?", k); err != nil {
-				return fmt.Errorf("delete from %s: %w", t.table, err)
-			}
-		}
-	}
-	return nil
-}
-
-// danglingReference turns a foreign key violation into an error naming the
-// entry; anything else is returned as is.
-func danglingReference(err error, format string, args ...any) error {
-	if isForeignKeyViolation(err) {
-		return meterd.Errorf(meterd.EValidation, format, args...)
-	}
-	return err
-}
-
-func upsertAccounts(tx *writeTx, c *meterd.Catalog) error {
-	const q = `INSERT INTO accounts (id, name) VALUES (?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name`
-	for _, a := range c.Accounts {
-		if _, err := tx.exec(q, a.ID, a.Name); err != nil {
-			return fmt.Errorf("account %q: %w", a.ID, err)
-		}
-	}
-	return nil
-}
-
-func upsertAccessKeys(tx *writeTx, c *meterd.Catalog) error {
-	const q = `INSERT INTO access_keys (id, secret, account_id, home_region, platform) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET secret = excluded.secret, account_id = excluded.account_id,
-			home_region = excluded.home_region, platform = excluded.platform`
-	for _, k := range c.AccessKeys {
-		if _, err := tx.exec(q, k.ID, k.Secret, k.AccountID, k.HomeRegion, k.Platform); err != nil {
-			// The key id, not the secret, names the entry.
-			return danglingReference(err, "access key %q: account %q is not in the catalog", k.ID, k.AccountID)
-		}
-	}
-	return nil
-}
-
-func upsertProducts(tx *writeTx, c *meterd.Catalog) error {
-	const q = `INSERT INTO products (code, seller_account_id, type, dimensions, integration) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (code) DO UPDATE SET seller_account_id = excluded.seller_account_id,
-			type = excluded.type, dimensions = excluded.dimensions, integration = excluded.integration`
-	for _, p := range c.Products {
-		dims, err := encodeJSON(nonNil(p.Dimensions))
-		if err != nil {
-			return fmt.Errorf("product %q: %w", p.Code, err)
-		}
-		if _, err := tx.exec(q, p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration)); err != nil {
-			return danglingReference(err, "product %q: seller account %q is not in the catalog", p.Code, p.SellerAccountID)
-		}
-	}
-	return nil
-}
-
-func upsertCustomers(tx *writeTx, c *meterd.Catalog) error {
-	const q = `INSERT INTO customers (identifier, aws_account_id) VALUES (?, ?)
-		ON CONFLICT (identifier) DO UPDATE SET aws_account_id = excluded.aws_account_id`
-	for _, cu := range c.Customers {
-		if _, err := tx.exec(q, cu.Identifier, cu.AWSAccountID); err != nil {
-			return fmt.Errorf("customer %q: %w", cu.Identifier, err)
-		}
-	}
-	return nil
-}
-
-func upsertSubscriptions(tx *writeTx, c *meterd.Catalog) error {
-	const q = `INSERT INTO subscriptions (license_arn, product_code, customer_identifier, status,
-			license_start, license_end, entitlements) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (license_arn) DO UPDATE SET product_code = excluded.product_code,
-			customer_identifier = excluded.customer_identifier, status = excluded.status,
-			license_start = excluded.license_start, license_end = excluded.license_end,
-			entitlements = excluded.entitlements`
-	for _, s := range c.Subscriptions {
-		ents, err := encodeJSON(nonNil(s.Entitlements))
-		if err != nil {
-			return fmt.Errorf("subscription %q: %w", s.LicenseArn, err)
-		}
-		var te timeEncoder
-		start, end := te.encode(s.LicenseStart), te.encode(s.LicenseEnd)
-		if te.err != nil {
-			return fmt.Errorf("subscription %q: %w", s.LicenseArn, te.err)
-		}
-		if _, err := tx.exec(q, s.LicenseArn, s.ProductCode, s.CustomerIdentifier, string(s.Status), start, end, ents); err != nil {
-			return danglingReference(err, "subscription %q: product %q or customer %q is not in the catalog",
-				s.LicenseArn, s.ProductCode, s.CustomerIdentifier)
-		}
-	}
-	return nil
-}
-
 // nonNil stores a nil slice as [] rather than null.
 func nonNil[T any](s []T) []T {
 	if s == nil {
@@ -220,11 +39,21 @@ func notFound(err error, format string, args ...any) error {
 	return err
 }
 
+// queryRow runs a single-row catalog query with its prepared statement; a
+// prepare error surfaces from Scan.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	stmt, err := db.readStmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return stmt.QueryRowContext(ctx, args...)
+}
+
 // loadAccessKey reads the access key id, or ENotFound.
 func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
 	const q = `SELECT id, secret, account_id, home_region, platform FROM access_keys WHERE id = ?`
 	var k meterd.AccessKey
-	err := db.readDB.QueryRowContext(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
+	err := db.queryRow(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find access key: %w", notFound(err, "access key %q not found", id))
 	}
@@ -238,7 +67,7 @@ func (db *DB) loadProduct(ctx context.Context, code string) (*meterd.Product, er
 		p    meterd.Product
 		dims string
 	)
-	err := db.readDB.QueryRowContext(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration)
+	err := db.queryRow(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find product: %w", notFound(err, "product %q not found", code))
 	}
@@ -266,7 +95,7 @@ func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 	q := `SELECT identifier, aws_account_id FROM customers WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY identifier LIMIT 1`
 	var c meterd.Customer
-	if err := db.readDB.QueryRowContext(ctx, q, args...).Scan(&c.Identifier, &c.AWSAccountID); err != nil {
+	if err := db.queryRow(ctx, q, args...).Scan(&c.Identifier, &c.AWSAccountID); err != nil {
 		return nil, fmt.Errorf("sqlite: find customer: %w", notFound(err, "customer %+v not found", f))
 	}
 	return &c, nil
@@ -274,23 +103,12 @@ func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 
 // loadSubscriptions reads what FindSubscriptions returns.
 func (db *DB) loadSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
-	var (
-		where = []string{"1 = 1"}
-		args  []any
-	)
-	for _, c := range []struct{ column, value string }{
-		{"product_code", f.ProductCode},
-		{"customer_identifier", f.CustomerIdentifier},
-		{"license_arn", f.LicenseArn},
-	} {
-		if c.value != "" {
-			where, args = append(where, c.column+" = ?"), append(args, c.value)
-		}
+	q, args := subscriptionsQuery(f)
+	stmt, err := db.readStmt(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
 	}
-	q := `SELECT license_arn, product_code, customer_identifier, status, license_start, license_end, entitlements
-		FROM subscriptions WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY product_code, customer_identifier, license_arn`
-	rows, err := db.readDB.QueryContext(ctx, q, args...)
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
 	}
@@ -307,6 +125,44 @@ func (db *DB) loadSubscriptions(ctx context.Context, f meterd.SubscriptionFilter
 		return nil, fmt.Errorf("sqlite: find subscriptions: %w", err)
 	}
 	return subs, nil
+}
+
+// subscriptionsQuery builds the query of f. A position is a row-value
+// comparison on the columns of the order, so that SQLite seeks to it in
+// subscriptions_order (or subscriptions_product_license) and reads only
+// the page: keyset pagination.
+func subscriptionsQuery(f meterd.SubscriptionFilter) (string, []any) {
+	var (
+		where = []string{"1 = 1"}
+		args  []any
+	)
+	for _, c := range []struct{ column, value string }{
+		{"product_code", f.ProductCode},
+		{"customer_identifier", f.CustomerIdentifier},
+		{"license_arn", f.LicenseArn},
+	} {
+		if c.value != "" {
+			where, args = append(where, c.column+" = ?"), append(args, c.value)
+		}
+	}
+	order := "product_code, customer_identifier, license_arn"
+	if f.ByLicense {
+		order = "license_arn"
+	}
+	switch {
+	case f.After == nil:
+	case f.ByLicense:
+		where, args = append(where, "license_arn > ?"), append(args, f.After.LicenseArn)
+	default:
+		where = append(where, "(customer_identifier, license_arn) > (?, ?)")
+		args = append(args, f.After.CustomerIdentifier, f.After.LicenseArn)
+	}
+	q := `SELECT license_arn, product_code, customer_identifier, status, license_start, license_end, entitlements
+		FROM subscriptions WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order
+	if f.Limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, f.Limit)
+	}
+	return q, args
 }
 
 func scanSubscription(r rowScanner) (*meterd.Subscription, error) {
@@ -351,8 +207,25 @@ func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 }
 
 // FindSubscriptions returns the subscriptions matching f ordered by product,
-// customer identifier and license ARN; none is an empty slice.
+// customer identifier and license ARN (or by license ARN alone with
+// f.ByLicense), after f.After and at most f.Limit; none is an empty slice.
+//
+// Pages after a position are read from the index every time rather than
+// cached: each position is asked for about once, and caching every page
+// of a large product would hold it all in memory. A first page is cached
+// like any other lookup.
 func (db *DB) FindSubscriptions(ctx context.Context, f meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "subscriptions", a: f.ProductCode, b: f.CustomerIdentifier, c: f.LicenseArn},
-		func(ctx context.Context) ([]*meterd.Subscription, error) { return db.loadSubscriptions(ctx, f) }, cloneSubscriptions)
+	load := func(ctx context.Context) ([]*meterd.Subscription, error) { return db.loadSubscriptions(ctx, f) }
+	if f.After != nil {
+		if db.isClosed() {
+			return nil, ErrClosed
+		}
+		return load(ctx)
+	}
+	kind := "subscriptions"
+	if f.ByLicense {
+		kind = "subscriptions-by-license"
+	}
+	return cachedLookup(ctx, db, cacheKey{kind: kind, a: f.ProductCode, b: f.CustomerIdentifier, c: f.LicenseArn, limit: f.Limit},
+		load, cloneSubscriptions)
 }

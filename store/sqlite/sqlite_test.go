@@ -94,8 +94,8 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window" {
-			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window", got)
+		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:subscriptions_by_license" {
+			t.Errorf("schema_migrations = %q, want 1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:subscriptions_by_license", got)
 		}
 	})
 	t.Run("ProductsBeforeIntegrationAreLegacy", func(t *testing.T) {

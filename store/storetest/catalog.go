@@ -268,6 +268,12 @@ func testFindSubscriptions(t *testing.T, s meterd.Store) {
 		{"product and customer", meterd.SubscriptionFilter{ProductCode: "prod-saas", CustomerIdentifier: "cust-b"}, []string{"arn:lic-3"}},
 		{"no match", meterd.SubscriptionFilter{ProductCode: "prod-other"}, nil},
 		{"mismatched license", meterd.SubscriptionFilter{ProductCode: "prod-ami", LicenseArn: "arn:lic-1"}, nil},
+		{"limit", meterd.SubscriptionFilter{Limit: 2}, []string{"arn:lic-2", "arn:lic-1"}},
+		{"after a position, by customer then license", meterd.SubscriptionFilter{ProductCode: "prod-saas", After: &meterd.SubscriptionPosition{CustomerIdentifier: "cust-b", LicenseArn: "arn:lic-0"}}, []string{"arn:lic-3"}},
+		{"after a position, by license alone", meterd.SubscriptionFilter{ProductCode: "prod-saas", ByLicense: true, After: &meterd.SubscriptionPosition{CustomerIdentifier: "cust-b", LicenseArn: "arn:lic-0"}}, []string{"arn:lic-1", "arn:lic-3"}},
+		{"after a subscription, exclusive", meterd.SubscriptionFilter{ProductCode: "prod-saas", After: &meterd.SubscriptionPosition{CustomerIdentifier: "cust-a", LicenseArn: "arn:lic-1"}}, []string{"arn:lic-3"}},
+		{"after the last", meterd.SubscriptionFilter{ProductCode: "prod-saas", ByLicense: true, After: &meterd.SubscriptionPosition{LicenseArn: "arn:lic-3"}}, nil},
+		{"after a position, limit", meterd.SubscriptionFilter{ProductCode: "prod-saas", After: &meterd.SubscriptionPosition{CustomerIdentifier: "cust-a"}, Limit: 1}, []string{"arn:lic-1"}},
 	}
 	for _, tc := range cases {
 		subs, err := s.FindSubscriptions(ctx, tc.filter)
