@@ -29,7 +29,10 @@ type AuditEvent struct {
 	EventType          string          `json:"eventType"`
 	ManagementEvent    bool            `json:"managementEvent"`
 	RecipientAccountID string          `json:"recipientAccountId,omitempty"`
-	EventCategory      string          `json:"eventCategory"`
+	// AdditionalEventData is CloudTrail's free-form member; meterd puts
+	// the fault injection of a call there (see AuditInjection).
+	AdditionalEventData json.RawMessage `json:"additionalEventData,omitempty"`
+	EventCategory       string          `json:"eventCategory"`
 
 	// ProductCode is the product the call names, if any.
 	ProductCode string `json:"-"`
@@ -43,6 +46,14 @@ type AuditEvent struct {
 type AuditSubject struct {
 	Customer  string `json:"c,omitempty"`
 	Dimension string `json:"d,omitempty"`
+}
+
+// AuditInjection is the additionalEventData of a call changed by fault
+// injection, so that a trail tells injected failures from real ones.
+type AuditInjection struct {
+	Injected   bool    `json:"meterdFaultInjected"`
+	FaultRules []int64 `json:"meterdFaultRules"`
+	Dropped    bool    `json:"meterdConnectionDropped,omitempty"`
 }
 
 // AuditIdentity is CloudTrail's userIdentity. It never holds a secret.

@@ -65,6 +65,10 @@ func (s *Server) auditAPI(r *http.Request, at time.Time, requestID string, call 
 	e.AWSRegion = caller.Region
 	e.ReadOnly = audit.ReadOnly(name)
 	e.ErrorCode, e.ErrorMessage = awsproto.WireCode(err), awsproto.WireMessage(err)
+	if call.plan.Injected() {
+		e.AdditionalEventData, _ = json.Marshal(meterd.AuditInjection{Injected: true,
+			FaultRules: call.plan.Rules, Dropped: call.plan.Drop}) // cannot fail
+	}
 	var out any
 	if err == nil {
 		out = call.out

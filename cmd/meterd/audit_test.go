@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -259,5 +261,40 @@ func TestAuditNoSecrets(t *testing.T) {
 	}
 	if !bytes.Contains(export, []byte(`"registrationToken":"HIDDEN_DUE_TO_SECURITY_REASONS"`)) {
 		t.Errorf("the trail does not show that a registration token was sent:\n%s", export)
+	}
+}
+
+// TestAuditFaultInjection: a failure injected by a fault rule is marked in
+// the trail, so that it is told from a real one.
+func TestAuditFaultInjection(t *testing.T) {
+	s := startServer(t, "")
+	since := time.Now()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/admin/v1/faults",
+		strings.NewReader(`{"operation":"MeterUsage","error":"ThrottlingException"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.AdminToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("add fault: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	hour := thisHour()
+	_, err = s.metering(buyerKey, testRegion).MeterUsage(context.Background(), &marketplacemetering.MeterUsageInput{
+		ProductCode: aws.String("demo-ami"), UsageDimension: aws.String("vcpu_hours"), UsageQuantity: aws.Int32(1), Timestamp: &hour})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != meterd.EThrottling {
+		t.Fatalf("MeterUsage: %v, want the injected ThrottlingException", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	calls, err := s.WaitCalls(ctx, audit.CallQuery{Filter: meterd.AuditFilter{EventName: "MeterUsage", Since: since}, Min: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := calls.Events[0]
+	if e.ErrorCode != meterd.EThrottling || string(e.AdditionalEventData) != `{"meterdFaultInjected":true,"meterdFaultRules":[1]}` {
+		t.Errorf("event: %s %s, want ThrottlingException marked as injected by rule 1", e.ErrorCode, e.AdditionalEventData)
 	}
 }
