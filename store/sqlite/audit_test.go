@@ -1,9 +1,12 @@
 package sqlite_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/store/sqlite"
@@ -50,5 +53,32 @@ func TestAuditFile(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err == nil {
 		t.Error("OpenAudit created the ledger file")
+	}
+}
+
+// BenchmarkAppendAudit measures storing events in the writer's batches
+// (one event per operation reported).
+func BenchmarkAppendAudit(b *testing.B) {
+	for _, size := range []int{1, 64, 512} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			db, err := sqlite.OpenAudit(b.Context(), b.TempDir(), discardLogger())
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			params := json.RawMessage(`{"usageRecords":[{"timestamp":"2026-03-01T12:00:00Z","customerIdentifier":"c","dimension":"users","quantity":1}],"productCode":"p"}`)
+			batch := make([]*meterd.AuditEvent, size)
+			for i := range batch {
+				batch[i] = &meterd.AuditEvent{EventVersion: meterd.AuditEventVersion, EventName: "BatchMeterUsage", EventID: "e",
+					EventTime: time.Now(), ProductCode: "p", RequestParameters: params, ResponseElements: params,
+					Subjects: []meterd.AuditSubject{{Customer: "c", Dimension: "users"}}}
+			}
+			for b.Loop() {
+				if err := db.AppendAudit(b.Context(), batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/event")
+		})
 	}
 }
