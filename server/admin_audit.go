@@ -137,12 +137,20 @@ type auditExport struct {
 	log    *audit.Log
 	filter meterd.AuditFilter
 	server *Server
+	rc     *http.ResponseController
 }
+
+// exportPageTime is how long one page of an export may take to write: the
+// deadline moves on with each page, so that an export of any length
+// outlives the server's WriteTimeout while a stalled client still does
+// not hold the connection for ever.
+const exportPageTime = 30 * time.Second
 
 func (x *auditExport) stream(w http.ResponseWriter, status int) {
 	w.Header().Set("Content-Type", "application/gzip")
 	w.Header().Set("Content-Disposition", `attachment; filename="meterd-cloudtrail.json.gz"`)
 	w.WriteHeader(status)
+	x.rc = http.NewResponseController(w)
 	zw := gzip.NewWriter(w)
 	// An error after the header is sent cannot change the status: the
 	// stream is cut short, so the gzip (and the JSON) fail to parse
@@ -162,6 +170,9 @@ func (x *auditExport) write(zw *gzip.Writer) error {
 	f.Limit = maxAuditPage
 	first := true
 	for {
+		// An error means the writer takes no deadlines (a recorder in a
+		// test): then there is none to extend.
+		_ = x.rc.SetWriteDeadline(time.Now().Add(exportPageTime))
 		events, next, err := x.log.Find(x.ctx, f)
 		if err != nil {
 			return err

@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +112,50 @@ func TestAuditAdminEvents(t *testing.T) {
 		if strings.Contains(string(b), adminToken) || strings.Contains(string(b), "wrong-token-guess") {
 			t.Errorf("event holds a token: %s", b)
 		}
+	}
+}
+
+// slowFind stands for a disk slow to read each page of an export.
+type slowFind struct {
+	meterd.AuditStore
+	delay time.Duration
+}
+
+func (s slowFind) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]*meterd.AuditEvent, string, error) {
+	time.Sleep(s.delay)
+	return s.AuditStore.FindAuditEvents(ctx, f)
+}
+
+// TestAuditExportOutlivesWriteTimeout: an export that takes longer than
+// the server's WriteTimeout still arrives whole, since each page moves
+// the write deadline on.
+func TestAuditExportOutlivesWriteTimeout(t *testing.T) {
+	store := sqlitetest.OpenAudit(t)
+	const n = 2500 // three pages
+	events := make([]*meterd.AuditEvent, n)
+	for i := range events {
+		events[i] = &meterd.AuditEvent{EventID: strconv.Itoa(i), EventName: "MeterUsage", EventTime: time.Now()}
+	}
+	if err := store.AppendAudit(t.Context(), events); err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t, nil)
+	const writeTimeout = 200 * time.Millisecond
+	s.Audit = audit.New(slowFind{store, writeTimeout / 2}, meterd.SystemClock{}, audit.Config{}, nil)
+	hs := httptest.NewUnstartedServer(s.Handler())
+	hs.Config.WriteTimeout = writeTimeout
+	hs.Start()
+	t.Cleanup(hs.Close)
+	status, body := send(t, "GET", hs.URL+"/admin/v1/audit/export", "Bearer "+adminToken, "")
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct{ Records []json.RawMessage }
+	if err := json.NewDecoder(zr).Decode(&file); err != nil || len(file.Records) != n {
+		t.Fatalf("export: %d records, %v; want %d", len(file.Records), err, n)
 	}
 }

@@ -204,9 +204,6 @@ func (r *errorRecorder) Write(p []byte) (int, error) {
 	return r.ResponseWriter.Write(p)
 }
 
-// Flush lets a streamed export through the recorder.
-func (r *errorRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
+// Unwrap lets http.ResponseController reach the connection (a streamed
+// export extends its write deadline).
+func (r *errorRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
