@@ -92,8 +92,12 @@ func (l *Log) Record(e *meterd.AuditEvent, fill func(*meterd.AuditEvent)) {
 	}
 }
 
-// Dropped is how many events Record has dropped.
+// Dropped is how many events were lost: dropped by Record, or in a batch
+// that failed to be stored.
 func (l *Log) Dropped() int64 { return l.dropped.Load() }
+
+// Queued is how many events wait for the writer.
+func (l *Log) Queued() int { return len(l.events) }
 
 // Run writes queued events until ctx is done, then writes what is still
 // queued and returns. It also sweeps events older than the retention.

@@ -125,6 +125,7 @@ func (n *Node) prepare(ctx context.Context) error {
 	n.listener = guard.Listener(n.listener)
 	if n.metrics != nil {
 		n.metrics.WatchGuard(guard.Stats)
+		n.metrics.WatchAudit(n.audit.log)
 	}
 	n.http = &http.Server{
 		Handler:  guard.Handler(handler),
