@@ -41,6 +41,9 @@ const (
 	LogKeyClock       = "clock"
 	LogKeyClockOffset = "clock_offset"
 
+	// The audit trail.
+	LogKeyDropped = "dropped" // events the audit queue had no room for
+
 	// The store.
 	LogKeyFile             = "file"
 	LogKeyMigration        = "migration"

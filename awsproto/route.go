@@ -61,3 +61,13 @@ func WireCode(err error) string {
 	code, _ := wireError(err)
 	return code
 }
+
+// WireMessage is the message a client receives for err with WireCode's
+// code ("" for nil): the audit trail records what the caller was told.
+func WireMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	_, message := wireError(err)
+	return message
+}

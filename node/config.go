@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
@@ -50,6 +51,9 @@ type Config struct {
 	// Limits bound what callers hold before they are authenticated:
 	// connections, buffered body bytes, and how long a body may take.
 	Limits server.Limits
+	// AuditRetention is how long the audit trail keeps events; 0 keeps
+	// them forever.
+	AuditRetention time.Duration
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.
@@ -65,6 +69,8 @@ func DefaultConfig() Config {
 		Throttle:      true,
 		WriteTimeout:  sqlite.DefaultWriteTimeout,
 		Limits:        server.DefaultLimits(),
+
+		AuditRetention: audit.DefaultRetention,
 	}
 }
 
@@ -101,6 +107,7 @@ func (c Config) Validate() error {
 		{"body-read-timeout", checkRange(c.Limits.BodyReadTimeout, time.Nanosecond, 1<<63-1)},
 		{"read-header-timeout", checkRange(c.Limits.ReadHeaderTimeout, time.Nanosecond, 1<<63-1)},
 		{"idle-timeout", checkRange(c.Limits.IdleTimeout, 0, 1<<63-1)},
+		{"audit-retention", checkRange(c.AuditRetention, 0, 1<<63-1)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {

@@ -31,6 +31,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrNegativeBufferWait", func(c *Config) { c.Limits.BufferWait = -time.Second }, "--buffer-wait (METERD_BUFFER_WAIT): must not be negative"},
 		{"ErrZeroBodyReadTimeout", func(c *Config) { c.Limits.BodyReadTimeout = 0 }, "--body-read-timeout (METERD_BODY_READ_TIMEOUT): must be positive"},
 		{"ErrZeroReadHeaderTimeout", func(c *Config) { c.Limits.ReadHeaderTimeout = 0 }, "--read-header-timeout (METERD_READ_HEADER_TIMEOUT): must be positive"},
+		{"ErrNegativeAuditRetention", func(c *Config) { c.AuditRetention = -time.Hour }, "--audit-retention (METERD_AUDIT_RETENTION): must not be negative"},
 		{"ErrNegativeIdleTimeout", func(c *Config) { c.Limits.IdleTimeout = -time.Second }, "--idle-timeout (METERD_IDLE_TIMEOUT): must not be negative"},
 	}
 	for _, tt := range tests {

@@ -85,6 +85,7 @@ func TestMetricsCountSDKCalls(t *testing.T) {
 		{"OK seed load time", `meterd_seed_load_seconds{phase="apply"}`, -1},
 		{"OK process memory", `process_resident_memory_bytes`, -1},
 		{"OK connections", `meterd_http_connections`, -1},
+		{"OK no audit event dropped", `meterd_audit_events_dropped_total`, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -42,6 +42,7 @@ type Node struct {
 	faults     *sim.Faults
 	limiter    *server.Limiter
 	store      meterd.Store
+	audit      *auditTrail
 	listener   net.Listener
 	http       *http.Server
 	adminToken string
@@ -88,10 +89,17 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 		ln.Close()
 		return nil, fmt.Errorf("open ledger: %w", err)
 	}
-	n := &Node{cfg: cfg, logger: logger, catalog: seedFile.Catalog, simulation: seedFile.Sim, store: store, listener: ln}
+	trail, err := openAudit(ctx, cfg, logger)
+	if err != nil {
+		ln.Close()
+		store.Close()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, logger: logger, catalog: seedFile.Catalog, simulation: seedFile.Sim, store: store, listener: ln, audit: trail}
 	n.seedLoad.parse = parsed
 	if err := n.prepare(ctx); err != nil {
 		ln.Close()
+		trail.close()
 		store.Close()
 		return nil, err
 	}
@@ -117,12 +125,14 @@ func (n *Node) prepare(ctx context.Context) error {
 	n.listener = guard.Listener(n.listener)
 	if n.metrics != nil {
 		n.metrics.WatchGuard(guard.Stats)
+		n.metrics.WatchAudit(n.audit.log)
 	}
 	n.http = &http.Server{
 		Handler:  guard.Handler(handler),
 		ErrorLog: slog.NewLogLogger(n.logger.Handler(), slog.LevelWarn),
 	}
 	limits.Apply(n.http)
+	n.http.RegisterOnShutdown(n.audit.log.StopWaits) // long polls must not hold up Shutdown
 	return nil
 }
 
@@ -157,6 +167,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if !n.running.TryLock() {
 		return errors.New("node: Run called twice")
 	}
+	n.audit.start()
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
 	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
@@ -189,7 +200,7 @@ func (n *Node) shutdown() error {
 	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 		err = errors.Join(err, cerr)
 	}
-	err = errors.Join(err, n.store.Close())
+	err = errors.Join(err, n.audit.close(), n.store.Close())
 	if err != nil {
 		n.logger.Error("shutdown", meterd.LogKeyError, err)
 		return err

@@ -61,6 +61,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		FallbackAccount: seed.DemoSellerAccountID,
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
+		Audit:           n.audit.log,
 		Logger:          n.logger,
 		Metrics:         metrics,
 	}

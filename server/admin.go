@@ -37,7 +37,7 @@ type adminRoute struct {
 }
 
 func (s *Server) adminRoutes() []adminRoute {
-	return []adminRoute{
+	return append([]adminRoute{
 		{http.MethodPost, "/admin/v1/registration-tokens", http.StatusCreated, s.createRegistrationToken},
 		{http.MethodPost, "/admin/v1/signing-keys", http.StatusCreated, s.rotateSigningKey},
 		{http.MethodGet, "/admin/v1/clock", http.StatusOK, s.showClock},
@@ -53,7 +53,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{http.MethodGet, "/admin/v1/quotas", http.StatusOK, s.showQuotas},
 		{http.MethodPost, "/admin/v1/quotas", http.StatusOK, s.setQuota},
 		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
-	}
+	}, s.auditRoutes()...)
 }
 
 // adminHandler routes the admin API. The patterns carry no method, so that
@@ -71,7 +71,7 @@ func (s *Server) adminHandler() http.Handler {
 	mux.HandleFunc("/admin/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeAdminError(w, meterd.Errorf(meterd.ENotFound, "no admin route %s", r.URL.Path))
 	})
-	return s.requireAdmin(mux)
+	return s.auditAdmin(s.requireAdmin(mux))
 }
 
 // adminEndpoint serves the routes of one path, one per method.
@@ -89,6 +89,10 @@ func (s *Server) adminEndpoint(path string, routes []adminRoute) http.Handler {
 		out, err := rt.handle(r)
 		if err != nil {
 			s.writeAdminError(w, err)
+			return
+		}
+		if st, ok := out.(streamer); ok {
+			st.stream(w, rt.ok)
 			return
 		}
 		writeJSON(w, rt.ok, out)
@@ -139,6 +143,10 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection (a streamed
+// export extends its write deadline).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status

@@ -31,13 +31,16 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	elapsed := time.Since(start)
 	s.logRequest(requestID, call, err, elapsed)
 	s.Metrics.observeRequest(call.op, proto, err, elapsed)
+	s.auditAPI(r, start, requestID, call, err)
 }
 
-// apiCall is what is known of a request, for the log.
+// apiCall is what is known of a request, for the log and the audit trail.
 type apiCall struct {
-	op     string
-	caller meterd.Caller
-	plan   sim.Plan // the faults injected into it
+	op            string
+	caller        meterd.Caller
+	authenticated bool
+	in, out       any
+	plan          sim.Plan // the faults injected into it
 }
 
 // serveAPI runs one request: authenticate, route, decode, call, encode. It
@@ -58,6 +61,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 		call.caller.AccessKeyID = claimedAccessKey(r)
 		return err
 	}
+	call.authenticated = true
 	if routeErr != nil {
 		return routeErr
 	}
@@ -68,10 +72,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, proto awsproto
 	if err := awsproto.Decode(proto, op, body, in); err != nil {
 		return err
 	}
+	call.in = in
 	out, err := s.callInjecting(r.Context(), op.Name, call, in)
 	if err != nil {
 		return err
 	}
+	call.out = out
 	if call.plan.Drop {
 		return dropConnection(w)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
 	"github.com/meterd/meterd/metering"
@@ -44,6 +45,8 @@ type Server struct {
 	Faults *sim.Faults
 	// MaxBodyBytes caps request bodies (AWS: BatchMeterUsage under 1 MB).
 	MaxBodyBytes int64
+	// Audit records every call; nil records nothing.
+	Audit *audit.Log
 	// Logger gets the request log; nil discards.
 	Logger *slog.Logger
 	// Metrics, when set, counts the API requests and is served at

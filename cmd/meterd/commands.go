@@ -34,6 +34,7 @@ func commands() []command {
 		&seedCheckCommand{},
 		&adminTokenCreateCommand{},
 		&adminKeysRotateCommand{},
+		&auditListCommand{}, &auditExportCommand{}, &callsListCommand{}, &callsWaitCommand{},
 		&clockShowCommand{},
 		&clockSetCommand{},
 		&clockAdvanceCommand{},

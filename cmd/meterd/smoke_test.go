@@ -101,3 +101,15 @@ func isolatedAWSEnv(key, secret string) []string {
 	}
 	return env
 }
+
+// TestSmokeCloudTrail makes calls with boto3 and reads the CloudTrail
+// export back with Python's json and gzip (testdata/smoke/cloudtrail_smoke.py).
+func TestSmokeCloudTrail(t *testing.T) {
+	requireTool(t, "python3", "-c", "import boto3")
+	s := startServer(t, "")
+	cmd := exec.Command("python3", "testdata/smoke/cloudtrail_smoke.py", s.URL, s.AdminToken, filepath.Join(t.TempDir(), "trail.json.gz"))
+	cmd.Env = isolatedAWSEnv("", "")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "cloudtrail smoke: ok") {
+		t.Fatalf("cloudtrail smoke: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,343 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/meterd/meterd"
+)
+
+// AuditFileName is the audit trail's database inside the data directory.
+const AuditFileName = "audit.db"
+
+// auditPragmas: the audit trail is a record of calls, not the ledger, so
+// it trades the last moments before a power cut for speed: with
+// synchronous=NORMAL in WAL mode a commit does not fsync (a checkpoint
+// does), and a crash of the process alone loses nothing committed.
+const auditPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+
+// auditMigrations are the audit database's schema versions, 1, 2, ...,
+// tracked in PRAGMA user_version: a file of its own, numbered apart from
+// the ledger's migrations.
+var auditMigrations = []string{
+	1: `CREATE TABLE events (
+		seq          INTEGER PRIMARY KEY,
+		event_id     TEXT NOT NULL, -- a UUID: not indexed, nothing looks it up
+		time_ns      INTEGER NOT NULL,
+		event_name   TEXT NOT NULL,
+		access_key   TEXT NOT NULL,
+		error_code   TEXT NOT NULL,
+		product_code TEXT NOT NULL,
+		customers    TEXT NOT NULL, -- each subject's, between two \x1f, for instr()
+		dimensions   TEXT NOT NULL, -- likewise, in the same order
+		record       TEXT NOT NULL, -- the CloudTrail JSON but for the two below
+		request_parameters TEXT,    -- JSON, kept apart so that no encoder
+		response_elements  TEXT     -- re-validates kilobytes per event
+	) STRICT;
+	CREATE INDEX events_time ON events (time_ns, seq);
+	CREATE INDEX events_name_time ON events (event_name, time_ns, seq);`,
+}
+
+// AuditDB is the meterd.AuditStore on its own SQLite file. One goroutine
+// (audit.Log's writer) appends; any number read.
+type AuditDB struct {
+	path   string
+	write  *sql.DB // one connection
+	read   *sql.DB
+	logger *slog.Logger
+}
+
+var _ meterd.AuditStore = (*AuditDB)(nil)
+
+// OpenAudit opens (creating and migrating) the audit database in dir, which
+// must exist (Open creates it).
+func OpenAudit(ctx context.Context, dir string, logger *slog.Logger) (*AuditDB, error) {
+	path, err := filepath.Abs(filepath.Join(dir, AuditFileName))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: audit: %w", err)
+	}
+	logger = meterd.LoggerOrDiscard(logger)
+	if err := createDBFile(path, logger); err != nil {
+		return nil, err
+	}
+	db := &AuditDB{path: path, logger: logger}
+	if err := db.open(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}
+
+func (db *AuditDB) open(ctx context.Context) error {
+	dsn := "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(db.path) + "?" + auditPragmas
+	var err error
+	if db.write, err = sql.Open("sqlite", dsn); err != nil {
+		return fmt.Errorf("sqlite: audit: %w", err)
+	}
+	db.write.SetMaxOpenConns(1)
+	if err := db.migrate(ctx); err != nil {
+		return fmt.Errorf("sqlite: audit %s: %w", db.path, err)
+	}
+	if db.read, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+		return fmt.Errorf("sqlite: audit: %w", err)
+	}
+	db.read.SetMaxOpenConns(4)
+	return restrictSidecars(db.path, db.logger)
+}
+
+// migrate applies the versions after user_version, each in a transaction
+// with its new user_version.
+func (db *AuditDB) migrate(ctx context.Context) error {
+	var version int
+	if err := db.write.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	latest := len(auditMigrations) - 1
+	if version > latest {
+		return fmt.Errorf("schema version %d is newer than this build's %d", version, latest)
+	}
+	for v := version + 1; v <= latest; v++ {
+		if err := db.tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, auditMigrations[v]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "PRAGMA user_version = "+strconv.Itoa(v))
+			return err
+		}); err != nil {
+			return fmt.Errorf("migration %d: %w", v, err)
+		}
+		db.logger.Info("sqlite audit migration applied", meterd.LogKeyMigrationVersion, v)
+	}
+	return nil
+}
+
+func (db *AuditDB) tx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// Close closes the database; it is safe on a half-opened one.
+func (db *AuditDB) Close() error {
+	var errs []error
+	for _, d := range []*sql.DB{db.read, db.write} {
+		if d != nil {
+			errs = append(errs, d.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// AppendAudit stores events in one transaction.
+func (db *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (event_id, time_ns, event_name, access_key,
+			error_code, product_code, customers, dimensions, record, request_parameters, response_elements)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, e := range events {
+			if err := insertEvent(ctx, stmt, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: append audit: %w", err)
+	}
+	return nil
+}
+
+func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) error {
+	bare := *e
+	bare.RequestParameters, bare.ResponseElements = nil, nil
+	record, err := json.Marshal(&bare)
+	if err != nil {
+		return err
+	}
+	var customers, dimensions []string
+	for _, s := range e.Subjects {
+		customers = append(customers, s.Customer)
+		dimensions = append(dimensions, s.Dimension)
+	}
+	_, err = stmt.ExecContext(ctx, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID,
+		e.ErrorCode, e.ProductCode, joinKeys(customers), joinKeys(dimensions), string(record),
+		rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements))
+	return err
+}
+
+// rawJSONColumn is raw JSON as a column value: NULL for none.
+func rawJSONColumn(raw json.RawMessage) any {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	return string(raw)
+}
+
+// keySep separates the values of a customers or dimensions column; it
+// cannot appear in a customer identifier or dimension name.
+const keySep = "\x1f"
+
+func joinKeys(values []string) string { return keySep + strings.Join(values, keySep) + keySep }
+
+// subjectsOf pairs the values of the customers and dimensions columns
+// again; nil when the event is about no record.
+func subjectsOf(customers, dimensions string) []meterd.AuditSubject {
+	if customers == keySep+keySep && dimensions == keySep+keySep {
+		return nil
+	}
+	cs := strings.Split(customers[len(keySep):len(customers)-len(keySep)], keySep)
+	ds := strings.Split(dimensions[len(keySep):len(dimensions)-len(keySep)], keySep)
+	if len(cs) != len(ds) {
+		return nil
+	}
+	subjects := make([]meterd.AuditSubject, len(cs))
+	for i := range cs {
+		subjects[i] = meterd.AuditSubject{Customer: cs[i], Dimension: ds[i]}
+	}
+	return subjects
+}
+
+// maxAuditPage caps a page of FindAuditEvents.
+const maxAuditPage = 1000
+
+// FindAuditEvents returns the events matching f, newest first.
+func (db *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]*meterd.AuditEvent, string, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > maxAuditPage {
+		limit = maxAuditPage
+	}
+	where, args, err := auditWhere(f)
+	if err != nil {
+		return nil, "", err
+	}
+	q := "SELECT seq, time_ns, product_code, customers, dimensions, record, request_parameters, response_elements FROM events" + where +
+		" ORDER BY time_ns DESC, seq DESC LIMIT ?"
+	rows, err := db.read.QueryContext(ctx, q, append(args, limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: find audit events: %w", err)
+	}
+	defer rows.Close()
+	events, last, err := scanEvents(rows)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: find audit events: %w", err)
+	}
+	if len(events) <= limit {
+		return events, "", nil
+	}
+	return events[:limit], encodeCursor(last[limit-1]), nil
+}
+
+// auditCursor is the position of an event in the newest-first order.
+type auditCursor struct {
+	TimeNS int64 `json:"t"`
+	Seq    int64 `json:"s"`
+}
+
+func encodeCursor(c auditCursor) string {
+	b, _ := json.Marshal(c) // two integers cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (auditCursor, error) {
+	var c auditCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Seq <= 0 {
+		return c, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
+	}
+	return c, nil
+}
+
+// auditWhere builds the WHERE clause of f; every value is a parameter.
+func auditWhere(f meterd.AuditFilter) (string, []any, error) {
+	var conds []string
+	var args []any
+	add := func(cond string, arg any) { conds = append(conds, cond); args = append(args, arg) }
+	for _, c := range []struct{ col, v string }{{"event_name", f.EventName}, {"access_key", f.AccessKeyID},
+		{"error_code", f.ErrorCode}, {"product_code", f.ProductCode}} {
+		if c.v != "" {
+			add(c.col+" = ?", c.v)
+		}
+	}
+	if f.Customer != "" {
+		add("instr(customers, ?) > 0", keySep+f.Customer+keySep)
+	}
+	if f.Dimension != "" {
+		add("instr(dimensions, ?) > 0", keySep+f.Dimension+keySep)
+	}
+	if !f.Since.IsZero() {
+		add("time_ns >= ?", f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		add("time_ns < ?", f.Until.UnixNano())
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		conds = append(conds, "(time_ns < ? OR (time_ns = ? AND seq < ?))")
+		args = append(args, c.TimeNS, c.TimeNS, c.Seq)
+	}
+	if len(conds) == 0 {
+		return "", nil, nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+func scanEvents(rows *sql.Rows) ([]*meterd.AuditEvent, []auditCursor, error) {
+	var events []*meterd.AuditEvent
+	var pos []auditCursor
+	for rows.Next() {
+		var c auditCursor
+		var customers, dimensions, record string
+		var params, response sql.NullString
+		e := new(meterd.AuditEvent)
+		if err := rows.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &customers, &dimensions, &record, &params, &response); err != nil {
+			return nil, nil, err
+		}
+		if err := json.Unmarshal([]byte(record), e); err != nil {
+			return nil, nil, err
+		}
+		if params.Valid {
+			e.RequestParameters = json.RawMessage(params.String)
+		}
+		if response.Valid {
+			e.ResponseElements = json.RawMessage(response.String)
+		}
+		e.Subjects = subjectsOf(customers, dimensions)
+		// The record holds whole seconds; the column the exact time.
+		e.EventTime = time.Unix(0, c.TimeNS).UTC()
+		events = append(events, e)
+		pos = append(pos, c)
+	}
+	return events, pos, rows.Err()
+}
+
+// DeleteAuditBefore deletes at most limit events older than t, oldest
+// first, so that a sweep's work is bounded.
+func (db *AuditDB) DeleteAuditBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM events WHERE seq IN
+		(SELECT seq FROM events WHERE time_ns < ? ORDER BY time_ns LIMIT ?)`, t.UnixNano(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete audit events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
