@@ -35,10 +35,12 @@ const FileName = "meterd.db"
 // cache_size holds a large group's pages: the default 2 MiB overflowed with
 // a few hundred records of random keys, and SQLite then spilled pages to
 // the WAL mid-transaction and rewrote them (and their checksums) at commit.
-// The cache grows only as pages are used. wal_autocheckpoint is the
+// 16 MiB (4,096 pages) holds the pages of a group of 64 MeterUsage or 16
+// full BatchMeterUsage calls several times over and keeps meterd within its
+// 100 MB RSS budget; the cache grows only as pages are used. wal_autocheckpoint is the
 // backstop of the checkpointer (see checkpoint.go).
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-32768)" +
+	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)" +
 	"&_pragma=wal_autocheckpoint(16384)"
 
 // readerPragmas: readers never write, and query_only makes a stray write on
