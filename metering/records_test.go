@@ -104,3 +104,39 @@ func TestRequestHashes(t *testing.T) {
 		t.Error("batch hash ignores the quantity")
 	}
 }
+
+// Dedupe keys and request hashes are stored in every ledger: a change in
+// how they are computed would make a resend after an upgrade a new record
+// (or a conflict). These values were computed before the digest stopped
+// hashing through a hash.Hash, and must never change.
+func TestDigestsAreStable(t *testing.T) {
+	hour := time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC)
+	allocs := []meterd.UsageAllocation{{AllocatedUsageQuantity: 3, Tags: []meterd.Tag{{Key: "k", Value: "v"}}},
+		{AllocatedUsageQuantity: 2}}
+	tests := []struct {
+		name, got, want string
+	}{
+		{"meterUsageDedupeKey", meterUsageDedupeKey("prod", "123456789012", "", "users", hour),
+			"MeterUsage:5f24cbdbe20ca75248cfc86e054ee4451043334de324bf4bb6b8f6d0270337cd"},
+		{"batchDedupeKey", batchDedupeKey("prod", "cust-1", "arn:aws:license-manager::1:license:l-1", "users", hour),
+			"BatchMeterUsage:c6a98153a07e1e86c4af5c8e0b46220c24f883b3cb0493716484baee9e2429e7"},
+		{"meterUsageRequestHash", meterUsageRequestHash("prod", hour, "users", 5, allocs),
+			"35d761ae04cdc7142d21be6121bb400be298fffff2528c0121a5738b7ee6e477"},
+		{"batchRequestHash", batchRequestHash(5, nil),
+			"a3bca93e7b1ec3fabc00934af22b56b1321457decbf0204be0a32f0b098f45ea"},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s = %s, want %s", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func BenchmarkMeterUsageDigests(b *testing.B) {
+	hour := time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC)
+	b.ReportAllocs()
+	for b.Loop() {
+		meterUsageDedupeKey("prod", "123456789012", "", "users", hour)
+		meterUsageRequestHash("prod", hour, "users", 5, nil)
+	}
+}
