@@ -98,6 +98,7 @@ type shape struct {
 // effective constraint set: the target's traits overridden by the member's.
 type member struct {
 	name     string
+	segment  string // lowerFirst(name), made once: validation joins it into every path
 	target   *shape
 	cons     constraints
 	required bool
@@ -319,7 +320,7 @@ func (m *model) newMember(name string, a *astMember) (*member, error) {
 		return nil, fmt.Errorf("member %s: %w", name, err)
 	}
 	_, required := a.Traits[traitRequired]
-	return &member{name: name, target: target, cons: target.cons.overriddenBy(own), required: required}, nil
+	return &member{name: name, segment: lowerFirst(name), target: target, cons: target.cons.overriddenBy(own), required: required}, nil
 }
 
 // resolve finds a shape by id, creating prelude shapes on first use.

@@ -95,7 +95,7 @@ func (v *violations) contents(s *shape, value any, path string) {
 
 func (v *violations) structure(s *shape, value map[string]any, path string) {
 	for _, m := range s.members {
-		v.member(m, value[m.name], joinPath(path, lowerFirst(m.name)))
+		v.member(m, value[m.name], joinPath(path, m.segment))
 	}
 }
 
