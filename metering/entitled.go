@@ -13,11 +13,9 @@ import (
 // usage's timestamp for MeterUsage, now for RegisterUsage). The seller's
 // own calls skip it.
 func (s *Service) checkEntitled(ctx context.Context, accountID, productCode string, at time.Time) error {
-	notEntitled := meterd.Errorf(meterd.ECustomerNotEntitled,
-		"The customer is not entitled to product '%s'.", productCode)
 	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{AWSAccountID: accountID})
 	if meterd.IsNotFound(err) {
-		return notEntitled
+		return notEntitled(productCode)
 	}
 	if err != nil {
 		return fmt.Errorf("find customer: %w", err)
@@ -33,5 +31,11 @@ func (s *Service) checkEntitled(ctx context.Context, accountID, productCode stri
 			return nil
 		}
 	}
-	return notEntitled
+	return notEntitled(productCode)
+}
+
+// notEntitled is made only when the check fails: formatting it up front
+// cost every entitled call a Sprintf and its allocations.
+func notEntitled(productCode string) error {
+	return meterd.Errorf(meterd.ECustomerNotEntitled, "The customer is not entitled to product '%s'.", productCode)
 }

@@ -107,3 +107,19 @@ func TestMeterUsageDryRunReservesNothing(t *testing.T) {
 		t.Errorf("ledger %+v, want the one record of quantity 5 with token t1", recs)
 	}
 }
+
+// BenchmarkMeterUsageDryRun is a buyer's MeterUsage without the ledger
+// write: the checks, the entitlement lookups and the dedupe lookup that
+// every call pays before its record is stored.
+func BenchmarkMeterUsageDryRun(b *testing.B) {
+	e := meterNewEnv(b)
+	caller := e.caller(b, "AKIDBUYERHOME1", "us-east-1")
+	req := meterRequest(e.now)
+	req.DryRun = true
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.svc.MeterUsage(b.Context(), caller, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
