@@ -160,16 +160,19 @@ func (s *shaper) object() bool {
 		}
 		keyStart := s.i
 		s.skipString()
-		key := lowerCamel(string(s.in[keyStart+1 : s.i-1]))
+		name := s.in[keyStart+1 : s.i-1]
 		s.i++ // :
 		s.out = append(s.out, '"')
-		s.out = append(append(s.out, key...), '"', ':')
+		keyOut := len(s.out)
+		s.out = appendLowerCamel(s.out, name)
+		hidden := hiddenKeys[string(s.out[keyOut:])] // converting for a lookup does not allocate
+		s.out = append(s.out, '"', ':')
 		valueStart := len(s.out)
 		if s.value() {
 			s.out = s.out[:mark]
 			continue
 		}
-		if hiddenKeys[key] {
+		if hidden {
 			s.out = append(s.out[:valueStart], `"`+Hidden+`"`...)
 		}
 		members++
@@ -206,16 +209,19 @@ func (s *shaper) skipString() {
 	s.i++
 }
 
-// lowerCamel turns a Smithy member name (ProductCode) into CloudTrail's
-// (productCode); a name whose second letter is upper case too (a filter
-// name such as CUSTOMER_IDENTIFIER) is a value, not a member, and stays.
-func lowerCamel(k string) string {
-	first, n := utf8.DecodeRuneInString(k)
-	second, _ := utf8.DecodeRuneInString(k[n:])
+// appendLowerCamel appends a Smithy member name (ProductCode) as
+// CloudTrail's (productCode); a name whose second letter is upper case too
+// (a filter name such as CUSTOMER_IDENTIFIER) is a value, not a member, and
+// stays. It appends rather than returns a string: the writer renames every
+// member of every event, and a string per member was most of Params'
+// allocations.
+func appendLowerCamel(dst, k []byte) []byte {
+	first, n := utf8.DecodeRune(k)
+	second, _ := utf8.DecodeRune(k[n:])
 	if !unicode.IsUpper(first) || !unicode.IsLower(second) {
-		return k
+		return append(dst, k...)
 	}
-	return string(unicode.ToLower(first)) + k[n:]
+	return append(utf8.AppendRune(dst, unicode.ToLower(first)), k[n:]...)
 }
 
 // Identity is the userIdentity of a caller. meterd knows access keys and
