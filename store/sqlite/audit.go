@@ -167,7 +167,9 @@ func (db *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent)
 func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) error {
 	bare := *e
 	bare.RequestParameters, bare.ResponseElements = nil, nil
-	record, err := json.Marshal(&bare)
+	// MarshalJSON directly: json.Marshal would call it and then validate
+	// and compact its (already compact) output a second time.
+	record, err := bare.MarshalJSON()
 	if err != nil {
 		return err
 	}
