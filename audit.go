@@ -115,4 +115,7 @@ type AuditStore interface {
 	// DeleteAuditBefore deletes at most limit events older than t and
 	// returns how many it deleted.
 	DeleteAuditBefore(ctx context.Context, t time.Time, limit int) (int, error)
+	// DeleteAllAudit deletes every event (meterd reset) and returns how
+	// many it deleted.
+	DeleteAllAudit(ctx context.Context) (int, error)
 }

@@ -59,8 +59,27 @@ type Caller struct {
 type Store interface {
 	CatalogStore
 	LedgerStore
+	LedgerResetter
 	Pinger
 	Close() error
+}
+
+// LedgerResetter empties the ledger between a seller's tests (meterd
+// reset): what calls recorded goes, what was declared or generated once
+// for the whole run stays.
+type LedgerResetter interface {
+	// ResetLedger deletes, in one transaction, every metering record,
+	// remembered client token, registration token and task registration.
+	// The catalog and the RegisterUsage signing keys are kept.
+	ResetLedger(ctx context.Context) (LedgerReset, error)
+}
+
+// LedgerReset counts what ResetLedger deleted.
+type LedgerReset struct {
+	MeteringRecords    int64
+	ClientTokens       int64
+	RegistrationTokens int64
+	TaskRegistrations  int64
 }
 
 // Pinger checks that a store can be read and written; /readyz uses it.

@@ -343,3 +343,14 @@ func (db *AuditDB) DeleteAuditBefore(ctx context.Context, t time.Time, limit int
 	n, err := res.RowsAffected()
 	return int(n), err
 }
+
+// DeleteAllAudit deletes every event in one statement: a reset happens
+// between tests, on a trail small enough for one transaction.
+func (db *AuditDB) DeleteAllAudit(ctx context.Context) (int, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM events`)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete all audit events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

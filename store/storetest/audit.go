@@ -17,6 +17,7 @@ func RunAudit(t *testing.T, open func(t *testing.T) meterd.AuditStore) {
 	t.Run("Pages", func(t *testing.T) { t.Parallel(); testAuditPages(t, open(t)) })
 	t.Run("RoundTrip", func(t *testing.T) { t.Parallel(); testAuditRoundTrip(t, open(t)) })
 	t.Run("DeleteBefore", func(t *testing.T) { t.Parallel(); testAuditDelete(t, open(t)) })
+	t.Run("DeleteAll", func(t *testing.T) { t.Parallel(); testAuditDeleteAll(t, open(t)) })
 }
 
 var auditEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -150,5 +151,18 @@ func testAuditDelete(t *testing.T, s meterd.AuditStore) {
 	got, _, _ := s.FindAuditEvents(t.Context(), meterd.AuditFilter{})
 	if ids := eventIDs(got); !slices.Equal(ids, []string{"4", "3"}) {
 		t.Errorf("left %v, want [4 3]", ids)
+	}
+}
+
+func testAuditDeleteAll(t *testing.T, s meterd.AuditStore) {
+	for i := range 3 {
+		appendAudit(t, s, auditEvent(fmt.Sprint(i), i, "MeterUsage", "AK", "", "p"))
+	}
+	if n, err := s.DeleteAllAudit(t.Context()); err != nil || n != 3 {
+		t.Fatalf("deleted %d (%v), want 3", n, err)
+	}
+	got, next, err := s.FindAuditEvents(t.Context(), meterd.AuditFilter{})
+	if err != nil || len(got) != 0 || next != "" {
+		t.Errorf("after DeleteAll: %d events, next %q (%v), want none", len(got), next, err)
 	}
 }
