@@ -6,6 +6,8 @@ package audit
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -52,6 +54,8 @@ type Log struct {
 
 	events  chan pending
 	dropped atomic.Int64
+	resets  chan chan resetResult
+	ended   chan struct{} // closed when Run returns
 
 	mu      sync.Mutex
 	written chan struct{} // closed and replaced after each batch is stored
@@ -67,7 +71,8 @@ func New(store meterd.AuditStore, clock meterd.Clock, cfg Config, logger *slog.L
 		cfg.Buffer = DefaultBuffer
 	}
 	return &Log{store: store, clock: clock, cfg: cfg, logger: meterd.LoggerOrDiscard(logger),
-		events: make(chan pending, cfg.Buffer), written: make(chan struct{}), stopped: make(chan struct{})}
+		events: make(chan pending, cfg.Buffer), written: make(chan struct{}), stopped: make(chan struct{}),
+		resets: make(chan chan resetResult), ended: make(chan struct{})}
 }
 
 // pending is a queued event and what completes it.
@@ -105,6 +110,7 @@ func (l *Log) Run(ctx context.Context) error {
 	// Writes and sweeps are bounded, so they finish even once ctx is done:
 	// a batch is not half lost at shutdown.
 	bg := context.WithoutCancel(ctx)
+	defer close(l.ended)
 	sweep := time.NewTicker(sweepEvery)
 	defer sweep.Stop()
 	l.sweep(bg)
@@ -112,6 +118,8 @@ func (l *Log) Run(ctx context.Context) error {
 		select {
 		case p := <-l.events:
 			l.write(bg, p)
+		case reply := <-l.resets:
+			reply <- l.reset(bg)
 		case <-sweep.C:
 			if l.sweep(bg) {
 				sweep.Reset(sweepBehind)
@@ -144,6 +152,11 @@ gather:
 		l.dropped.Add(int64(len(batch)))
 		l.logger.Error("audit: write failed, events lost", meterd.LogKeyRecords, len(batch), meterd.LogKeyError, err)
 	}
+	l.wake()
+}
+
+// wake tells every Wait that the stored events changed.
+func (l *Log) wake() {
 	l.mu.Lock()
 	close(l.written)
 	l.written = make(chan struct{})
@@ -182,6 +195,40 @@ func (l *Log) sweep(ctx context.Context) (behind bool) {
 		l.logger.Debug("audit: retention sweep", meterd.LogKeyRecords, n)
 	}
 	return n == sweepLimit
+}
+
+// resetResult is the answer of the writer to Reset.
+type resetResult struct {
+	n   int
+	err error
+}
+
+// Reset deletes every event (meterd reset) and returns how many it
+// deleted. It runs in the writer's goroutine, after the events already
+// queued are stored, so that no call made before the reset lands in the
+// trail after it. Waits are woken and from then on see only later calls.
+// It fails with ctx's error, or once Run has returned.
+func (l *Log) Reset(ctx context.Context) (int, error) {
+	reply := make(chan resetResult, 1)
+	select {
+	case l.resets <- reply:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-l.ended:
+		return 0, errors.New("audit: reset: the trail is closed")
+	}
+	res := <-reply // the writer always answers a claimed reset
+	return res.n, res.err
+}
+
+func (l *Log) reset(ctx context.Context) resetResult {
+	l.drain(ctx)
+	n, err := l.store.DeleteAllAudit(ctx)
+	l.wake()
+	if err != nil {
+		return resetResult{err: fmt.Errorf("audit: reset: %w", err)}
+	}
+	return resetResult{n: n}
 }
 
 // Find returns a page of events, newest first.

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -147,4 +148,53 @@ func TestLogRetention(t *testing.T) {
 	if len(got) != 1 || got[0].EventID != "recent" {
 		t.Errorf("left %d events, want only the recent one", len(got))
 	}
+}
+
+func TestLogReset(t *testing.T) {
+	t.Run("OK empties the trail and a wait sees only later calls", func(t *testing.T) {
+		store := &signalStore{AuditStore: sqlitetest.OpenAudit(t), found: make(chan struct{}, 100)}
+		l := runLog(t, store, audit.Config{})
+		l.Record(batch("old1", 0, subject("X", "d")), nil)
+		l.Record(batch("old2", 1, subject("X", "d")), nil)
+		q := audit.CallQuery{Filter: meterd.AuditFilter{EventName: "BatchMeterUsage"}, Min: 3}
+		done := make(chan *audit.Calls, 1)
+		go func() {
+			res, err := l.Wait(context.Background(), q, time.Hour)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- res
+		}()
+		<-store.found // the wait has looked once: it now waits
+		// The queued events are stored before the reset, so both go.
+		if n, err := l.Reset(context.Background()); err != nil || n != 2 {
+			t.Fatalf("Reset = %d, %v; want 2 deleted", n, err)
+		}
+		for i, id := range []string{"new1", "new2", "new3"} {
+			l.Record(batch(id, 2+i), nil)
+		}
+		select {
+		case res := <-done:
+			var ids []string
+			for _, e := range res.Events {
+				ids = append(ids, e.EventID)
+			}
+			if !res.Met || !slices.Equal(ids, []string{"new3", "new2", "new1"}) {
+				t.Errorf("got met %v, events %v; want the 3 new ones", res.Met, ids)
+			}
+		case <-time.After(safety):
+			t.Fatal("Wait was not woken by calls after the reset")
+		}
+	})
+	t.Run("Err after Run returned", func(t *testing.T) {
+		l := audit.New(sqlitetest.OpenAudit(t), meterd.SystemClock{}, audit.Config{}, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := l.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := l.Reset(context.Background()); err == nil {
+			t.Error("Reset after Run returned: no error")
+		}
+	})
 }
