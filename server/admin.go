@@ -53,6 +53,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{http.MethodGet, "/admin/v1/quotas", http.StatusOK, s.showQuotas},
 		{http.MethodPost, "/admin/v1/quotas", http.StatusOK, s.setQuota},
 		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
+		{http.MethodPost, pathReset, http.StatusOK, s.reset},
 	}, s.auditRoutes()...)
 }
 

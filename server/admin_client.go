@@ -110,3 +110,13 @@ func codeForStatus(status int) string {
 	}
 	return meterd.EInternalServiceError
 }
+
+// Reset empties the ledger and the audit trail of a meterd started with
+// --allow-reset; without it the error's code is meterd.EConflict.
+func (c *AdminClient) Reset(ctx context.Context) (*ResetOutput, error) {
+	var out ResetOutput
+	if err := c.post(ctx, pathReset, struct{}{}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}

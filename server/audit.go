@@ -102,6 +102,7 @@ var adminEventNames = map[string]string{
 	"GET /admin/v1/quotas":               "GetQuotas",
 	"POST /admin/v1/quotas":              "SetQuota",
 	"DELETE /admin/v1/quotas":            "ResetQuota",
+	"POST " + pathReset:                  "Reset",
 }
 
 // adminEventName names an admin call; a route not listed is "METHOD PATH".

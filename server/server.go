@@ -45,6 +45,10 @@ type Server struct {
 	Faults *sim.Faults
 	// MaxBodyBytes caps request bodies (AWS: BatchMeterUsage under 1 MB).
 	MaxBodyBytes int64
+	// Resetter empties the ledger on POST /admin/v1/reset, which answers
+	// Conflict unless AllowReset is set too (--allow-reset).
+	Resetter   meterd.LedgerResetter
+	AllowReset bool
 	// Audit records every call; nil records nothing.
 	Audit *audit.Log
 	// Logger gets the request log; nil discards.
