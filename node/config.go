@@ -54,6 +54,10 @@ type Config struct {
 	// AuditRetention is how long the audit trail keeps events; 0 keeps
 	// them forever.
 	AuditRetention time.Duration
+	// AllowReset lets POST /admin/v1/reset (meterd reset) empty the
+	// ledger and the audit trail; off, it answers Conflict, so that a
+	// meterd holding data worth keeping cannot be wiped by mistake.
+	AllowReset bool
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.

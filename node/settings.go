@@ -57,6 +57,8 @@ var settings = []Setting{
 		durationField(func(c *Config) *time.Duration { return &c.WriteTimeout })},
 	{"audit-retention", "METERD_AUDIT_RETENTION", "how long the audit trail keeps events, a `duration` (168h: a week); 0 keeps them forever",
 		durationField(func(c *Config) *time.Duration { return &c.AuditRetention })},
+	{"allow-reset", "METERD_ALLOW_RESET", "allow `meterd reset` (POST /admin/v1/reset) to empty the ledger, tokens and audit trail, keeping the catalog",
+		boolField(func(c *Config) *bool { return &c.AllowReset })},
 	{"max-conns", "METERD_MAX_CONNS", "cap on concurrent connections, a `number`; beyond it new ones wait to be accepted; 0: no cap",
 		intField(func(c *Config) *int { return &c.Limits.MaxConns })},
 	{"max-buffered-bytes", "METERD_MAX_BUFFERED_BYTES", "request body `bytes` held at once by all requests together; beyond it, ThrottlingException",
