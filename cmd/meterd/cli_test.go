@@ -53,6 +53,8 @@ func TestExitCodes(t *testing.T) {
 		{"ErrAuditListBadSince", []string{"audit", "list", "--since", "yesterday", "--token", "x"}, nil, 2},
 		{"ErrAuditListBadLimit", []string{"audit", "list", "--limit", "0", "--token", "x"}, nil, 2},
 		{"ErrAuditExportNoFile", []string{"audit", "export", "--out", "", "--token", "x"}, nil, 2},
+		{"ErrResetExtraArgument", []string{"reset", "now"}, nil, 2},
+		{"ErrResetNobodyListening", []string{"reset", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
 		{"ErrCallsListExtraArgument", []string{"calls", "list", "now"}, nil, 2},
 		{"ErrCallsWaitNoMin", []string{"calls", "wait", "--min", "0", "--token", "x"}, nil, 2},
 		{"ErrCallsWaitBadTimeout", []string{"calls", "wait", "--timeout", "0s", "--token", "x"}, nil, 2},
@@ -155,7 +157,7 @@ func firstLine(s string) string { line, _, _ := strings.Cut(s, "\n"); return lin
 
 // TestJSONOutput: --json prints one line with the documented fields.
 func TestJSONOutput(t *testing.T) {
-	s := startServer(t, "")
+	s := startServer(t, "", func(c *node.Config) { c.AllowReset = true })
 	env := map[string]string{"METERD_URL": s.URL, "METERD_ADMIN_TOKEN": s.AdminToken}
 	tests := []struct {
 		name string
@@ -189,6 +191,9 @@ func TestJSONOutput(t *testing.T) {
 		{"quotas set", []string{"quotas", "set", "--json", "MeterUsage@444455556666=1/2"}, quotaKeys},
 		{"quotas", []string{"quotas", "--json"}, quotaKeys},
 		{"quotas reset", []string{"quotas", "reset", "--json", "MeterUsage@444455556666"}, quotaKeys},
+		// Last: it empties the ledger and the trail the rows above use.
+		{"reset", []string{"reset", "--json"},
+			[]string{"auditEvents", "clientTokens", "meteringRecords", "registrationTokens", "taskRegistrations"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

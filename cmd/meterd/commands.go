@@ -47,6 +47,7 @@ func commands() []command {
 		&quotasCommand{},
 		&quotasSetCommand{},
 		&quotasResetCommand{},
+		&resetCommand{},
 		&reporterStatusCommand{},
 		&benchCommand{}, &benchFloorCommand{}, &benchFixtureCommand{}, &benchColdStartCommand{},
 		&versionCommand{},
