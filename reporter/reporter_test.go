@@ -27,6 +27,24 @@ type fakeAPI struct {
 	ids  map[string]string
 }
 
+// programmed keeps the request and returns the answer a test programmed
+// for it, if any (ok false: answer as AWS would).
+func programmed[T any](f *fakeAPI, in any) (out *T, err error, ok bool) {
+	f.mu.Lock()
+	switch in := in.(type) {
+	case *marketplacemetering.BatchMeterUsageInput:
+		f.batches = append(f.batches, in)
+	case *marketplacemetering.MeterUsageInput:
+		f.meters = append(f.meters, in)
+	}
+	f.mu.Unlock()
+	answer, err, ok := f.pop(in)
+	if !ok || err != nil {
+		return nil, err, ok
+	}
+	return answer.(*T), nil, true
+}
+
 func (f *fakeAPI) pop(in any) (any, error, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -59,14 +77,8 @@ func (f *fakeAPI) recordID(key string) string {
 
 func (f *fakeAPI) BatchMeterUsage(ctx context.Context, in *marketplacemetering.BatchMeterUsageInput,
 	_ ...func(*marketplacemetering.Options)) (*marketplacemetering.BatchMeterUsageOutput, error) {
-	f.mu.Lock()
-	f.batches = append(f.batches, in)
-	f.mu.Unlock()
-	if out, err, ok := f.pop(in); ok {
-		if err != nil {
-			return nil, err
-		}
-		return out.(*marketplacemetering.BatchMeterUsageOutput), nil
+	if out, err, ok := programmed[marketplacemetering.BatchMeterUsageOutput](f, in); ok {
+		return out, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -84,14 +96,8 @@ func (f *fakeAPI) BatchMeterUsage(ctx context.Context, in *marketplacemetering.B
 
 func (f *fakeAPI) MeterUsage(ctx context.Context, in *marketplacemetering.MeterUsageInput,
 	_ ...func(*marketplacemetering.Options)) (*marketplacemetering.MeterUsageOutput, error) {
-	f.mu.Lock()
-	f.meters = append(f.meters, in)
-	f.mu.Unlock()
-	if out, err, ok := f.pop(in); ok {
-		if err != nil {
-			return nil, err
-		}
-		return out.(*marketplacemetering.MeterUsageOutput), nil
+	if out, err, ok := programmed[marketplacemetering.MeterUsageOutput](f, in); ok {
+		return out, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
