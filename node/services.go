@@ -67,7 +67,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		Logger:          n.logger,
 		Metrics:         metrics,
 	}
-	return srv.Handler(), nil
+	return n.withConsole(srv)
 }
 
 // newLimiter returns nil, no throttling, unless Config.Throttle is set.

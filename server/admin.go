@@ -185,3 +185,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
 }
+
+// AdminStatusOf is the HTTP status the admin API answers err with, from
+// adminStatus; 500 for an error without a listed code. The console uses it
+// so that its pages answer a failed change as the admin API would.
+func AdminStatusOf(err error) int {
+	if status, ok := adminStatus[meterd.ErrorCode(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
