@@ -1,8 +1,10 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -14,8 +16,26 @@ import (
 // answer (milliseconds).
 const liveRetry = 250
 
-// liveSlack is how far before a page's rendering its live stream starts.
+// liveSlack is how far before a page's reading its live stream starts: a
+// call becomes visible a moment after its event time (the trail is written
+// in batches), so a page read just then would miss it.
 const liveSlack = 2 * time.Second
+
+// liveStart marks v live from now: its stream starts liveSlack ago, after
+// the calls of that window already visible, so that the page is refreshed
+// by every call it does not show, and only by those. Called before the
+// page reads its data.
+func (c *Console) liveStart(ctx context.Context, v *view) {
+	if c.cfg.Audit == nil {
+		return
+	}
+	since := c.cfg.Now().Add(-liveSlack)
+	calls, err := c.cfg.Audit.List(ctx, audit.CallQuery{Filter: meterd.AuditFilter{Since: since}})
+	if err != nil {
+		return // the page shows without live updates
+	}
+	v.Live, v.Since, v.Seen = true, since.UTC().Format(time.RFC3339Nano), calls.Calls
+}
 
 // live serves Server-Sent Events on the call log's long poll: one poll per
 // connection, up to server.MaxCallsWait, then the stream ends and the
@@ -28,12 +48,14 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, s *session) {
 		c.status(w, r, http.StatusNotFound, "the audit trail is off on this meterd")
 		return
 	}
-	since := c.cfg.Now()
-	// The page names the time it was rendered (since), so that calls made
-	// before the stream connects are not missed; a reconnect sends the id.
+	// The first connection starts where the page was read (since, after
+	// seen calls: see liveStart); a reconnect after the Last-Event-ID.
+	since, seen := c.cfg.Now(), 0
 	id := r.Header.Get("Last-Event-ID")
 	if id == "" {
 		id = r.URL.Query().Get("since")
+		seen, _ = strconv.Atoi(r.URL.Query().Get("seen")) // absent or wrong: 0, at most one needless refresh
+		seen = min(max(seen, 0), audit.MaxCalls-1)
 	}
 	if id != "" {
 		if t, err := time.Parse(time.RFC3339Nano, id); err == nil {
@@ -46,7 +68,7 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, s *session) {
 	fmt.Fprintf(w, "retry: %d\n\n", liveRetry)
 	rc := http.NewResponseController(w)
 	_ = rc.Flush() // a writer that cannot flush sends it all at the end
-	q := audit.CallQuery{Filter: meterd.AuditFilter{Since: since}, Min: 1}
+	q := audit.CallQuery{Filter: meterd.AuditFilter{Since: since}, Min: seen + 1}
 	calls, err := c.cfg.Audit.Wait(r.Context(), q, server.MaxCallsWait)
 	if err != nil || !calls.Met {
 		// The next connection starts where this one did: nothing is lost.

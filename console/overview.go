@@ -91,9 +91,11 @@ type overviewData struct {
 }
 
 func (c *Console) overview(w http.ResponseWriter, r *http.Request, s *session) {
+	v := view{Title: "Overview", Active: "/"}
+	c.liveStart(r.Context(), &v)
 	d, err := c.overviewData(r)
+	v.Data = d
 	status := http.StatusOK
-	v := view{Title: "Overview", Active: "/", Live: true, Data: d}
 	if err != nil {
 		status, v.Error = statusOf(err), errorText(err)
 	}

@@ -29,7 +29,10 @@ var auditFilters = []string{"eventName", "productCode", "customer", "dimension",
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
 	d := &auditData{Filter: q}
-	v := view{Title: "Audit trail", Live: q.Get("nextToken") == "", Data: d}
+	v := view{Title: "Audit trail", Data: d}
+	if q.Get("nextToken") == "" {
+		c.liveStart(r.Context(), &v)
+	}
 	status := http.StatusOK
 	if err := c.readAudit(r, q, d); err != nil {
 		status, v.Error = statusOf(err), errorText(err)
@@ -70,7 +73,8 @@ type callsData struct {
 
 func (c *Console) callsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d := &callsData{Minutes: 15}
-	v := view{Title: "Call log", Live: true, Data: d}
+	v := view{Title: "Call log", Data: d}
+	c.liveStart(r.Context(), &v)
 	status := http.StatusOK
 	if m := r.URL.Query().Get("minutes"); m != "" {
 		n, err := strconv.Atoi(m)

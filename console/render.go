@@ -20,9 +20,12 @@ type view struct {
 	CSRF   string
 	Flash  string
 	Error  string
-	// Live marks a page that reloads its <main> as calls arrive.
+	// Live marks a page that reloads its <main> as calls arrive (see
+	// liveStart); its stream starts at Since, after the Seen calls already
+	// there.
 	Live  bool
-	Since string // when the page was read: the live stream starts there
+	Since string
+	Seen  int
 	Data  any
 }
 
@@ -97,10 +100,6 @@ func (c *Console) render(w http.ResponseWriter, status int, name string, v view)
 func (c *Console) page(w http.ResponseWriter, s *session, status int, name string, v view) {
 	v.CSRF = s.csrf
 	v.Flash = c.sessions.takeFlash(s)
-	// A call is visible to the page a moment after its event time (the
-	// trail is written in batches): start the live stream a little
-	// earlier, at the cost of one needless refresh.
-	v.Since = c.cfg.Now().Add(-liveSlack).UTC().Format(time.RFC3339Nano)
 	if v.Active == "" {
 		v.Active = "/" + name
 	}

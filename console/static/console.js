@@ -6,15 +6,19 @@
 (function () {
   const main = document.querySelector("main[data-live]");
   if (!main || !window.EventSource) return;
-  const url = main.dataset.live + "?since=" + encodeURIComponent(main.dataset.since || "");
+  const url = main.dataset.live + "?since=" + encodeURIComponent(main.dataset.since || "") +
+    "&seen=" + encodeURIComponent(main.dataset.seen || "0");
   let pending = false;
   async function refresh() {
     if (pending) return;
     pending = true;
     try {
       // Keep what the user is doing: skip the reload while a form field has focus
-      // or an audit event is open.
+      // or holds an edit, or an audit event is open.
       if (main.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) return;
+      const edited = [...main.querySelectorAll("input")].some((i) => i.type !== "hidden" &&
+        (i.type === "checkbox" ? i.checked !== i.defaultChecked : i.value !== i.defaultValue));
+      if (edited) return;
       if (main.querySelector("details[open]")) return;
       const resp = await fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } });
       if (!resp.ok || resp.redirected) return;
