@@ -70,21 +70,34 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, s *session) {
 	_ = rc.Flush() // a writer that cannot flush sends it all at the end
 	q := audit.CallQuery{Filter: meterd.AuditFilter{Since: since}, Min: seen + 1}
 	calls, err := c.cfg.Audit.Wait(r.Context(), q, server.MaxCallsWait)
-	if err != nil || !calls.Met {
+	if err != nil {
 		// The next connection starts where this one did: nothing is lost.
 		fmt.Fprintf(w, "id: %s\n\n", since.UTC().Format(time.RFC3339Nano))
 		return
 	}
-	// The next stream starts after the newest call told of. A call whose
-	// event is stored later with an earlier time (a slow call) wakes no
-	// one; the next call's refresh shows it.
-	newest := since
-	for _, e := range calls.Events {
+	// The next connection starts after the newest call there is: either it
+	// is told of now, or the page already shows it (fewer than seen+1). A
+	// call whose event is stored later with an earlier time (a slow call)
+	// wakes no one; the next call's refresh shows it.
+	id = since.UTC().Format(time.RFC3339Nano)
+	if newest := newestCall(calls.Events); newest.After(since) || newest.Equal(since) {
+		id = newest.Add(time.Nanosecond).UTC().Format(time.RFC3339Nano)
+	}
+	if !calls.Met {
+		fmt.Fprintf(w, "id: %s\n\n", id)
+		return
+	}
+	fmt.Fprintf(w, "id: %s\nevent: calls\ndata: {\"calls\":%d,\"records\":%d}\n\n", id, calls.Calls, calls.Records)
+	_ = rc.Flush()
+}
+
+// newestCall is the latest event time of events; zero for none.
+func newestCall(events []*meterd.AuditEvent) time.Time {
+	var newest time.Time
+	for _, e := range events {
 		if e.EventTime.After(newest) {
 			newest = e.EventTime
 		}
 	}
-	fmt.Fprintf(w, "id: %s\nevent: calls\ndata: {\"calls\":%d,\"records\":%d}\n\n",
-		newest.Add(time.Nanosecond).UTC().Format(time.RFC3339Nano), calls.Calls, calls.Records)
-	_ = rc.Flush()
+	return newest
 }
