@@ -24,7 +24,22 @@ type auditData struct {
 }
 
 // auditFilters are the audit trail's filters, by form field.
-var auditFilters = []string{"eventName", "productCode", "customer", "dimension", "errorCode", "accessKeyId"}
+var auditFilters = []string{"eventName", "productCode", "customer", "dimension", "errorCode", "accessKeyId", "startTime", "endTime"}
+
+// formTime reads a time field: a datetime-local input (UTC) or RFC 3339;
+// empty is the zero time.
+func formTime(q url.Values, name string) (time.Time, error) {
+	v := strings.TrimSpace(q.Get(name))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{rangeLayout, "2006-01-02T15:04:05", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, meterd.Errorf(meterd.EInvalid, "%s must be a UTC time such as 2026-01-02T15:04, got %q", name, v)
+}
 
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
@@ -47,6 +62,13 @@ func (c *Console) readAudit(r *http.Request, q url.Values, d *auditData) error {
 	f := meterd.AuditFilter{EventName: q.Get("eventName"), ProductCode: q.Get("productCode"),
 		Customer: q.Get("customer"), Dimension: q.Get("dimension"), ErrorCode: q.Get("errorCode"),
 		AccessKeyID: q.Get("accessKeyId"), Limit: auditPageSize, Cursor: q.Get("nextToken")}
+	var err error
+	if f.Since, err = formTime(q, "startTime"); err != nil {
+		return err
+	}
+	if f.Until, err = formTime(q, "endTime"); err != nil {
+		return err
+	}
 	events, next, err := c.cfg.Audit.Find(r.Context(), f)
 	if err != nil {
 		return err
@@ -131,13 +153,12 @@ func (c *Console) clockAdvance(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 func (c *Console) clockSet(w http.ResponseWriter, r *http.Request, s *session) {
-	v := strings.TrimSpace(r.PostForm.Get("time"))
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		t, err = time.Parse(rangeLayout, v) // a datetime-local input, in UTC
+	t, err := formTime(r.PostForm, "time")
+	if err == nil && t.IsZero() {
+		err = meterd.Errorf(meterd.EInvalid, "time is required")
 	}
 	if err != nil {
-		c.renderClock(w, s, http.StatusBadRequest, fmt.Sprintf("time must be a UTC time such as 2026-01-02T15:04, got %q", v))
+		c.renderClock(w, s, statusOf(err), errorText(err))
 		return
 	}
 	out, err := c.cfg.Admin.SetClock(r.Context(), t, r.PostForm.Get("freeze") != "")

@@ -36,6 +36,8 @@ func TestPages(t *testing.T) {
 		{"OK reset off", "/console/reset", http.StatusOK, "Reset is off"},
 		{"ErrOverviewTooManyHours", "/console/?hours=169", http.StatusBadRequest, "hours must be a whole number from 1 to 168"},
 		{"ErrOverviewBadEnd", "/console/?end=tomorrow", http.StatusBadRequest, "end must be a UTC time"},
+		{"OK audit trail of a time range", "/console/audit?startTime=2026-01-02T15:04&endTime=2026-01-02T16:00:00Z", http.StatusOK, "No calls match"},
+		{"ErrAuditBadTime", "/console/audit?startTime=noon", http.StatusBadRequest, "startTime must be a UTC time"},
 		{"ErrAuditBadNextToken", "/console/audit?nextToken=garbage", http.StatusBadRequest, "error"},
 		{"ErrCallsBadMinutes", "/console/calls?minutes=0", http.StatusBadRequest, "minutes must be a whole number"},
 	}
