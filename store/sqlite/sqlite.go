@@ -84,6 +84,9 @@ type DB struct {
 	writerDone chan struct{}
 	groups     atomic.Int64 // see WriterStats
 	groupedOps atomic.Int64
+	// commitObserver, when set, hears of every group commit (see
+	// ObserveCommits).
+	commitObserver atomic.Pointer[func(ops int, commit time.Duration)]
 
 	// The watchdog fails callers of a group stuck longer than writeTimeout
 	// (see stall.go); health and files let writes and Ping notice a failing
