@@ -175,6 +175,7 @@ func (db *DB) commitGroup(group []*writeOp) {
 	start := time.Now()
 	results, err := db.runGroup(claimed)
 	elapsed := time.Since(start)
+	db.groupsEnded.Add(1)
 	db.endGroup()
 	if observe := db.commitObserver.Load(); observe != nil {
 		(*observe)(len(claimed), elapsed)
