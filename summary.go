@@ -43,7 +43,9 @@ type UsageSummaryFilter struct {
 // UsageSummary is the sum of the records of one customer, license and
 // dimension over one period.
 type UsageSummary struct {
-	CustomerIdentifier   string
+	CustomerIdentifier string
+	// CustomerAWSAccountID is the customer's account; for MeterUsage
+	// records, which name no customer, the account that called.
 	CustomerAWSAccountID string
 	LicenseArn           string
 	Dimension            string

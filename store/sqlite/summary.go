@@ -53,6 +53,10 @@ var periodExpr = map[meterd.UsagePeriod]string{
 	meterd.PeriodMonth: "substr(hour, 1, 8) || '01T00:00:00.000000000Z'",
 }
 
+// accountExpr is the buyer's account of a record: MeterUsage names no
+// customer, and is called from the buyer's own account.
+const accountExpr = "CASE WHEN customer_aws_account_id = '' THEN caller_account_id ELSE customer_aws_account_id END"
+
 func summaryQuery(f meterd.UsageSummaryFilter) (string, []any, error) {
 	period, ok := periodExpr[f.Period]
 	if !ok {
@@ -81,10 +85,10 @@ func summaryQuery(f meterd.UsageSummaryFilter) (string, []any, error) {
 	} else {
 		args = args[1:]
 	}
-	q := `SELECT customer_identifier, customer_aws_account_id, license_arn, dimension, ` + period + ` AS period,
+	q := `SELECT customer_identifier, ` + accountExpr + ` AS account, license_arn, dimension, ` + period + ` AS period,
 	count(*), coalesce(sum(quantity), 0), ` + late + `, min(received_at), max(received_at)
 FROM metering_records WHERE ` + strings.Join(where, " AND ") + `
-GROUP BY customer_identifier, customer_aws_account_id, license_arn, dimension, period
-ORDER BY customer_identifier, customer_aws_account_id, license_arn, dimension, period`
+GROUP BY customer_identifier, account, license_arn, dimension, period
+ORDER BY customer_identifier, account, license_arn, dimension, period`
 	return q, args, nil
 }

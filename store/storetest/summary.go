@@ -35,11 +35,20 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 		rec("r4", "cust-b", utc(time.March, 31, 23, 0), utc(time.March, 31, 23, 30), 2, nil),
 		rec("r5", "cust-a", utc(time.April, 1, 0, 0), utc(time.April, 1, 0, 1), 1, nil),
 		rec("r6", "cust-a", march4, march4, 9, func(r *meterd.MeteringRecord) { r.ProductCode = "other" }),
+		rec("r7", "", march4, march4, 4, func(r *meterd.MeteringRecord) {
+			r.CustomerAWSAccountID, r.LicenseArn, r.Operation = "", "", "MeterUsage"
+		}),
 	)
 	march := meterd.UsageSummaryFilter{ProductCode: "prod-saas", Since: utc(time.March, 1, 0, 0), Until: utc(time.April, 1, 0, 0)}
 	sum := func(customer string, period time.Time, records, qty, late int64, first, last time.Time) meterd.UsageSummary {
 		return meterd.UsageSummary{CustomerIdentifier: customer, CustomerAWSAccountID: buyerAccount, LicenseArn: "arn:lic-1",
 			Dimension: "users", Period: period, Records: records, Quantity: qty, Late: late, FirstReceivedAt: first, LastReceivedAt: last}
+	}
+	// MeterUsage names no customer: its account is the caller's.
+	meterUsage := func(period time.Time, records, qty, late int64, first, last time.Time) meterd.UsageSummary {
+		s := sum("", period, records, qty, late, first, last)
+		s.CustomerAWSAccountID, s.LicenseArn = sellerAccount, ""
+		return s
 	}
 	tests := []struct {
 		name string
@@ -50,6 +59,7 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 			f.Period, f.LateAfter = meterd.PeriodHour, 2*time.Hour
 			return f
 		}, []meterd.UsageSummary{
+			meterUsage(march4, 1, 4, 0, march4, march4),
 			sum("cust-a", march4, 2, 105, 0, march4, utc(time.March, 4, 4, 6)),
 			sum("cust-a", march4.Add(time.Hour), 1, 7, 1, utc(time.March, 4, 7, 0), utc(time.March, 4, 7, 0)),
 			sum("cust-b", utc(time.March, 31, 23, 0), 1, 2, 0, utc(time.March, 31, 23, 30), utc(time.March, 31, 23, 30)),
@@ -58,6 +68,7 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 			f.Period, f.ExcludeTest = meterd.PeriodMonth, true
 			return f
 		}, []meterd.UsageSummary{
+			meterUsage(utc(time.March, 1, 0, 0), 1, 4, 0, march4, march4),
 			sum("cust-a", utc(time.March, 1, 0, 0), 2, 12, 0, utc(time.March, 4, 4, 6), utc(time.March, 4, 7, 0)),
 			sum("cust-b", utc(time.March, 1, 0, 0), 1, 2, 0, utc(time.March, 31, 23, 30), utc(time.March, 31, 23, 30)),
 		}},
@@ -65,6 +76,7 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 			f.Period, f.Since, f.Until, f.ExcludeTest = meterd.PeriodMonth, time.Time{}, time.Time{}, true
 			return f
 		}, []meterd.UsageSummary{
+			meterUsage(utc(time.March, 1, 0, 0), 1, 4, 0, march4, march4),
 			sum("cust-a", utc(time.March, 1, 0, 0), 2, 12, 0, utc(time.March, 4, 4, 6), utc(time.March, 4, 7, 0)),
 			sum("cust-a", utc(time.April, 1, 0, 0), 1, 1, 0, utc(time.April, 1, 0, 1), utc(time.April, 1, 0, 1)),
 			sum("cust-b", utc(time.March, 1, 0, 0), 1, 2, 0, utc(time.March, 31, 23, 30), utc(time.March, 31, 23, 30)),
