@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/meterd/meterd/insight"
+)
+
+// TestHealth: each finding of the health report, with exact figures, on
+// the day of meterDay.
+func TestHealth(t *testing.T) {
+	s := meterDay(t)
+	h, err := s.admin().Health(context.Background(), insight.HealthQuery{ProductCode: "day-saas",
+		Since: dayStart, Until: dayStart.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.Since.Equal(dayStart) || !h.Until.Equal(dayStart.Add(24*time.Hour)) || len(h.Products) != 1 {
+		t.Fatalf("report %s to %s with %d products, want the day of one product", h.Since, h.Until, len(h.Products))
+	}
+	at := func(hour, minute int) time.Time {
+		return dayStart.Add(time.Duration(hour)*time.Hour + time.Duration(minute)*time.Minute)
+	}
+	hours := func(from, until int) insight.HourRange {
+		return insight.HourRange{From: at(from, 0), Until: at(until, 0)}
+	}
+	tests := []struct {
+		name                    string
+		customer                string
+		metered, missing        int
+		records, late           int64
+		ok                      bool
+		dimension               string
+		dimMissing              []insight.HourRange
+		dimRecords, dimQuantity int64
+		first, last             *insight.RecordTime
+	}{
+		{"ErrMissingHours", "cust-a", 24, 3, 45, 1, false, "api_calls", []insight.HourRange{hours(5, 8)}, 21, 21 * dayAPICalls,
+			&insight.RecordTime{Hour: at(0, 0), ReceivedAt: at(1, 5)}, &insight.RecordTime{Hour: at(23, 0), ReceivedAt: at(24, 5)}},
+		{"ErrLateRecord", "cust-a", 24, 3, 45, 1, false, "users", []insight.HourRange{}, 24, 24 * dayUsers,
+			&insight.RecordTime{Hour: at(0, 0), ReceivedAt: at(1, 5)}, &insight.RecordTime{Hour: at(23, 0), ReceivedAt: at(24, 5)}},
+		{"ErrOneMissingHour", "cust-b", 24, 1, 47, 0, false, "users", []insight.HourRange{hours(12, 13)}, 23, 23 * dayUsers,
+			&insight.RecordTime{Hour: at(0, 0), ReceivedAt: at(1, 5)}, &insight.RecordTime{Hour: at(23, 0), ReceivedAt: at(24, 5)}},
+		{"OK not metered when unsubscribed", "cust-c", 0, 0, 0, 0, true, "api_calls", []insight.HourRange{}, 0, 0, nil, nil},
+		{"OK metered from the license start", "cust-d", 12, 0, 24, 0, true, "api_calls", []insight.HourRange{}, 12, 12 * dayAPICalls,
+			&insight.RecordTime{Hour: at(12, 0), ReceivedAt: at(13, 5)}, &insight.RecordTime{Hour: at(23, 0), ReceivedAt: at(24, 5)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := findCustomer(t, h.Products[0], tt.customer)
+			if c.MeteredHours != tt.metered || c.MissingHours != tt.missing || c.Records != tt.records ||
+				c.LateRecords != tt.late || c.OK != tt.ok {
+				t.Errorf("%s: metered %d, missing %d, records %d, late %d, ok %v; want %d, %d, %d, %d, %v", tt.customer,
+					c.MeteredHours, c.MissingHours, c.Records, c.LateRecords, c.OK, tt.metered, tt.missing, tt.records, tt.late, tt.ok)
+			}
+			var d *insight.DimensionHealth
+			for i := range c.Dimensions {
+				if c.Dimensions[i].Dimension == tt.dimension {
+					d = &c.Dimensions[i]
+				}
+			}
+			if d == nil {
+				t.Fatalf("%s has no dimension %s", tt.customer, tt.dimension)
+			}
+			if !reflect.DeepEqual(d.Missing, tt.dimMissing) || d.MissingHours != hourCount(tt.dimMissing) ||
+				d.Records != tt.dimRecords || d.Quantity != tt.dimQuantity {
+				t.Errorf("%s %s: missing %v (%d h), records %d, quantity %d; want %v, %d, %d", tt.customer, tt.dimension,
+					d.Missing, d.MissingHours, d.Records, d.Quantity, tt.dimMissing, tt.dimRecords, tt.dimQuantity)
+			}
+			if !reflect.DeepEqual(d.FirstRecord, tt.first) || !reflect.DeepEqual(d.LastRecord, tt.last) {
+				t.Errorf("%s %s: first %+v, last %+v; want %+v, %+v", tt.customer, tt.dimension, d.FirstRecord, d.LastRecord, tt.first, tt.last)
+			}
+		})
+	}
+}
+
+func findCustomer(t *testing.T, p insight.ProductHealth, id string) insight.CustomerHealth {
+	t.Helper()
+	for _, c := range p.Customers {
+		if c.CustomerIdentifier == id {
+			return c
+		}
+	}
+	t.Fatalf("no customer %s in the report", id)
+	return insight.CustomerHealth{}
+}
+
+func hourCount(rs []insight.HourRange) int {
+	n := 0
+	for _, r := range rs {
+		n += int(r.Until.Sub(r.From) / time.Hour)
+	}
+	return n
+}
