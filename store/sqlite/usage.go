@@ -230,6 +230,7 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, agg *meterd.U
 	if err != nil {
 		return err
 	}
+	w.add("period = ?", string(rollPeriod(s)))
 	switch {
 	case q.TagKey != "" && q.TagValue != "":
 		w.add("tag_key = ? AND tag_value = ?", q.TagKey, q.TagValue)
@@ -296,8 +297,15 @@ func sumTail(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, mark int64, agg
 }
 
 // rollUsage folds the records after the watermark into the rollup, a
-// chunk per write operation, until none is left.
+// chunk per write operation, until none is left. It looks first on a
+// reader: a rollup that is up to date costs no write (and no fsync).
 func (db *DB) rollUsage(ctx context.Context) error {
+	var behind bool
+	err := db.readDB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM metering_records
+		WHERE seq > (SELECT seq FROM usage_rollup_mark))`).Scan(&behind)
+	if err != nil || !behind {
+		return err
+	}
 	for {
 		var n int
 		err := db.writeRerunnable(ctx, func(tx *writeTx) error {
@@ -320,9 +328,9 @@ func (db *DB) RollUsage(ctx context.Context) error { return db.rollUsage(ctx) }
 
 // rollKey is one row of usage_rollup.
 type rollKey struct {
-	product, tagKey, tagValue, hour string
-	customer, account, license, dim string
-	test                            int64
+	period, product, tagKey, tagValue, hour string
+	customer, account, license, dim         string
+	test                                    int64
 }
 
 const rollSelectSQL = `SELECT seq, product_code, hour, customer_identifier,
@@ -331,8 +339,9 @@ const rollSelectSQL = `SELECT seq, product_code, hour, customer_identifier,
 	license_arn, dimension, test, quantity, allocations
 	FROM metering_records WHERE seq > (SELECT seq FROM usage_rollup_mark) ORDER BY seq LIMIT ?`
 
-const rollUpsertSQL = `INSERT INTO usage_rollup (product_code, tag_key, tag_value, hour, customer_identifier,
-	customer_account, license_arn, dimension, test, quantity, records) VALUES (?,?,?,?,?,?,?,?,?,?,?)
+const rollUpsertSQL = `INSERT INTO usage_rollup (period, product_code, tag_key, tag_value, hour,
+	customer_identifier, customer_account, license_arn, dimension, test, quantity, records)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
 	ON CONFLICT DO UPDATE SET quantity = quantity + excluded.quantity, records = records + excluded.records`
 
 // rollChunkOnce folds up to rollChunk records and moves the watermark past
@@ -343,7 +352,7 @@ func rollChunkOnce(tx *writeTx) (int, error) {
 		return 0, err
 	}
 	for k, v := range sums {
-		if _, err := tx.exec(rollUpsertSQL, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
+		if _, err := tx.exec(rollUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
 			k.license, k.dim, k.test, v[0], v[1]); err != nil {
 			return 0, err
 		}
@@ -365,13 +374,20 @@ func readChunk(tx *writeTx) (sums map[rollKey]*[2]int64, last int64, n int, err 
 	defer rows.Close()
 	sums = map[rollKey]*[2]int64{}
 	add := func(k rollKey, q int64) {
-		v, ok := sums[k]
-		if !ok {
-			v = new([2]int64)
-			sums[k] = v
+		for _, p := range rollPeriods {
+			pk := k
+			pk.period = string(p)
+			if p != meterd.PerHour {
+				pk.hour = rollStart(p, k.hour)
+			}
+			v, ok := sums[pk]
+			if !ok {
+				v = new([2]int64)
+				sums[pk] = v
+			}
+			v[0] += q
+			v[1]++
 		}
-		v[0] += q
-		v[1]++
 	}
 	for rows.Next() {
 		var k rollKey
@@ -413,3 +429,35 @@ func addTags(k rollKey, alloc sql.NullString, add func(rollKey, int64)) error {
 	}
 	return nil
 }
+
+// rollPeriods are the periods the rollup keeps.
+var rollPeriods = []meterd.UsagePeriod{meterd.PerHour, meterd.PerDay, meterd.PerMonth}
+
+// rollStart is the stored start of the day or month of a stored hour: the
+// same text with the hour (and day) zeroed, so that it keeps timeLayout.
+func rollStart(p meterd.UsagePeriod, hour string) string {
+	const day, month = len("2006-01-02"), len("2006-01")
+	if len(hour) != len(timeLayout) {
+		return hour
+	}
+	if p == meterd.PerMonth {
+		return hour[:month] + "-01" + zeroTime
+	}
+	return hour[:day] + zeroTime
+}
+
+// zeroTime is timeLayout's time of day at midnight.
+const zeroTime = "T00:00:00.000000000Z"
+
+// rollPeriod is the coarsest rollup period that answers s exactly: one
+// that s's period is made of and its usage bounds fall on.
+func rollPeriod(s meterd.UsageSum) meterd.UsagePeriod {
+	for _, p := range []meterd.UsagePeriod{meterd.PerMonth, meterd.PerDay} {
+		if (s.Per == p || s.Per == meterd.PerMonth) && onStart(p, s.Query.UsageSince) && onStart(p, s.Query.UsageUntil) {
+			return p
+		}
+	}
+	return meterd.PerHour
+}
+
+func onStart(p meterd.UsagePeriod, t time.Time) bool { return t.IsZero() || p.Start(t).Equal(t) }

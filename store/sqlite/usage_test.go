@@ -40,7 +40,8 @@ func TestSumUsageRollup(t *testing.T) {
 	groupings := [][]string{nil, {meterd.GroupCustomer}, {meterd.GroupDimension, meterd.GroupProduct},
 		{meterd.GroupTag}, {meterd.GroupLicense, meterd.GroupCustomer, meterd.GroupTag}}
 	queries := []meterd.UsageQuery{{}, {ProductCode: "prod-1"}, {Customer: "cust-7"}, {Dimension: "dim-2"},
-		{TagKey: "team"}, {TagKey: "team", TagValue: "x"}, {Test: new(bool)}, {UsageSince: recs[0].Hour}}
+		{TagKey: "team"}, {TagKey: "team", TagValue: "x"}, {Test: new(bool)}, {UsageSince: recs[0].Hour},
+		{UsageSince: meterd.PerDay.Start(recs[0].Hour)}}
 	for _, per := range []meterd.UsagePeriod{meterd.PerHour, meterd.PerDay, meterd.PerMonth} {
 		for _, by := range groupings {
 			for i, q := range queries {

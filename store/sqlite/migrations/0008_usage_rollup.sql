@@ -4,15 +4,19 @@
 -- time, and a sum reads the rollup plus the records after the watermark
 -- in one read transaction, so it is exact whatever has been rolled.
 --
--- One row per product, hour, customer, license, dimension and test flag;
--- tag_key '' holds whole records, and a row per allocation tag (key and
--- value) holds what allocations gave that tag. The key starts with the
--- product and tag so that a product's month is one range of the table.
+-- One row per period (the same sums per hour, per day and per month: one
+-- record a customer and dimension an hour makes as many hourly rows as
+-- records, and a month's sum reads the monthly ones), product, period
+-- start, customer, license, dimension and test flag; tag_key '' holds
+-- whole records, and a row per allocation tag (key and value) holds what
+-- allocations gave that tag. The key starts with the period, product and
+-- tag so that a product's month is one range of the table.
 CREATE TABLE usage_rollup (
+	period              TEXT NOT NULL, -- 'hour', 'day' or 'month'
 	product_code        TEXT NOT NULL,
 	tag_key             TEXT NOT NULL,
 	tag_value           TEXT NOT NULL,
-	hour                TEXT NOT NULL,
+	hour                TEXT NOT NULL, -- the period's start
 	customer_identifier TEXT NOT NULL,
 	customer_account    TEXT NOT NULL, -- the customer's AWS account; MeterUsage's caller
 	license_arn         TEXT NOT NULL,
@@ -20,7 +24,7 @@ CREATE TABLE usage_rollup (
 	test                INTEGER NOT NULL,
 	quantity            INTEGER NOT NULL,
 	records             INTEGER NOT NULL,
-	PRIMARY KEY (product_code, tag_key, tag_value, hour, customer_identifier, customer_account,
+	PRIMARY KEY (period, product_code, tag_key, tag_value, hour, customer_identifier, customer_account,
 		license_arn, dimension, test)
 ) STRICT, WITHOUT ROWID;
 
