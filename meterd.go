@@ -60,6 +60,7 @@ type Store interface {
 	CatalogStore
 	LedgerStore
 	LedgerResetter
+	UsageReader
 	UsageSummarizer
 	Pinger
 	Close() error

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// UsageSummarizer sums the accepted records of a product for the bill
-// preview and the integration health report. It is one narrow question,
-// kept apart from the general usage queries so that it can later be
-// answered from their hourly rollups without its callers changing.
+// UsageSummarizer sums the accepted records of a product for the
+// integration health report: besides quantities (which UsageReader's
+// SumUsage gives), it says when the records arrived and how many were
+// late, which the usage rollups do not keep.
 type UsageSummarizer interface {
 	// SummarizeUsage returns one UsageSummary per customer, license,
 	// dimension and period that has records matching f, ordered by
@@ -17,21 +17,14 @@ type UsageSummarizer interface {
 	SummarizeUsage(ctx context.Context, f UsageSummaryFilter) ([]UsageSummary, error)
 }
 
-// UsagePeriod is the span a UsageSummary sums over.
-type UsagePeriod string
-
-const (
-	PeriodHour  UsagePeriod = "hour"
-	PeriodMonth UsagePeriod = "month" // calendar month, UTC
-)
-
 // UsageSummaryFilter selects the records to sum.
 type UsageSummaryFilter struct {
 	ProductCode string // required
 	// Since and Until bound the usage hour; Until is exclusive. Zero is
 	// unbounded.
 	Since, Until time.Time
-	Period       UsagePeriod
+	// Period is the span of each sum: PerHour, PerDay or PerMonth.
+	Period UsagePeriod
 	// ExcludeTest leaves out test records (MeterUsage calls by the
 	// product's own seller), which AWS does not bill.
 	ExcludeTest bool
@@ -49,7 +42,7 @@ type UsageSummary struct {
 	CustomerAWSAccountID string
 	LicenseArn           string
 	Dimension            string
-	// Period is the start of the hour or month, UTC.
+	// Period is the start of the hour, day or month, UTC.
 	Period   time.Time
 	Records  int64
 	Quantity int64

@@ -3,8 +3,6 @@ package insight
 import (
 	"context"
 	"math/big"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -43,10 +41,11 @@ type ProductBill struct {
 
 // CustomerBill is one customer's lines and total.
 type CustomerBill struct {
-	CustomerIdentifier   string     `json:"customerIdentifier,omitempty"`
-	CustomerAWSAccountID string     `json:"customerAwsAccountId,omitempty"`
-	Lines                []BillLine `json:"lines"`
-	Total                string     `json:"total"`
+	// Customer is the customer identifier, or the AWS account of
+	// records that name none (MeterUsage).
+	Customer string     `json:"customer"`
+	Lines    []BillLine `json:"lines"`
+	Total    string     `json:"total"`
 }
 
 // BillLine is one dimension of a customer's bill. UnitPrice and Amount
@@ -90,60 +89,39 @@ func (s *Service) productBill(ctx context.Context, code string, month time.Time,
 	if err != nil {
 		return nil, nil, err
 	}
-	sums, err := s.store.SummarizeUsage(ctx, meterd.UsageSummaryFilter{ProductCode: code,
-		Since: month, Until: month.AddDate(0, 1, 0), Period: meterd.PeriodMonth, ExcludeTest: true})
+	real := false
+	groups, err := s.store.SumUsage(ctx, meterd.UsageSum{Query: meterd.UsageQuery{ProductCode: code, Customer: customer,
+		Test: &real, UsageSince: month, UsageUntil: month.AddDate(0, 1, 0)},
+		Per: meterd.PerMonth, By: []string{meterd.GroupCustomer, meterd.GroupDimension}})
 	if err != nil {
 		return nil, nil, err
 	}
 	pb := &ProductBill{ProductCode: code, Customers: []CustomerBill{}}
 	total := new(big.Int)
-	for _, c := range billLines(sums, customer) {
+	for _, g := range groups { // ordered by customer, then dimension
+		if n := len(pb.Customers); n == 0 || pb.Customers[n-1].Customer != g.Customer {
+			pb.Customers = append(pb.Customers, CustomerBill{Customer: g.Customer, Lines: []BillLine{}})
+		}
+		c := &pb.Customers[len(pb.Customers)-1]
+		l := BillLine{Dimension: g.Dimension, Quantity: g.Quantity, Records: g.Records}
+		if d, ok := product.Dimension(g.Dimension); ok && d.UnitPrice != nil {
+			amount := d.UnitPrice.Cost(g.Quantity)
+			text := meterd.FormatMicroUSD(amount)
+			l.UnitPrice, l.Amount = d.UnitPrice, &text
+		}
+		c.Lines = append(c.Lines, l)
+	}
+	for i := range pb.Customers {
+		c := &pb.Customers[i]
 		sum := new(big.Int)
-		for j := range c.Lines {
-			l := &c.Lines[j]
-			if d, ok := product.Dimension(l.Dimension); ok && d.UnitPrice != nil {
-				amount := d.UnitPrice.Cost(l.Quantity)
-				text := meterd.FormatMicroUSD(amount)
-				l.UnitPrice, l.Amount = d.UnitPrice, &text
-				sum.Add(sum, amount)
+		for _, l := range c.Lines {
+			if l.UnitPrice != nil {
+				sum.Add(sum, l.UnitPrice.Cost(l.Quantity))
 			}
 		}
 		c.Total = meterd.FormatMicroUSD(sum)
 		total.Add(total, sum)
-		pb.Customers = append(pb.Customers, c)
 	}
 	pb.Total = meterd.FormatMicroUSD(total)
 	return pb, total, nil
-}
-
-// billLines adds up the sums of each customer and dimension (a customer's
-// licenses make one line), in the order of the sums: by customer, then
-// dimension.
-func billLines(sums []meterd.UsageSummary, customer string) []CustomerBill {
-	var out []CustomerBill
-	index := map[customerKey]int{}
-	for _, u := range sums {
-		key := customerKey{u.CustomerIdentifier, u.CustomerAWSAccountID}
-		if !key.wanted(customer) {
-			continue
-		}
-		i, ok := index[key]
-		if !ok {
-			i = len(out)
-			index[key] = i
-			out = append(out, CustomerBill{CustomerIdentifier: key.Identifier, CustomerAWSAccountID: key.AWSAccountID})
-		}
-		c := &out[i]
-		j := slices.IndexFunc(c.Lines, func(l BillLine) bool { return l.Dimension == u.Dimension })
-		if j < 0 {
-			j = len(c.Lines)
-			c.Lines = append(c.Lines, BillLine{Dimension: u.Dimension})
-		}
-		c.Lines[j].Quantity += u.Quantity
-		c.Lines[j].Records += u.Records
-	}
-	for i := range out {
-		slices.SortFunc(out[i].Lines, func(a, b BillLine) int { return strings.Compare(a.Dimension, b.Dimension) })
-	}
-	return out
 }

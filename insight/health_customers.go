@@ -57,7 +57,7 @@ func (s *Service) healthCustomers(ctx context.Context, code string, since, until
 		c.subs = append(c.subs, sub)
 	}
 	sums, err := s.store.SummarizeUsage(ctx, meterd.UsageSummaryFilter{ProductCode: code,
-		Since: since, Until: until, Period: meterd.PeriodHour, LateAfter: LateAfter})
+		Since: since, Until: until, Period: meterd.PerHour, LateAfter: LateAfter})
 	if err != nil {
 		return nil, err
 	}

@@ -12,9 +12,11 @@ import (
 	"github.com/meterd/meterd"
 )
 
-// Store is what insight reads: the catalog and sums of the ledger.
+// Store is what insight reads: the catalog and sums of the ledger (the
+// usage rollups for bills, hourly summaries with arrival times for health).
 type Store interface {
 	meterd.CatalogReader
+	meterd.UsageReader
 	meterd.UsageSummarizer
 }
 

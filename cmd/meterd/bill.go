@@ -74,7 +74,7 @@ func (b billResult) writeText(w io.Writer) error {
 	rows := [][]string{{"PRODUCT", "CUSTOMER", "DIMENSION", "QUANTITY", "UNIT PRICE", "AMOUNT"}}
 	for _, p := range b.Products {
 		for _, cu := range p.Customers {
-			name := customerName(cu.CustomerIdentifier, cu.CustomerAWSAccountID)
+			name := cu.Customer
 			for _, l := range cu.Lines {
 				price, amount := "no price", "-"
 				if l.UnitPrice != nil && l.Amount != nil {

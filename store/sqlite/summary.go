@@ -47,10 +47,11 @@ func (db *DB) SummarizeUsage(ctx context.Context, f meterd.UsageSummaryFilter) (
 }
 
 // periodExpr is the start of a record's period in timeLayout: its hour,
-// or the first instant of its month.
+// day or month.
 var periodExpr = map[meterd.UsagePeriod]string{
-	meterd.PeriodHour:  "hour",
-	meterd.PeriodMonth: "substr(hour, 1, 8) || '01T00:00:00.000000000Z'",
+	meterd.PerHour:  "hour",
+	meterd.PerDay:   "substr(hour, 1, 10) || 'T00:00:00.000000000Z'",
+	meterd.PerMonth: "substr(hour, 1, 8) || '01T00:00:00.000000000Z'",
 }
 
 // accountExpr is the buyer's account of a record: MeterUsage names no

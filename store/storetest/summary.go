@@ -56,7 +56,7 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 		want []meterd.UsageSummary
 	}{
 		{"OK by hour with late and test records", func(f meterd.UsageSummaryFilter) meterd.UsageSummaryFilter {
-			f.Period, f.LateAfter = meterd.PeriodHour, 2*time.Hour
+			f.Period, f.LateAfter = meterd.PerHour, 2*time.Hour
 			return f
 		}, []meterd.UsageSummary{
 			meterUsage(march4, 1, 4, 0, march4, march4),
@@ -65,7 +65,7 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 			sum("cust-b", utc(time.March, 31, 23, 0), 1, 2, 0, utc(time.March, 31, 23, 30), utc(time.March, 31, 23, 30)),
 		}},
 		{"OK by month without test records", func(f meterd.UsageSummaryFilter) meterd.UsageSummaryFilter {
-			f.Period, f.ExcludeTest = meterd.PeriodMonth, true
+			f.Period, f.ExcludeTest = meterd.PerMonth, true
 			return f
 		}, []meterd.UsageSummary{
 			meterUsage(utc(time.March, 1, 0, 0), 1, 4, 0, march4, march4),
@@ -73,7 +73,7 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 			sum("cust-b", utc(time.March, 1, 0, 0), 1, 2, 0, utc(time.March, 31, 23, 30), utc(time.March, 31, 23, 30)),
 		}},
 		{"OK unbounded by month", func(f meterd.UsageSummaryFilter) meterd.UsageSummaryFilter {
-			f.Period, f.Since, f.Until, f.ExcludeTest = meterd.PeriodMonth, time.Time{}, time.Time{}, true
+			f.Period, f.Since, f.Until, f.ExcludeTest = meterd.PerMonth, time.Time{}, time.Time{}, true
 			return f
 		}, []meterd.UsageSummary{
 			meterUsage(utc(time.March, 1, 0, 0), 1, 4, 0, march4, march4),
@@ -82,7 +82,7 @@ func testSummarizeUsage(t *testing.T, s meterd.Store) {
 			sum("cust-b", utc(time.March, 1, 0, 0), 1, 2, 0, utc(time.March, 31, 23, 30), utc(time.March, 31, 23, 30)),
 		}},
 		{"OK no records", func(f meterd.UsageSummaryFilter) meterd.UsageSummaryFilter {
-			f.Period, f.ProductCode = meterd.PeriodHour, "absent"
+			f.Period, f.ProductCode = meterd.PerHour, "absent"
 			return f
 		}, []meterd.UsageSummary{}},
 	}
