@@ -11,9 +11,10 @@ import (
 
 // healthCustomer gathers what one customer's report is made of.
 type healthCustomer struct {
-	key  customerKey
-	subs []*meterd.Subscription
-	sums []meterd.UsageSummary
+	key        customerKey
+	subs       []*meterd.Subscription
+	sums       []meterd.UsageSummary
+	rejections []Rejection
 }
 
 func (s *Service) productHealth(ctx context.Context, code, customer string, since, until time.Time) (*ProductHealth, error) {
@@ -23,6 +24,9 @@ func (s *Service) productHealth(ctx context.Context, code, customer string, sinc
 	}
 	customers, err := s.healthCustomers(ctx, code, since, until)
 	if err != nil {
+		return nil, err
+	}
+	if customers, err = s.addRejections(ctx, code, since, until, customers); err != nil {
 		return nil, err
 	}
 	ph := &ProductHealth{ProductCode: code, Customers: []CustomerHealth{}}
@@ -87,7 +91,14 @@ func (c *healthCustomer) meteredHours(since, until time.Time) []time.Time {
 
 func (c *healthCustomer) health(product *meterd.Product, since, until time.Time) CustomerHealth {
 	ch := CustomerHealth{CustomerIdentifier: c.key.Identifier, CustomerAWSAccountID: c.key.AWSAccountID,
-		Dimensions: []DimensionHealth{}, Rejections: []Rejection{}}
+		Dimensions: []DimensionHealth{}, Rejections: slices.Clone(c.rejections)}
+	if ch.Rejections == nil {
+		ch.Rejections = []Rejection{}
+	}
+	slices.SortFunc(ch.Rejections, func(a, b Rejection) int { return strings.Compare(a.ErrorCode, b.ErrorCode) })
+	for _, r := range ch.Rejections {
+		ch.Rejected += r.Count
+	}
 	metered := c.meteredHours(since, until)
 	ch.MeteredHours = len(metered)
 	for _, name := range c.dimensions(product) {
@@ -97,7 +108,7 @@ func (c *healthCustomer) health(product *meterd.Product, since, until time.Time)
 		ch.LateRecords += d.LateRecords
 		ch.Dimensions = append(ch.Dimensions, d)
 	}
-	ch.OK = ch.MissingHours == 0 && ch.LateRecords == 0
+	ch.OK = ch.MissingHours == 0 && ch.LateRecords == 0 && ch.Rejected == 0
 	return ch
 }
 

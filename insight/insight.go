@@ -23,13 +23,15 @@ type Store interface {
 // Service computes bills and health reports.
 type Service struct {
 	store Store
+	trail meterd.AuditStore
 	clock meterd.Clock
 }
 
-// New returns a Service reading store, with "now" from clock (the
-// business clock).
-func New(store Store, clock meterd.Clock) *Service {
-	return &Service{store: store, clock: clock}
+// New returns a Service reading store and the audit trail (the records
+// AWS would have rejected are only there; nil reports none), with "now"
+// from clock (the business clock).
+func New(store Store, trail meterd.AuditStore, clock meterd.Clock) *Service {
+	return &Service{store: store, trail: trail, clock: clock}
 }
 
 // productCodes returns code when set, else every product that has a

@@ -63,7 +63,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Audit:           n.audit.log,
-		Insight:         insight.New(n.store, clock),
+		Insight:         insight.New(n.store, n.audit.db, clock),
 		Resetter:        n.store,
 		AllowReset:      n.cfg.AllowReset,
 		Logger:          n.logger,

@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/insight"
 )
 
@@ -44,7 +47,7 @@ func TestHealth(t *testing.T) {
 			&insight.RecordTime{Hour: at(0, 0), ReceivedAt: at(1, 5)}, &insight.RecordTime{Hour: at(23, 0), ReceivedAt: at(24, 5)}},
 		{"ErrOneMissingHour", "cust-b", 24, 1, 47, 0, false, "users", []insight.HourRange{hours(12, 13)}, 23, 23 * dayUsers,
 			&insight.RecordTime{Hour: at(0, 0), ReceivedAt: at(1, 5)}, &insight.RecordTime{Hour: at(23, 0), ReceivedAt: at(24, 5)}},
-		{"OK not metered when unsubscribed", "cust-c", 0, 0, 0, 0, true, "api_calls", []insight.HourRange{}, 0, 0, nil, nil},
+		{"OK not metered when unsubscribed", "cust-c", 0, 0, 0, 0, false, "api_calls", []insight.HourRange{}, 0, 0, nil, nil},
 		{"OK metered from the license start", "cust-d", 12, 0, 24, 0, true, "api_calls", []insight.HourRange{}, 12, 12 * dayAPICalls,
 			&insight.RecordTime{Hour: at(12, 0), ReceivedAt: at(13, 5)}, &insight.RecordTime{Hour: at(23, 0), ReceivedAt: at(24, 5)}},
 	}
@@ -74,6 +77,52 @@ func TestHealth(t *testing.T) {
 				t.Errorf("%s %s: first %+v, last %+v; want %+v, %+v", tt.customer, tt.dimension, d.FirstRecord, d.LastRecord, tt.first, tt.last)
 			}
 		})
+	}
+}
+
+// TestHealthRejections: each kind of record AWS would have rejected, from
+// the audit trail of the day of meterDay, with counts and an example.
+func TestHealthRejections(t *testing.T) {
+	s := meterDay(t)
+	h, err := s.admin().Health(context.Background(), insight.HealthQuery{ProductCode: "day-saas",
+		Since: dayStart, Until: dayStart.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, customer, code, reason, example string
+		rejected                              int64 // the customer's total
+	}{
+		{"ErrDuplicateRecord", "cust-a", meterd.StatusDuplicateRecord, "duplicate of an accepted record with another quantity",
+			"api_calls at 2026-12-01T14:00:00Z, quantity 999", 1},
+		{"ErrCustomerNotSubscribed", "cust-c", meterd.StatusCustomerNotSubscribed, "customer not subscribed",
+			"api_calls at 2026-12-01T16:00:00Z, quantity 100", 1},
+		{"ErrInvalidUsageDimension", "cust-b", meterd.EInvalidUsageDimension, "unknown dimension",
+			"storage at 2026-12-01T18:00:00Z, quantity 1: Dimension 'storage' is not a valid dimension for product 'day-saas'.", 3},
+		{"ErrTimestampOutOfBounds", "cust-b", meterd.ETimestampOutOfBounds, "late: the usage hour is outside the accepted window",
+			"api_calls at 2026-12-01T23:00:00Z, quantity 100: Timestamp 2026-12-01T23:00:00Z is out of bounds: it is in the future.", 3},
+		{"ErrInvalidUsageAllocations", "cust-b", meterd.EInvalidUsageAllocations, "invalid allocation",
+			"api_calls at 2026-12-01T21:00:00Z, quantity 100: Usage record 1: The sum of AllocatedUsageQuantity (5) does not equal the usage quantity (100).", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := findCustomer(t, h.Products[0], tt.customer)
+			if c.Rejected != tt.rejected || c.OK {
+				t.Errorf("%s: %d rejected, ok %v; want %d, false", tt.customer, c.Rejected, c.OK, tt.rejected)
+			}
+			i := slices.IndexFunc(c.Rejections, func(r insight.Rejection) bool { return r.ErrorCode == tt.code })
+			if i < 0 {
+				t.Fatalf("%s: no %s among %+v", tt.customer, tt.code, c.Rejections)
+			}
+			r := c.Rejections[i]
+			if r.Count != 1 || r.Reason != tt.reason || !strings.HasSuffix(r.Example, tt.example) {
+				t.Errorf("%s %s: %d, %q, example %q; want 1, %q, an example ending %q", tt.customer, tt.code,
+					r.Count, r.Reason, r.Example, tt.reason, tt.example)
+			}
+		})
+	}
+	if c := findCustomer(t, h.Products[0], "cust-d"); c.Rejected != 0 || len(c.Rejections) != 0 || !c.OK {
+		t.Errorf("cust-d: %d rejected (%+v), ok %v; want none, ok", c.Rejected, c.Rejections, c.OK)
 	}
 }
 
