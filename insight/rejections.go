@@ -100,12 +100,12 @@ func (c *healthCustomer) reject(r *meterd.SentRecord) {
 	c.rejections[i].Count++
 }
 
-// example describes a sent record in one line.
+// example describes a sent record in one line: what was sent, why it was
+// refused, and the call it came in.
 func example(r *meterd.SentRecord) string {
-	s := fmt.Sprintf("%s %s, %s at %s, quantity %d", r.Operation, r.RequestID, r.Dimension,
-		r.Timestamp.UTC().Format(time.RFC3339), r.Quantity)
+	s := fmt.Sprintf("%s at %s, quantity %d", r.Dimension, r.Timestamp.UTC().Format(time.RFC3339), r.Quantity)
 	if r.ErrorMessage != "" {
 		s += ": " + r.ErrorMessage
 	}
-	return s
+	return s + fmt.Sprintf(" (%s request %s)", r.Operation, r.RequestID)
 }

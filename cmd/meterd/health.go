@@ -170,7 +170,7 @@ func healthFindings(p insight.ProductHealth) []string {
 			}
 		}
 		for _, r := range cu.Rejections {
-			out = append(out, fmt.Sprintf("%s: %s rejected, %s (%s); e.g. %s at %s", name, plural(r.Count, "record"),
+			out = append(out, fmt.Sprintf("%s: %s rejected: %s (%s); e.g. %s, called %s", name, plural(r.Count, "record"),
 				r.Reason, r.ErrorCode, r.Example, r.Time.UTC().Format(time.RFC3339)))
 		}
 	}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -115,8 +117,8 @@ func TestHealthRejections(t *testing.T) {
 				t.Fatalf("%s: no %s among %+v", tt.customer, tt.code, c.Rejections)
 			}
 			r := c.Rejections[i]
-			if r.Count != 1 || r.Reason != tt.reason || !strings.HasSuffix(r.Example, tt.example) {
-				t.Errorf("%s %s: %d, %q, example %q; want 1, %q, an example ending %q", tt.customer, tt.code,
+			if r.Count != 1 || r.Reason != tt.reason || !strings.HasPrefix(r.Example, tt.example) {
+				t.Errorf("%s %s: %d, %q, example %q; want 1, %q, an example starting %q", tt.customer, tt.code,
 					r.Count, r.Reason, r.Example, tt.reason, tt.example)
 			}
 		})
@@ -143,4 +145,47 @@ func hourCount(rs []insight.HourRange) int {
 		n += int(r.Until.Sub(r.From) / time.Hour)
 	}
 	return n
+}
+
+// TestHealthCommand: the readable report of the day of meterDay, summary
+// lines then findings, exit status 0 with findings.
+func TestHealthCommand(t *testing.T) {
+	s := meterDay(t)
+	env := map[string]string{"METERD_URL": s.URL, "METERD_ADMIN_TOKEN": s.AdminToken}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"health", "--product", "day-saas", "--since", "24h"}, &out, io.Discard,
+		func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	// Request ids and call times differ from run to run: the findings
+	// are compared up to them.
+	want := []string{
+		"Integration health from 2026-12-01T00:00Z to 2026-12-02T00:00Z (24 hours)",
+		"",
+		"day-saas",
+		"CUSTOMER  METERED HOURS  MISSING HOURS  RECORDS  LATE  REJECTED  FIRST RECORD       LAST RECORD        STATUS",
+		"cust-a    24             3              45       1     1         2026-12-01T00:00Z  2026-12-01T23:00Z  PROBLEMS",
+		"cust-b    24             1              47       0     3         2026-12-01T00:00Z  2026-12-01T23:00Z  PROBLEMS",
+		"cust-c    0              0              0        0     1         -                  -                  PROBLEMS",
+		"cust-d    12             0              24       0     0         2026-12-01T12:00Z  2026-12-01T23:00Z  OK",
+		"",
+		"Findings:",
+		"  cust-a api_calls: no record in 3 hours: 2026-12-01T05:00Z to 2026-12-01T08:00Z",
+		"  cust-a users: 1 record sent late (received 2h or more after the start of their usage hour)",
+		"  cust-a: 1 record rejected: duplicate of an accepted record with another quantity (DuplicateRecord); e.g. api_calls at 2026-12-01T14:00:00Z, quantity 999 (BatchMeterUsage request ",
+		"  cust-b users: no record in 1 hour: 2026-12-01T12:00Z",
+		"  cust-b: 1 record rejected: invalid allocation (InvalidUsageAllocationsException); e.g. api_calls at 2026-12-01T21:00:00Z, quantity 100: Usage record 1: The sum of AllocatedUsageQuantity (5) does not equal the usage quantity (100). (BatchMeterUsage request ",
+		"  cust-b: 1 record rejected: unknown dimension (InvalidUsageDimensionException); e.g. storage at 2026-12-01T18:00:00Z, quantity 1: Dimension 'storage' is not a valid dimension for product 'day-saas'. (BatchMeterUsage request ",
+		"  cust-b: 1 record rejected: late: the usage hour is outside the accepted window (TimestampOutOfBoundsException); e.g. api_calls at 2026-12-01T23:00:00Z, quantity 100: Timestamp 2026-12-01T23:00:00Z is out of bounds: it is in the future. (BatchMeterUsage request ",
+		"  cust-c: 1 record rejected: customer not subscribed (CustomerNotSubscribed); e.g. api_calls at 2026-12-01T16:00:00Z, quantity 100 (BatchMeterUsage request ",
+	}
+	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(got), len(want), out.String())
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) || (!strings.HasSuffix(want[i], "request ") && got[i] != want[i]) {
+			t.Errorf("line %d:\n got %q\nwant %q", i+1, got[i], want[i])
+		}
+	}
 }
