@@ -9,7 +9,9 @@ import (
 
 // TestHealthRange: one row per rule of how a report's hours are chosen.
 func TestHealthRange(t *testing.T) {
-	at := func(day, hour, minute int) time.Time { return time.Date(2026, time.December, day, hour, minute, 0, 0, time.UTC) }
+	at := func(day, hour, minute int) time.Time {
+		return time.Date(2026, time.December, day, hour, minute, 0, 0, time.UTC)
+	}
 	now := at(2, 10, 30)
 	s := New(nil, nil, meterd.ClockFunc(func() time.Time { return now }))
 	tests := []struct {
