@@ -98,29 +98,25 @@ func (s *Service) productBill(ctx context.Context, code string, month time.Time,
 	}
 	pb := &ProductBill{ProductCode: code, Customers: []CustomerBill{}}
 	total := new(big.Int)
+	var sums []*big.Int        // of pb.Customers
 	for _, g := range groups { // ordered by customer, then dimension
 		if n := len(pb.Customers); n == 0 || pb.Customers[n-1].Customer != g.Customer {
 			pb.Customers = append(pb.Customers, CustomerBill{Customer: g.Customer, Lines: []BillLine{}})
+			sums = append(sums, new(big.Int))
 		}
-		c := &pb.Customers[len(pb.Customers)-1]
+		i := len(pb.Customers) - 1
 		l := BillLine{Dimension: g.Dimension, Quantity: g.Quantity, Records: g.Records}
 		if d, ok := product.Dimension(g.Dimension); ok && d.UnitPrice != nil {
 			amount := d.UnitPrice.Cost(g.Quantity)
 			text := meterd.FormatMicroUSD(amount)
 			l.UnitPrice, l.Amount = d.UnitPrice, &text
+			sums[i].Add(sums[i], amount)
+			total.Add(total, amount)
 		}
-		c.Lines = append(c.Lines, l)
+		pb.Customers[i].Lines = append(pb.Customers[i].Lines, l)
 	}
 	for i := range pb.Customers {
-		c := &pb.Customers[i]
-		sum := new(big.Int)
-		for _, l := range c.Lines {
-			if l.UnitPrice != nil {
-				sum.Add(sum, l.UnitPrice.Cost(l.Quantity))
-			}
-		}
-		c.Total = meterd.FormatMicroUSD(sum)
-		total.Add(total, sum)
+		pb.Customers[i].Total = meterd.FormatMicroUSD(sums[i])
 	}
 	pb.Total = meterd.FormatMicroUSD(total)
 	return pb, total, nil

@@ -26,11 +26,11 @@ func (s *Service) productHealth(ctx context.Context, code, customer string, sinc
 	if err != nil {
 		return nil, err
 	}
-	if customers, err = s.addRejections(ctx, code, since, until, customers); err != nil {
+	if err := s.addRejections(ctx, code, since, until, customers); err != nil {
 		return nil, err
 	}
 	ph := &ProductHealth{ProductCode: code, Customers: []CustomerHealth{}}
-	for _, c := range customers {
+	for _, c := range customers.list {
 		if c.key.wanted(customer) {
 			ph.Customers = append(ph.Customers, c.health(product, since, until))
 		}
@@ -40,23 +40,20 @@ func (s *Service) productHealth(ctx context.Context, code, customer string, sinc
 
 // healthCustomers returns the customers of a product: those subscribed,
 // then those with records but no subscription, each with its hourly sums.
-func (s *Service) healthCustomers(ctx context.Context, code string, since, until time.Time) ([]*healthCustomer, error) {
+func (s *Service) healthCustomers(ctx context.Context, code string, since, until time.Time) (*customerIndex, error) {
 	subs, err := s.store.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: code})
 	if err != nil {
 		return nil, err
 	}
-	var out []*healthCustomer
-	byID := map[string]*healthCustomer{}
+	x := &customerIndex{byID: map[string]*healthCustomer{}, byAccount: map[string]*healthCustomer{}}
 	for _, sub := range subs {
-		c := byID[sub.CustomerIdentifier]
+		c := x.byID[sub.CustomerIdentifier]
 		if c == nil {
 			cu, err := s.store.FindCustomer(ctx, meterd.CustomerFilter{Identifier: sub.CustomerIdentifier})
 			if err != nil {
 				return nil, err
 			}
-			c = &healthCustomer{key: customerKey{cu.Identifier, cu.AWSAccountID}}
-			byID[sub.CustomerIdentifier] = c
-			out = append(out, c)
+			c = x.add(customerKey{cu.Identifier, cu.AWSAccountID})
 		}
 		c.subs = append(c.subs, sub)
 	}
@@ -66,14 +63,42 @@ func (s *Service) healthCustomers(ctx context.Context, code string, since, until
 		return nil, err
 	}
 	for _, u := range sums {
-		i := slices.IndexFunc(out, func(c *healthCustomer) bool { return c.key.matches(u) })
-		if i < 0 {
-			i = len(out)
-			out = append(out, &healthCustomer{key: customerKey{u.CustomerIdentifier, u.CustomerAWSAccountID}})
-		}
-		out[i].sums = append(out[i].sums, u)
+		c := x.find(u.CustomerIdentifier, u.CustomerAWSAccountID)
+		c.sums = append(c.sums, u)
 	}
-	return out, nil
+	return x, nil
+}
+
+// customerIndex holds a report's customers in order, found by identifier,
+// or by AWS account for records that name no identifier (MeterUsage).
+type customerIndex struct {
+	list      []*healthCustomer
+	byID      map[string]*healthCustomer
+	byAccount map[string]*healthCustomer
+}
+
+func (x *customerIndex) add(key customerKey) *healthCustomer {
+	c := &healthCustomer{key: key}
+	x.list = append(x.list, c)
+	if key.Identifier != "" {
+		x.byID[key.Identifier] = c
+	}
+	if _, ok := x.byAccount[key.AWSAccountID]; !ok && key.AWSAccountID != "" {
+		x.byAccount[key.AWSAccountID] = c
+	}
+	return c
+}
+
+// find returns the customer a record names, added when new.
+func (x *customerIndex) find(identifier, account string) *healthCustomer {
+	c := x.byID[identifier]
+	if identifier == "" {
+		c = x.byAccount[account]
+	}
+	if c == nil {
+		c = x.add(customerKey{identifier, account})
+	}
+	return c
 }
 
 // meteredHours are the hours of the range in which a subscription was

@@ -62,14 +62,6 @@ type customerKey struct {
 	AWSAccountID string
 }
 
-// matches reports whether a usage summary belongs to customer c.
-func (c customerKey) matches(u meterd.UsageSummary) bool {
-	if u.CustomerIdentifier != "" {
-		return u.CustomerIdentifier == c.Identifier
-	}
-	return u.CustomerAWSAccountID == c.AWSAccountID
-}
-
 // wanted reports whether filter (an identifier or an AWS account id, ""
 // for all) selects c.
 func (c customerKey) wanted(filter string) bool {

@@ -54,34 +54,20 @@ func (s *Service) inRange(r *meterd.SentRecord, since, until time.Time) bool {
 }
 
 // addRejections reads the audit trail's records of code's calls (all of
-// the trail's retention: see inRange) and adds those rejected or refused as duplicates to their
-// customers (new ones for customers the report did not have).
-func (s *Service) addRejections(ctx context.Context, code string, since, until time.Time, customers []*healthCustomer) ([]*healthCustomer, error) {
+// the trail's retention: see inRange) and adds those rejected or refused as
+// duplicates to their customers (new ones for customers the report did not
+// have).
+func (s *Service) addRejections(ctx context.Context, code string, since, until time.Time, customers *customerIndex) error {
 	if s.trail == nil {
-		return customers, nil
+		return nil
 	}
 	f := meterd.SentFilter{ProductCode: code}
-	err := audit.EachSent(ctx, s.trail, s.store, f, func(r *meterd.SentRecord) error {
-		if r.Outcome == meterd.OutcomeAccepted || r.DryRun || !s.inRange(r, since, until) {
-			return nil
+	return audit.EachSent(ctx, s.trail, s.store, f, func(r *meterd.SentRecord) error {
+		if r.Outcome != meterd.OutcomeAccepted && !r.DryRun && s.inRange(r, since, until) {
+			customers.find(r.CustomerIdentifier, r.CustomerAWSAccountID).reject(r)
 		}
-		i := slices.IndexFunc(customers, func(c *healthCustomer) bool { return c.key.sent(r) })
-		if i < 0 {
-			i = len(customers)
-			customers = append(customers, &healthCustomer{key: customerKey{r.CustomerIdentifier, r.CustomerAWSAccountID}})
-		}
-		customers[i].reject(r)
 		return nil
 	})
-	return customers, err
-}
-
-// sent reports whether a sent record names customer c.
-func (c customerKey) sent(r *meterd.SentRecord) bool {
-	if r.CustomerIdentifier != "" {
-		return r.CustomerIdentifier == c.Identifier
-	}
-	return r.CustomerAWSAccountID == c.AWSAccountID
 }
 
 // reject counts r under its reason. The trail is walked newest first, so
