@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
+
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/insight"
 )
@@ -187,5 +190,34 @@ func TestHealthCommand(t *testing.T) {
 		if !strings.HasPrefix(got[i], want[i]) || (!strings.HasSuffix(want[i], "request ") && got[i] != want[i]) {
 			t.Errorf("line %d:\n got %q\nwant %q", i+1, got[i], want[i])
 		}
+	}
+}
+
+// TestHealthMeterUsage: a MeterUsage record names no customer; the report
+// finds the subscribed customer by the calling account.
+func TestHealthMeterUsage(t *testing.T) {
+	s := startServer(t, "")
+	ctx := context.Background()
+	now := time.Date(2026, time.December, 1, 10, 30, 0, 0, time.UTC)
+	if _, err := s.admin().SetClock(ctx, now, true); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.metering(buyerKey, testRegion).MeterUsage(ctx, &marketplacemetering.MeterUsageInput{
+		ProductCode: aws.String("demo-ami"), UsageDimension: aws.String("vcpu_hours"),
+		UsageQuantity: aws.Int32(4), Timestamp: aws.Time(now.Add(-90 * time.Minute))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.admin().Health(ctx, insight.HealthQuery{ProductCode: "demo-ami", Since: now.Add(-150 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Products) != 1 || len(h.Products[0].Customers) != 1 {
+		t.Fatalf("report %+v, want one product with one customer", h)
+	}
+	c := h.Products[0].Customers[0]
+	if c.CustomerIdentifier != "demo-customer" || c.CustomerAWSAccountID != "444455556666" || c.MeteredHours != 2 ||
+		c.MissingHours != 1 || c.Records != 1 || c.OK {
+		t.Errorf("customer %+v; want demo-customer (444455556666), 2 metered hours, 1 missing, 1 record, not ok", c)
 	}
 }
