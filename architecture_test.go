@@ -41,14 +41,15 @@ var layers = []layer{
 	{pkg: "store/sqlite/sqlitetest", imports: []string{".", "store/sqlite"}, testHelper: true},
 	{pkg: "store/storetest", imports: []string{"."}, forbid: []string{"net/http"}, testHelper: true},
 	{pkg: "audit", imports: []string{"."}, forbid: noIO},
-	{pkg: "server", imports: []string{".", "audit", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions", "sim"}, forbid: []string{"database/sql"}},
-	{pkg: "console", imports: []string{".", "audit", "server", "sim"}, forbid: []string{"database/sql"}},
-	{pkg: "node", imports: []string{".", "audit", "awsproto/sigv4", "console", "metering", "entitlement", "regions", "seed", "server", "sim", "store/sqlite"}},
+	{pkg: "insight", imports: []string{".", "audit"}, forbid: noIO},
+	{pkg: "server", imports: []string{".", "audit", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions", "sim", "insight"}, forbid: []string{"database/sql"}},
+	{pkg: "console", imports: []string{".", "audit", "server", "sim", "insight"}, forbid: []string{"database/sql"}},
+	{pkg: "node", imports: []string{".", "audit", "awsproto/sigv4", "console", "metering", "entitlement", "regions", "seed", "server", "sim", "store/sqlite", "insight"}},
 	{pkg: "meterdtest", imports: []string{".", "audit", "node", "server"}, testHelper: true},
 	{pkg: "bench", imports: []string{".", "awsproto", "awsproto/sigv4", "node"}},
 	{pkg: "reporter"},
 	{pkg: "reporter/reportermetrics", imports: []string{"reporter"}},
-	{pkg: "cmd/meterd", imports: []string{".", "audit", "node", "seed", "server", "sim", "reporter", "bench"}, forbid: []string{"database/sql"}},
+	{pkg: "cmd/meterd", imports: []string{".", "audit", "node", "seed", "server", "sim", "reporter", "bench", "insight"}, forbid: []string{"database/sql"}},
 }
 
 // TestArchitecture checks every package's imports against its row, and

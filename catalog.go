@@ -120,6 +120,10 @@ const (
 type Dimension struct {
 	Name string
 	Type ValueType // "" means Integer
+	// UnitPrice is what one unit costs the buyer (meterd bill); nil means
+	// the dimension has no price. It is kept in the dimension's JSON in the
+	// catalog, so a catalog written before prices existed reads as unpriced.
+	UnitPrice *Price `json:",omitempty"`
 }
 
 // Customer is a buyer as a product's seller knows it.

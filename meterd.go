@@ -60,6 +60,8 @@ type Store interface {
 	CatalogStore
 	LedgerStore
 	LedgerResetter
+	UsageReader
+	UsageSummarizer
 	Pinger
 	Close() error
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/insight"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
@@ -62,6 +63,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Audit:           n.audit.log,
+		Insight:         insight.New(n.store, n.audit.db, clock),
 		Resetter:        n.store,
 		AllowReset:      n.cfg.AllowReset,
 		Logger:          n.logger,

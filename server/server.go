@@ -12,6 +12,7 @@ import (
 	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/insight"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/sim"
 )
@@ -51,6 +52,8 @@ type Server struct {
 	AllowReset bool
 	// Audit records every call; nil records nothing.
 	Audit *audit.Log
+	// Insight answers the bill and health routes; nil answers NotFound.
+	Insight *insight.Service
 	// Logger gets the request log; nil discards.
 	Logger *slog.Logger
 	// Metrics, when set, counts the API requests and is served at

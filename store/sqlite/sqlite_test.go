@@ -102,7 +102,7 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		const want = "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:subscriptions_by_license,7:hashed_keys"
+		const want = "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:subscriptions_by_license,7:hashed_keys,8:usage_rollup"
 		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != want {
 			t.Errorf("schema_migrations = %q, want %s", got, want)
 		}
