@@ -19,6 +19,7 @@ type CatalogStore interface {
 // customers and subscriptions (admin_subscriptions.go).
 func (s *Server) catalogRoutes() []adminRoute {
 	return []adminRoute{
+		{http.MethodGet, pathOpenAPI, http.StatusOK, s.showOpenAPI},
 		{http.MethodGet, "/admin/v1/accounts", http.StatusOK, s.listAccounts},
 		{http.MethodPost, "/admin/v1/accounts", http.StatusCreated, s.createAccount},
 		{http.MethodGet, "/admin/v1/access-keys", http.StatusOK, s.listAccessKeys},

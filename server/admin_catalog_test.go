@@ -26,6 +26,7 @@ func TestCatalogAdminAPI(t *testing.T) {
 		wantStatus               int
 		wantCode, wantMessage    string // wantMessage is a prefix
 	}{
+		{"OK openapi", "GET", "/admin/v1/openapi.json", "", 200, "", ""},
 		{"OK accounts list", "GET", "/admin/v1/accounts", "", 200, "", ""},
 		{"OK account create", "POST", "/admin/v1/accounts", `{"id":"999988887777","name":"New"}`, 201, "", ""},
 		{"ErrInvalid account id", "POST", "/admin/v1/accounts", `{"id":"12"}`, 400, meterd.EInvalid, `id: want 12 digits`},
