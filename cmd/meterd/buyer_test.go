@@ -202,3 +202,20 @@ func TestAdminEntriesSurviveRestart(t *testing.T) {
 		t.Errorf("start-up log does not name the seed entry it kept out:\n%s", log.String())
 	}
 }
+
+// TestDisabledAccessKey: a disabled key is refused as an unknown one is,
+// and works again once enabled.
+func TestDisabledAccessKey(t *testing.T) {
+	s := startServer(t, "")
+	call := func() rawResponse {
+		return s.jsonCall(t, sellerKey, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"})
+	}
+	_, err := s.Admin().ChangeAccessKey(t.Context(), sellerKey.AccessKeyID, "disable")
+	must(t, err)
+	assertAWSError(t, call(), http.StatusBadRequest, "UnrecognizedClientException")
+	_, err = s.Admin().ChangeAccessKey(t.Context(), sellerKey.AccessKeyID, "enable")
+	must(t, err)
+	if r := call(); r.Status != http.StatusOK {
+		t.Fatalf("enabled key: %d %s", r.Status, r.Body)
+	}
+}
