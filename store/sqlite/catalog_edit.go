@@ -105,45 +105,51 @@ func scanAccessKey(r rowScanner) (*meterd.AccessKey, error) {
 // UpdateAccessKey runs fn on the stored key and writes the result as
 // admin-made, in one operation.
 func (db *DB) UpdateAccessKey(ctx context.Context, id string, fn func(*meterd.AccessKey) error) (*meterd.AccessKey, error) {
-	defer db.cache.invalidate()
-	var out *meterd.AccessKey
-	err := db.write(ctx, func(tx *writeTx) error {
-		k, err := scanAccessKey(tx.queryRow(accessKeyColumns+` WHERE id = ?`, id))
-		if err != nil {
-			return notFound(err, "access key %q does not exist", id)
-		}
-		if err := fn(k); err != nil {
-			return err
-		}
-		k.ID, k.Origin = id, meterd.OriginAdmin
-		out = k
-		return accessKeysTable.upsertRange(tx, &meterd.Catalog{AccessKeys: []*meterd.AccessKey{k}}, 0, 1)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: update access key: %w", err)
-	}
-	return out, nil
+	return updateEntry(ctx, db, accessKeysTable, fn,
+		func(tx *writeTx) (*meterd.AccessKey, error) {
+			k, err := scanAccessKey(tx.queryRow(accessKeyColumns+` WHERE id = ?`, id))
+			return k, notFound(err, "access key %q does not exist", id)
+		},
+		func(k *meterd.AccessKey) *meterd.Catalog {
+			k.ID, k.Origin = id, meterd.OriginAdmin
+			return &meterd.Catalog{AccessKeys: []*meterd.AccessKey{k}}
+		})
 }
 
 // UpdateProduct runs fn on the stored product and writes the result as
 // admin-made, in one operation.
 func (db *DB) UpdateProduct(ctx context.Context, code string, fn func(*meterd.Product) error) (*meterd.Product, error) {
+	return updateEntry(ctx, db, productsTable, fn,
+		func(tx *writeTx) (*meterd.Product, error) {
+			p, err := scanProduct(tx.queryRow(productColumns+` WHERE code = ?`, code))
+			return p, notFound(err, "product %q does not exist", code)
+		},
+		func(p *meterd.Product) *meterd.Catalog {
+			p.Code, p.Origin = code, meterd.OriginAdmin
+			return &meterd.Catalog{Products: []*meterd.Product{p}}
+		})
+}
+
+// updateEntry is a read-modify-write of one entry of t in one operation:
+// load it, run fn, and upsert what entry makes of it (the key kept, the
+// origin admin).
+func updateEntry[T any](ctx context.Context, db *DB, t catalogTable, fn func(*T) error,
+	load func(tx *writeTx) (*T, error), entry func(*T) *meterd.Catalog) (*T, error) {
 	defer db.cache.invalidate()
-	var out *meterd.Product
+	var out *T
 	err := db.write(ctx, func(tx *writeTx) error {
-		p, err := scanProduct(tx.queryRow(productColumns+` WHERE code = ?`, code))
+		v, err := load(tx)
 		if err != nil {
-			return notFound(err, "product %q does not exist", code)
-		}
-		if err := fn(p); err != nil {
 			return err
 		}
-		p.Code, p.Origin = code, meterd.OriginAdmin
-		out = p
-		return productsTable.upsertRange(tx, &meterd.Catalog{Products: []*meterd.Product{p}}, 0, 1)
+		if err := fn(v); err != nil {
+			return err
+		}
+		out = v
+		return t.upsertRange(tx, entry(v), 0, 1)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: update product: %w", err)
+		return nil, fmt.Errorf("sqlite: update %s: %w", entryKinds[t.table], err)
 	}
 	return out, nil
 }
