@@ -36,6 +36,7 @@ func catalog() *meterd.Catalog {
 type env struct {
 	svc   *lifecycle.Service
 	clock *clock
+	db    meterd.CatalogStore
 	store interface {
 		lifecycle.Store
 		meterd.Outbox
@@ -46,7 +47,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	db := sqlitetest.Open(t, catalog())
 	c := &clock{now: start}
-	return &env{svc: lifecycle.New(db, c, lifecycle.DefaultConfig(), nil), clock: c, store: db}
+	return &env{svc: lifecycle.New(db, c, lifecycle.DefaultConfig(), nil), clock: c, store: db, db: db}
 }
 
 // actions lists the events written, oldest first.
@@ -127,6 +128,17 @@ func TestActions(t *testing.T) {
 			}
 			return next.LicenseArn
 		}, meterd.SubscriptionActive, []string{"subscribe-success", "unsubscribe-pending", "unsubscribe-success", "subscribe-success"}},
+		{"OK subscribe activates a pending subscription", func(t *testing.T, e *env) string {
+			pending := &meterd.Subscription{ProductCode: "prod", CustomerIdentifier: "cust", LicenseArn: "arn:pending",
+				Status: meterd.SubscriptionPending}
+			if err := e.db.ApplyCatalog(t.Context(), &meterd.Catalog{Subscriptions: []*meterd.Subscription{pending}}); err != nil {
+				t.Fatal(err)
+			}
+			if arn := e.subscribe(t, lifecycle.SubscribeInput{}).Subscription.LicenseArn; arn != "arn:pending" {
+				t.Errorf("license = %s, want the pending one", arn)
+			}
+			return "arn:pending"
+		}, meterd.SubscriptionActive, []string{"subscribe-success"}},
 		{"OK entitlements updated", func(t *testing.T, e *env) string {
 			arn := e.subscribe(t, lifecycle.SubscribeInput{}).Subscription.LicenseArn
 			res, err := e.svc.SetEntitlements(t.Context(), lifecycle.EntitlementsInput{LicenseArn: arn,

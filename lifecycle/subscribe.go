@@ -27,8 +27,9 @@ type SubscribeInput struct {
 
 // Subscribe subscribes a customer to a product: a new license (active,
 // subscribe-success; or failed, subscribe-fail), or, when the customer's
-// unsubscribe is still pending, the same license active again
-// (subscribe-success, and no unsubscribe-success will follow). Either way a
+// unsubscribe is still pending (or a subscription is pending, as a seed
+// may declare), the same license active again (subscribe-success, and no
+// unsubscribe-success will follow). Either way a
 // registration token is minted. An active subscription is EConflict.
 func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (*Result, error) {
 	product, customer, err := s.lookup(ctx, in.ProductCode, in.CustomerIdentifier)
@@ -49,7 +50,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (*Result, er
 		case meterd.SubscriptionActive:
 			return nil, meterd.Errorf(meterd.EConflict, "customer %q is already subscribed to %q (license %s)",
 				in.CustomerIdentifier, in.ProductCode, sub.LicenseArn)
-		case meterd.SubscriptionUnsubscribePending:
+		case meterd.SubscriptionUnsubscribePending, meterd.SubscriptionPending:
 			arn = sub.LicenseArn
 		}
 	}
@@ -76,8 +77,9 @@ func (s *Service) subscribeChange(old *meterd.Subscription, in SubscribeInput, c
 	case old == nil:
 	case old.ProductCode != in.ProductCode || old.CustomerIdentifier != in.CustomerIdentifier:
 		return nil, meterd.Errorf(meterd.EConflict, "licenseArn %q belongs to another subscription", arn)
-	case old.Status == meterd.SubscriptionUnsubscribePending:
-		// Resubscribed in time: the same license goes on.
+	case old.Status == meterd.SubscriptionUnsubscribePending || old.Status == meterd.SubscriptionPending:
+		// Resubscribed in time, or a seeded subscription waiting for its
+		// subscribe-success: the same license goes on.
 		c := *old
 		sub = &c
 	case old.Status == meterd.SubscriptionActive:

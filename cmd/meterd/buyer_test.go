@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -217,5 +218,40 @@ func TestDisabledAccessKey(t *testing.T) {
 	must(t, err)
 	if r := call(); r.Status != http.StatusOK {
 		t.Fatalf("enabled key: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestUnsubscribedMeterUsage: MeterUsage (AMI) answers its modeled error,
+// CustomerNotEntitledException, once the buyer's final hour is over, and
+// a rotated key's old secret no longer signs.
+func TestUnsubscribedMeterUsage(t *testing.T) {
+	s := startServer(t, "")
+	ctx := t.Context()
+	meter := func() error {
+		clock, err := s.Admin().Clock(ctx)
+		must(t, err)
+		_, err = s.metering(buyerKey, testRegion).MeterUsage(ctx, &marketplacemetering.MeterUsageInput{
+			ProductCode: aws.String("demo-ami"), UsageDimension: aws.String("vcpu_hours"), UsageQuantity: aws.Int32(1),
+			Timestamp: aws.Time(clock.Now)})
+		return err
+	}
+	must(t, meter())
+	_, err := s.Admin().Unsubscribe(ctx, "arn:aws:license-manager::444455556666:license:l-demoami00000000000000000000000")
+	must(t, err)
+	must(t, meter()) // the final hour
+	_, err = s.Admin().AdvanceClock(ctx, time.Hour)
+	must(t, err)
+	var notEntitled *types.CustomerNotEntitledException
+	if err := meter(); !errors.As(err, &notEntitled) {
+		t.Fatalf("MeterUsage after the final hour = %v, want CustomerNotEntitledException", err)
+	}
+
+	k, err := s.Admin().ChangeAccessKey(ctx, sellerKey.AccessKeyID, "rotate")
+	must(t, err)
+	assertAWSError(t, s.jsonCall(t, sellerKey, testRegion, entitlementTarget+"GetEntitlements",
+		map[string]any{"ProductCode": "demo-saas"}), http.StatusBadRequest, "InvalidSignatureException")
+	rotated := aws.Credentials{AccessKeyID: k.ID, SecretAccessKey: k.Secret}
+	if r := s.jsonCall(t, rotated, testRegion, entitlementTarget+"GetEntitlements", map[string]any{"ProductCode": "demo-saas"}); r.Status != http.StatusOK {
+		t.Fatalf("rotated secret: %d %s", r.Status, r.Body)
 	}
 }
