@@ -84,6 +84,8 @@ func CheckProduct(p *meterd.Product) error {
 		return invalid("integration", "want one of %v, got %q", integrations, p.Integration)
 	case p.Integration != "" && p.Type != meterd.ProductSaaS:
 		return invalid("integration", "applies to SaaS products only")
+	case p.FulfillmentURL != "" && p.Type != meterd.ProductSaaS:
+		return invalid("fulfillmentUrl", "applies to SaaS products only")
 	case p.FulfillmentURL != "" && !webURL(p.FulfillmentURL):
 		return invalid("fulfillmentUrl", "want an absolute http(s) URL, got %q", p.FulfillmentURL)
 	}

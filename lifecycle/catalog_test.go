@@ -47,6 +47,7 @@ func TestCatalogRules(t *testing.T) {
 			p.Type, p.Integration = meterd.ProductAMI, meterd.IntegrationLegacy
 		}), "integration"},
 		{"ErrFulfillmentURL", product(func(p *meterd.Product) { p.FulfillmentURL = "/register" }), "fulfillmentUrl"},
+		{"ErrFulfillmentURLNotSaaS", product(func(p *meterd.Product) { p.Type = meterd.ProductAMI }), "fulfillmentUrl"},
 		{"ErrDimensionName", product(func(p *meterd.Product) { p.Dimensions[0].Name = "" }), "dimensions[0].name"},
 		{"ErrDimensionTwice", product(func(p *meterd.Product) {
 			p.Dimensions = append(p.Dimensions, meterd.Dimension{Name: "users"})

@@ -30,7 +30,8 @@ type SubscribeInput struct {
 // unsubscribe is still pending (or a subscription is pending, as a seed
 // may declare), the same license active again (subscribe-success, and no
 // unsubscribe-success will follow). Either way a
-// registration token is minted. An active subscription is EConflict.
+// registration token is minted for a SaaS product. An active subscription
+// is EConflict.
 func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (*Result, error) {
 	product, customer, err := s.lookup(ctx, in.ProductCode, in.CustomerIdentifier)
 	if err != nil {
@@ -61,7 +62,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (*Result, er
 	}
 	res := &Result{Product: product}
 	ch, err := s.store.ChangeSubscription(ctx, arn, func(old *meterd.Subscription) (*meterd.SubscriptionChange, error) {
-		return s.subscribeChange(old, in, customer, arn)
+		return s.subscribeChange(old, in, customer, arn, product.Type == meterd.ProductSaaS)
 	})
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (*Result, er
 	return res, nil
 }
 
-func (s *Service) subscribeChange(old *meterd.Subscription, in SubscribeInput, customer *meterd.Customer, arn string) (*meterd.SubscriptionChange, error) {
+func (s *Service) subscribeChange(old *meterd.Subscription, in SubscribeInput, customer *meterd.Customer, arn string, saas bool) (*meterd.SubscriptionChange, error) {
 	now := s.clock.Now()
 	sub := &meterd.Subscription{LicenseArn: arn, LicenseStart: now}
 	switch {
@@ -98,11 +99,16 @@ func (s *Service) subscribeChange(old *meterd.Subscription, in SubscribeInput, c
 	if in.PaymentFails {
 		sub.Status, action = meterd.SubscriptionFailed, meterd.ActionSubscribeFail
 	}
-	token, err := s.newToken(sub, customer, now)
-	if err != nil {
-		return nil, err
+	ch := &meterd.SubscriptionChange{Subscription: sub, Event: s.event(action, sub, customer, now)}
+	if saas {
+		// Only SaaS listings send the buyer to a fulfillment URL.
+		token, err := s.newToken(sub, customer, now)
+		if err != nil {
+			return nil, err
+		}
+		ch.Token = token
 	}
-	return &meterd.SubscriptionChange{Subscription: sub, Token: token, Event: s.event(action, sub, customer, now)}, nil
+	return ch, nil
 }
 
 // checkSubscribe validates the input against the product.

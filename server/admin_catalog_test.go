@@ -171,20 +171,16 @@ func TestRegistration(t *testing.T) {
 			s, _ := newCatalogServer(t)
 			base := serve(t, s)
 			admin := &server.AdminClient{BaseURL: base, Token: adminToken}
-			_, err := admin.UpdateProduct(t.Context(), "demo-ami", server.UpdateProductInput{FulfillmentURL: ptr(site.URL + "/old")})
+			_, err := admin.UpdateProduct(t.Context(), "demo-saas", server.UpdateProductInput{FulfillmentURL: ptr(site.URL + "/old")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := admin.Subscribe(t.Context(), server.SubscribeInput{ProductCode: "demo-ami", CustomerIdentifier: "demo-customer",
-				OfferType: tc.offerType})
-			if err == nil {
-				// demo-ami's demo subscription is active: unsubscribe it first
-				t.Fatalf("Subscribe over an active subscription = %+v, want a conflict", out)
-			}
-			if _, err := admin.Unsubscribe(t.Context(), "arn:aws:license-manager::444455556666:license:l-demoami00000000000000000000000"); err != nil {
+			// The demo customer is subscribed: unsubscribe, then subscribe
+			// again within the hour (the same license, a new token).
+			if _, err := admin.Unsubscribe(t.Context(), demoLicense); err != nil {
 				t.Fatal(err)
 			}
-			out, err = admin.Subscribe(t.Context(), server.SubscribeInput{ProductCode: "demo-ami", CustomerIdentifier: "demo-customer",
+			out, err := admin.Subscribe(t.Context(), server.SubscribeInput{ProductCode: "demo-saas", CustomerIdentifier: "demo-customer",
 				OfferType: tc.offerType})
 			if err != nil {
 				t.Fatal(err)

@@ -6,6 +6,14 @@ import (
 	"net/url"
 )
 
+// result returns v, or nil with err.
+func result[T any](v *T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
 // ListAccounts lists the accounts.
 func (c *AdminClient) ListAccounts(ctx context.Context) ([]AccountJSON, error) {
 	var out []AccountJSON
@@ -15,7 +23,7 @@ func (c *AdminClient) ListAccounts(ctx context.Context) ([]AccountJSON, error) {
 // CreateAccount creates an admin-made account.
 func (c *AdminClient) CreateAccount(ctx context.Context, in AccountJSON) (*AccountJSON, error) {
 	var out AccountJSON
-	return &out, c.post(ctx, "/admin/v1/accounts", in, &out)
+	return result(&out, c.post(ctx, "/admin/v1/accounts", in, &out))
 }
 
 // ListAccessKeys lists the access keys, without their secrets.
@@ -27,14 +35,14 @@ func (c *AdminClient) ListAccessKeys(ctx context.Context) ([]AccessKeyJSON, erro
 // CreateAccessKey creates a key; the answer holds its secret.
 func (c *AdminClient) CreateAccessKey(ctx context.Context, in CreateAccessKeyInput) (*AccessKeyJSON, error) {
 	var out AccessKeyJSON
-	return &out, c.post(ctx, "/admin/v1/access-keys", in, &out)
+	return result(&out, c.post(ctx, "/admin/v1/access-keys", in, &out))
 }
 
 // ChangeAccessKey runs action (rotate, disable or enable) on key id; a
 // rotation's answer holds the new secret.
 func (c *AdminClient) ChangeAccessKey(ctx context.Context, id, action string) (*AccessKeyJSON, error) {
 	var out AccessKeyJSON
-	return &out, c.post(ctx, "/admin/v1/access-keys/"+url.PathEscape(id)+"/"+action, struct{}{}, &out)
+	return result(&out, c.post(ctx, "/admin/v1/access-keys/"+url.PathEscape(id)+"/"+action, struct{}{}, &out))
 }
 
 // ListProducts lists the products.
@@ -46,19 +54,19 @@ func (c *AdminClient) ListProducts(ctx context.Context) ([]ProductJSON, error) {
 // CreateProduct creates an admin-made product.
 func (c *AdminClient) CreateProduct(ctx context.Context, in ProductJSON) (*ProductJSON, error) {
 	var out ProductJSON
-	return &out, c.post(ctx, "/admin/v1/products", in, &out)
+	return result(&out, c.post(ctx, "/admin/v1/products", in, &out))
 }
 
 // ShowProduct returns the product with code.
 func (c *AdminClient) ShowProduct(ctx context.Context, code string) (*ProductJSON, error) {
 	var out ProductJSON
-	return &out, c.do(ctx, http.MethodGet, "/admin/v1/products/"+url.PathEscape(code), nil, &out)
+	return result(&out, c.do(ctx, http.MethodGet, "/admin/v1/products/"+url.PathEscape(code), nil, &out))
 }
 
 // UpdateProduct changes a product's fulfillment URL or targets.
 func (c *AdminClient) UpdateProduct(ctx context.Context, code string, in UpdateProductInput) (*ProductJSON, error) {
 	var out ProductJSON
-	return &out, c.do(ctx, http.MethodPatch, "/admin/v1/products/"+url.PathEscape(code), in, &out)
+	return result(&out, c.do(ctx, http.MethodPatch, "/admin/v1/products/"+url.PathEscape(code), in, &out))
 }
 
 // ListCustomers lists the customers.
@@ -70,7 +78,7 @@ func (c *AdminClient) ListCustomers(ctx context.Context) ([]CustomerJSON, error)
 // CreateCustomer creates an admin-made customer.
 func (c *AdminClient) CreateCustomer(ctx context.Context, in CustomerJSON) (*CustomerJSON, error) {
 	var out CustomerJSON
-	return &out, c.post(ctx, "/admin/v1/customers", in, &out)
+	return result(&out, c.post(ctx, "/admin/v1/customers", in, &out))
 }
 
 // ListSubscriptions lists the subscriptions of a product and/or customer.
@@ -89,7 +97,7 @@ func (c *AdminClient) ListSubscriptions(ctx context.Context, productCode, custom
 // Subscribe subscribes a customer (and POSTs the registration token).
 func (c *AdminClient) Subscribe(ctx context.Context, in SubscribeInput) (*SubscriptionActionOutput, error) {
 	var out SubscriptionActionOutput
-	return &out, c.post(ctx, "/admin/v1/subscriptions", in, &out)
+	return result(&out, c.post(ctx, "/admin/v1/subscriptions", in, &out))
 }
 
 // Unsubscribe starts the cancellation of a license.
@@ -109,5 +117,5 @@ func (c *AdminClient) ExpireLicense(ctx context.Context, licenseArn string) (*Su
 
 func (c *AdminClient) licenseAction(ctx context.Context, licenseArn, action string, in any) (*SubscriptionActionOutput, error) {
 	var out SubscriptionActionOutput
-	return &out, c.post(ctx, "/admin/v1/subscriptions/"+url.PathEscape(licenseArn)+"/"+action, in, &out)
+	return result(&out, c.post(ctx, "/admin/v1/subscriptions/"+url.PathEscape(licenseArn)+"/"+action, in, &out))
 }

@@ -146,7 +146,7 @@ func (s *Server) subscribe(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := actionOutput(res)
-	if res.Product.FulfillmentURL != "" {
+	if res.Product.FulfillmentURL != "" && res.Token != nil {
 		out.RegisterURL = baseURL(r) + registerPath + res.Token.Token
 		if !in.NoPost {
 			out.Registration = s.postRegistration(r.Context(), res.Product.FulfillmentURL, res.Token.Token,
