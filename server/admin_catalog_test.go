@@ -17,7 +17,8 @@ import (
 const demoLicense = "arn:aws:license-manager::444455556666:license:l-demosaas0000000000000000000000"
 
 // TestCatalogAdminAPI: one row per catalog or buyer-action route and
-// outcome, on a fresh server holding the demo catalog.
+// outcome, in order on one server holding the demo catalog (a row may
+// rely on the rows above it: the account created, the license active).
 func TestCatalogAdminAPI(t *testing.T) {
 	const product = `{"code":"p-1","sellerAccountId":"111122223333","type":"SaaS","dimensions":[{"name":"users"}],` +
 		`"fulfillmentUrl":"https://seller.example/register","notificationTargets":[{"kind":"sns-sqs","endpoint":"http://localhost:4566/q"}]}`
@@ -37,7 +38,7 @@ func TestCatalogAdminAPI(t *testing.T) {
 
 		{"OK keys list", "GET", "/admin/v1/access-keys", "", 200, "", ""},
 		{"OK key create generated", "POST", "/admin/v1/access-keys", `{"accountId":"111122223333"}`, 201, "", ""},
-		{"ErrInvalid key account missing", "POST", "/admin/v1/access-keys", `{"accountId":"999988887777"}`, 400,
+		{"ErrInvalid key account missing", "POST", "/admin/v1/access-keys", `{"accountId":"999988887770"}`, 400,
 			meterd.EInvalid, `access key "`},
 		{"ErrInvalid key platform", "POST", "/admin/v1/access-keys", `{"accountId":"111122223333","platform":"vm"}`, 400,
 			meterd.EInvalid, `platform: want one of`},
@@ -62,7 +63,8 @@ func TestCatalogAdminAPI(t *testing.T) {
 		{"ErrInvalid product dimension type", "POST", "/admin/v1/products",
 			strings.Replace(product, `{"name":"users"}`, `{"name":"users","type":"Float"}`, 1), 400, meterd.EInvalid, `dimensions[0].type`},
 		{"ErrInvalid product seller missing", "POST", "/admin/v1/products",
-			strings.Replace(product, `111122223333`, `999988887777`, 1), 400, meterd.EInvalid, `product "p-1": seller account`},
+			strings.Replace(strings.Replace(product, `111122223333`, `999988887770`, 1), `p-1`, `p-2`, 1), 400, meterd.EInvalid,
+			`product "p-2": seller account`},
 		{"ErrInvalid product origin", "POST", "/admin/v1/products", strings.Replace(product, `"code"`, `"origin":"seed","code"`, 1), 400,
 			meterd.EInvalid, `origin: set by meterd`},
 		{"ErrConflict product exists", "POST", "/admin/v1/products", strings.Replace(product, `p-1`, `demo-saas`, 1), 409,
@@ -87,23 +89,26 @@ func TestCatalogAdminAPI(t *testing.T) {
 			404, meterd.ENotFound, `product "nope" does not exist`},
 		{"ErrInvalid subscribe unknown field", "POST", "/admin/v1/subscriptions", `{"product":"demo-saas"}`, 400, meterd.EInvalid,
 			`body: json: unknown field "product"`},
-		{"OK unsubscribe", "POST", "/admin/v1/subscriptions/" + demoLicense + "/unsubscribe", "", 200, "", ""},
-		{"ErrNotFound unsubscribe", "POST", "/admin/v1/subscriptions/arn:none/unsubscribe", "", 404, meterd.ENotFound,
-			`license "arn:none" does not exist`},
-		{"ErrInvalid unsubscribe body", "POST", "/admin/v1/subscriptions/" + demoLicense + "/unsubscribe", `{"now":true}`, 400,
-			meterd.EInvalid, `body: json: unknown field "now"`},
 		{"OK entitlements", "POST", "/admin/v1/subscriptions/" + demoLicense + "/entitlements",
 			`{"entitlements":[{"dimension":"users","integerValue":20}]}`, 200, "", ""},
 		{"ErrInvalid entitlements value type", "POST", "/admin/v1/subscriptions/" + demoLicense + "/entitlements",
 			`{"entitlements":[{"dimension":"users","stringValue":"20"}]}`, 400, meterd.EInvalid, `entitlements[0].value`},
 		{"OK expire", "POST", "/admin/v1/subscriptions/" + demoLicense + "/expire", "", 200, "", ""},
+		{"OK unsubscribe", "POST", "/admin/v1/subscriptions/" + demoLicense + "/unsubscribe", "", 200, "", ""},
+		{"ErrNotFound unsubscribe", "POST", "/admin/v1/subscriptions/arn:none/unsubscribe", "", 404, meterd.ENotFound,
+			`license "arn:none" does not exist`},
+		{"ErrInvalid unsubscribe body", "POST", "/admin/v1/subscriptions/" + demoLicense + "/unsubscribe", `{"now":true}`, 400,
+			meterd.EInvalid, `body: json: unknown field "now"`},
+		{"ErrConflict unsubscribe twice", "POST", "/admin/v1/subscriptions/" + demoLicense + "/unsubscribe", "", 409, meterd.EConflict,
+			`cannot unsubscribe license`},
 		{"ErrMethodNotAllowed expire GET", "GET", "/admin/v1/subscriptions/" + demoLicense + "/expire", "", 405,
 			meterd.EMethodNotAllowed, `GET /admin/v1/subscriptions/{licenseArn}/expire: use POST`},
 	}
+	s, _ := newCatalogServer(t)
+	url := serve(t, s)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, _ := newCatalogServer(t)
-			status, body := send(t, tt.method, serve(t, s)+tt.path, "Bearer "+adminToken, tt.body)
+			status, body := send(t, tt.method, url+tt.path, "Bearer "+adminToken, tt.body)
 			if status != tt.wantStatus {
 				t.Fatalf("status %d (%s), want %d", status, body, tt.wantStatus)
 			}
