@@ -10,6 +10,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/audit"
+	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
@@ -30,6 +31,9 @@ type Config struct {
 	// MonthEndGrace is how long into the 1st (UTC) last month's usage is
 	// still accepted; 0 turns the month-end rule off.
 	MonthEndGrace time.Duration
+	// UnsubscribeDelay is how long, on the business clock, an unsubscribe
+	// stays pending (the seller's final hour) before unsubscribe-success.
+	UnsubscribeDelay time.Duration
 	// Throttle enforces AWS's request quotas (server.DefaultQuotas).
 	Throttle bool
 	// Metrics serves Prometheus metrics at /metrics, without the admin
@@ -71,8 +75,10 @@ func DefaultConfig() Config {
 		BatchWindow:   rules.BatchWindow,
 		MonthEndGrace: rules.MonthEndGrace,
 		Throttle:      true,
-		WriteTimeout:  sqlite.DefaultWriteTimeout,
-		Limits:        server.DefaultLimits(),
+
+		UnsubscribeDelay: lifecycle.DefaultConfig().UnsubscribeDelay,
+		WriteTimeout:     sqlite.DefaultWriteTimeout,
+		Limits:           server.DefaultLimits(),
 
 		AuditRetention: audit.DefaultRetention,
 	}
@@ -103,6 +109,7 @@ func (c Config) Validate() error {
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
+		{"unsubscribe-delay", checkRange(c.UnsubscribeDelay, 0, 1<<63-1)},
 		{"quota", checkQuotas(c.QuotaOverrides)},
 		{"write-timeout", checkRange(c.WriteTimeout, time.Millisecond, 1<<63-1)},
 		{"max-conns", checkAtLeast(int64(c.Limits.MaxConns), 0)},

@@ -23,6 +23,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrBadLogLevel", func(c *Config) { c.LogLevel = "loud" }, `--log-level (METERD_LOG_LEVEL): "loud"`},
 		{"ErrZeroBatchWindow", func(c *Config) { c.BatchWindow = 0 }, "--batch-window (METERD_BATCH_WINDOW): must be positive"},
 		{"ErrNegativeGrace", func(c *Config) { c.MonthEndGrace = -time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must not be negative"},
+		{"ErrNegativeUnsubscribeDelay", func(c *Config) { c.UnsubscribeDelay = -time.Second }, "--unsubscribe-delay (METERD_UNSUBSCRIBE_DELAY): must not be negative"},
 		{"ErrGraceOverADay", func(c *Config) { c.MonthEndGrace = 25 * time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must be at most 24h"},
 		{"ErrQuota", func(c *Config) { c.QuotaOverrides = []sim.Quota{{Operation: "MeterUsage"}} }, "--quota (METERD_QUOTA): quota rate 0: want above 0"},
 		{"ErrSubMillisecondWriteTimeout", func(c *Config) { c.WriteTimeout = time.Microsecond }, "--write-timeout (METERD_WRITE_TIMEOUT): must be at least 1ms"},

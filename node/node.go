@@ -48,6 +48,7 @@ type Node struct {
 	adminToken string
 	tokenPath  string          // "" when the token is configured
 	metrics    *server.Metrics // nil unless Config.Metrics
+	lifecycle  *worker         // completes pending unsubscribes
 	// seedLoad is how long reading and applying the seed took at Open.
 	seedLoad struct{ parse, apply time.Duration }
 
@@ -143,6 +144,14 @@ func (n *Node) prepare(ctx context.Context) error {
 func (n *Node) applySeed(ctx context.Context) error {
 	n.logger.Info("applying seed", meterd.LogKeyFile, n.cfg.SeedFile, meterd.LogKeySubscriptions, len(n.catalog.Subscriptions))
 	start := time.Now()
+	conflicts, err := n.store.SeedConflicts(ctx, n.catalog)
+	if err != nil {
+		return fmt.Errorf("apply seed: %w", err)
+	}
+	for _, entry := range conflicts {
+		n.logger.Warn("seed entry not applied: the admin API made or changed it since; the admin-made one is kept",
+			meterd.LogKeyEntry, entry)
+	}
 	if err := n.store.ReplaceCatalog(ctx, n.catalog); err != nil {
 		return fmt.Errorf("apply seed: %w", err)
 	}
@@ -168,6 +177,7 @@ func (n *Node) Run(ctx context.Context) error {
 		return errors.New("node: Run called twice")
 	}
 	n.audit.start()
+	n.lifecycle.start()
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
 	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
@@ -200,7 +210,7 @@ func (n *Node) shutdown() error {
 	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 		err = errors.Join(err, cerr)
 	}
-	err = errors.Join(err, n.audit.close(), n.store.Close())
+	err = errors.Join(err, n.lifecycle.stop(), n.audit.close(), n.store.Close())
 	if err != nil {
 		n.logger.Error("shutdown", meterd.LogKeyError, err)
 		return err

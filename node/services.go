@@ -10,6 +10,7 @@ import (
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
 	"github.com/meterd/meterd/insight"
+	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
@@ -47,6 +48,10 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	lcfg := lifecycle.DefaultConfig()
+	lcfg.UnsubscribeDelay, lcfg.TokenTTL = n.cfg.UnsubscribeDelay, mcfg.RegistrationTokenTTL
+	ls := lifecycle.New(n.store, clock, lcfg, n.logger)
+	n.lifecycle = newWorker(ls.Run)
 	if n.cfg.NoAuth {
 		n.logger.Warn("SigV4 verification is OFF (--no-auth): any request is served")
 	}
@@ -68,6 +73,9 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		AllowReset:      n.cfg.AllowReset,
 		Logger:          n.logger,
 		Metrics:         metrics,
+		Catalog:         n.store,
+		Lifecycle:       ls,
+		Registrations:   n.store,
 	}
 	return n.withConsole(srv)
 }

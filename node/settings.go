@@ -43,6 +43,8 @@ var settings = []Setting{
 		durationField(func(c *Config) *time.Duration { return &c.BatchWindow })},
 	{"month-end-grace", "METERD_MONTH_END_GRACE", "the `duration` into the 1st (UTC) during which BatchMeterUsage accepts last month's usage; 0 turns the rule off",
 		durationField(func(c *Config) *time.Duration { return &c.MonthEndGrace })},
+	{"unsubscribe-delay", "METERD_UNSUBSCRIBE_DELAY", "how long, on the business clock, an unsubscribe stays pending (final records still accepted) before unsubscribe-success, a `duration`",
+		durationField(func(c *Config) *time.Duration { return &c.UnsubscribeDelay })},
 	{"throttle", "METERD_THROTTLE", "enforce AWS's request quotas per account and region; false turns them off",
 		boolField(func(c *Config) *bool { return &c.Throttle })},
 	{"metrics", "METERD_METRICS", "serve Prometheus metrics at /metrics, readable without the admin token (no secrets, no customer ids)",

@@ -54,7 +54,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{http.MethodPost, "/admin/v1/quotas", http.StatusOK, s.setQuota},
 		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
 		{http.MethodPost, pathReset, http.StatusOK, s.reset},
-	}, append(s.auditRoutes(), s.insightRoutes()...)...)
+	}, append(append(s.auditRoutes(), s.insightRoutes()...), s.catalogRoutes()...)...)
 }
 
 // adminHandler routes the admin API. The patterns carry no method, so that

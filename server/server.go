@@ -13,6 +13,7 @@ import (
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
 	"github.com/meterd/meterd/insight"
+	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/sim"
 )
@@ -59,6 +60,20 @@ type Server struct {
 	// Metrics, when set, counts the API requests and is served at
 	// /metrics without the admin token; nil answers /metrics with 404.
 	Metrics *Metrics
+	// Catalog and Lifecycle serve the catalog and buyer-action admin
+	// routes; nil leaves them answering Invalid.
+	Catalog   CatalogStore
+	Lifecycle *lifecycle.Service
+	// Registrations finds the tokens of the registration page.
+	Registrations RegistrationFinder
+	// RegistrationClient POSTs registration tokens to fulfillment URLs;
+	// nil is http.DefaultClient.
+	RegistrationClient *http.Client
+}
+
+// RegistrationFinder finds a registration token.
+type RegistrationFinder interface {
+	FindRegistrationToken(ctx context.Context, token string) (*meterd.RegistrationToken, error)
 }
 
 // log is s.Logger, or a discarding logger when it is nil: Server is built
@@ -74,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /meterd/keys/{version}", s.handlePublicKeyPEM)
 	mux.Handle("GET /metrics", s.metricsHandler())
 	mux.Handle("/admin/", s.adminHandler())
+	mux.HandleFunc("GET "+registerPath+"{token}", s.handleRegister)
 	mux.HandleFunc("/", s.handleAPI)
 	return mux
 }

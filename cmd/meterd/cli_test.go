@@ -53,6 +53,21 @@ func TestExitCodes(t *testing.T) {
 		{"ErrAuditListBadSince", []string{"audit", "list", "--since", "yesterday", "--token", "x"}, nil, 2},
 		{"ErrAuditListBadLimit", []string{"audit", "list", "--limit", "0", "--token", "x"}, nil, 2},
 		{"ErrAuditExportNoFile", []string{"audit", "export", "--out", "", "--token", "x"}, nil, 2},
+		{"ErrProductsCreateNoCode", []string{"products", "create", "--seller", "111122223333", "--token", "x"}, nil, 2},
+		{"ErrProductsCreateBadTarget", []string{"products", "create", "--code", "p", "--seller", "1", "--target", "sns-sqs", "--token", "x"}, nil, 2},
+		{"ErrProductsShowNoCode", []string{"products", "show", "--token", "x"}, nil, 2},
+		{"ErrProductsUpdateNothing", []string{"products", "update", "p", "--token", "x"}, nil, 2},
+		{"ErrProductsUpdateBothTargets", []string{"products", "update", "p", "--target", "sns-sqs=http://x", "--no-targets", "--token", "x"}, nil, 2},
+		{"ErrProductsListNobodyListening", []string{"products", "list", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
+		{"ErrCustomersCreateNoAccount", []string{"customers", "create", "--identifier", "c", "--token", "x"}, nil, 2},
+		{"ErrCustomersSubscribeNoProduct", []string{"customers", "subscribe", "--customer", "c", "--token", "x"}, nil, 2},
+		{"ErrCustomersSubscribeBadEntitlement", []string{"customers", "subscribe", "--product", "p", "--customer", "c", "--entitlement", "users", "--token", "x"}, nil, 2},
+		{"ErrCustomersSubscribeBadLicenseEnd", []string{"customers", "subscribe", "--product", "p", "--customer", "c", "--license-end", "soon", "--token", "x"}, nil, 2},
+		{"ErrCustomersUnsubscribeNoLicense", []string{"customers", "unsubscribe", "--token", "x"}, nil, 2},
+		{"ErrCustomersEntitlementsSetNoLicense", []string{"customers", "entitlements", "set", "--token", "x"}, nil, 2},
+		{"ErrAccountsCreateNoID", []string{"accounts", "create", "--token", "x"}, nil, 2},
+		{"ErrAccessKeysCreateNoAccount", []string{"access-keys", "create", "--token", "x"}, nil, 2},
+		{"ErrAccessKeysRotateNoID", []string{"access-keys", "rotate", "--token", "x"}, nil, 2},
 		{"ErrResetExtraArgument", []string{"reset", "now"}, nil, 2},
 		{"ErrBillBadMonth", []string{"bill", "--month", "2026-13", "--token", "x"}, nil, 2},
 		{"ErrBillExtraArgument", []string{"bill", "now"}, nil, 2},
@@ -197,6 +212,28 @@ func TestJSONOutput(t *testing.T) {
 		{"quotas reset", []string{"quotas", "reset", "--json", "MeterUsage@444455556666"}, quotaKeys},
 		{"bill", []string{"bill", "--json"}, []string{"month", "products", "total"}},
 		{"health", []string{"health", "--json", "--since", "2h"}, []string{"products", "since", "until"}},
+		{"accounts create", []string{"accounts", "create", "--json", "--id", "999988887777", "--name", "CLI"}, []string{"id", "name", "origin"}},
+		{"accounts list", []string{"accounts", "list", "--json"}, []string{"accounts"}},
+		{"access-keys create", []string{"access-keys", "create", "--json", "--id", "cli-key", "--account", "999988887777"},
+			[]string{"accountId", "id", "origin", "secret"}},
+		{"access-keys list", []string{"access-keys", "list", "--json"}, []string{"accessKeys"}},
+		{"access-keys rotate", []string{"access-keys", "rotate", "--json", "cli-key"}, []string{"accountId", "id", "origin", "secret"}},
+		{"access-keys disable", []string{"access-keys", "disable", "--json", "cli-key"}, []string{"accountId", "disabled", "id", "origin"}},
+		{"access-keys enable", []string{"access-keys", "enable", "--json", "cli-key"}, []string{"accountId", "id", "origin"}},
+		{"products create", []string{"products", "create", "--json", "--code", "cli-saas", "--seller", "111122223333", "--dimension", "users"},
+			productKeys},
+		{"products list", []string{"products", "list", "--json"}, []string{"products"}},
+		{"products update", []string{"products", "update", "--json", "--fulfillment-url", "http://127.0.0.1:1/register", "cli-saas"},
+			productWithURLKeys},
+		{"products show", []string{"products", "show", "--json", "cli-saas"}, productWithURLKeys},
+		{"customers create", []string{"customers", "create", "--json", "--identifier", "cli-buyer", "--aws-account", "444455556666"},
+			[]string{"awsAccountId", "identifier", "origin"}},
+		{"customers list", []string{"customers", "list", "--json"}, []string{"customers"}},
+		{"customers subscribe", []string{"customers", "subscribe", "--json", "--product", "cli-saas", "--customer", "cli-buyer",
+			"--license", cliLicense}, []string{"event", "registerUrl", "registration", "subscription", "token"}},
+		{"customers entitlements set", []string{"customers", "entitlements", "set", "--json", cliLicense, "users=5"},
+			[]string{"event", "subscription"}},
+		{"customers unsubscribe", []string{"customers", "unsubscribe", "--json", cliLicense}, []string{"event", "subscription"}},
 		// Last: it empties the ledger and the trail the rows above use.
 		{"reset", []string{"reset", "--json"},
 			[]string{"auditEvents", "clientTokens", "meteringRecords", "registrationTokens", "taskRegistrations"}},
@@ -229,6 +266,14 @@ var (
 
 // assertJSONLine checks that out is one line holding a JSON object with
 // exactly keys.
+// productKeys are the fields of a product without a fulfillment URL.
+var (
+	productKeys        = []string{"code", "dimensions", "notificationTargets", "origin", "sellerAccountId", "type"}
+	productWithURLKeys = []string{"code", "dimensions", "fulfillmentUrl", "notificationTargets", "origin", "sellerAccountId", "type"}
+)
+
+const cliLicense = "arn:aws:license-manager::111122223333:license:l-cli"
+
 func assertJSONLine(t *testing.T, out string, keys []string) {
 	t.Helper()
 	var obj map[string]any

@@ -129,6 +129,7 @@ func cloneAccessKey(k *meterd.AccessKey) *meterd.AccessKey {
 func cloneProduct(p *meterd.Product) *meterd.Product {
 	c := *p
 	c.Dimensions = slices.Clone(p.Dimensions)
+	c.NotificationTargets = slices.Clone(p.NotificationTargets)
 	return &c
 }
 
