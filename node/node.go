@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
@@ -48,6 +49,10 @@ type Node struct {
 	adminToken string
 	tokenPath  string          // "" when the token is configured
 	metrics    *server.Metrics // nil unless Config.Metrics
+	// notifier delivers the ledger's Outbox; nil when the ledger keeps
+	// none.
+	notifier    *notify.Notifier
+	notifierRun notifierRun
 	// seedLoad is how long reading and applying the seed took at Open.
 	seedLoad struct{ parse, apply time.Duration }
 
@@ -168,6 +173,7 @@ func (n *Node) Run(ctx context.Context) error {
 		return errors.New("node: Run called twice")
 	}
 	n.audit.start()
+	n.startNotifier()
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
 	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
@@ -200,6 +206,7 @@ func (n *Node) shutdown() error {
 	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 		err = errors.Join(err, cerr)
 	}
+	n.stopNotifier()
 	err = errors.Join(err, n.audit.close(), n.store.Close())
 	if err != nil {
 		n.logger.Error("shutdown", meterd.LogKeyError, err)

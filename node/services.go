@@ -67,6 +67,12 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		Logger:          n.logger,
 		Metrics:         metrics,
 	}
+	// The notifier needs a ledger keeping an Outbox (the SQLite ledger
+	// once lifecycle events land); without one there is nothing to send.
+	if outbox, ok := n.store.(meterd.Outbox); ok {
+		n.notifier = n.newNotifier(outbox, clock)
+		srv.Outbox, srv.SNS = outbox, n.notifier
+	}
 	return srv.Handler(), nil
 }
 
