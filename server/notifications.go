@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/xml"
 	"net/http"
 	"net/url"
@@ -237,4 +238,40 @@ func writeSNSXML(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(xml.Header))
 	_ = xml.NewEncoder(w).Encode(v)
+}
+
+// NotificationsQuery selects the deliveries Notifications lists.
+type NotificationsQuery struct {
+	ProductCode        string
+	CustomerIdentifier string
+	Pending            bool
+	// Limit is at most 1000; 0 means 100.
+	Limit int
+}
+
+// Notifications lists the deliveries of notifications, newest first, with
+// their attempts.
+func (c *AdminClient) Notifications(ctx context.Context, q NotificationsQuery) (*NotificationsOutput, error) {
+	v := url.Values{}
+	if q.ProductCode != "" {
+		v.Set("product", q.ProductCode)
+	}
+	if q.CustomerIdentifier != "" {
+		v.Set("customer", q.CustomerIdentifier)
+	}
+	if q.Pending {
+		v.Set("pending", "true")
+	}
+	if q.Limit != 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	path := pathNotifications
+	if len(v) > 0 {
+		path += "?" + v.Encode()
+	}
+	var out NotificationsOutput
+	if err := c.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }

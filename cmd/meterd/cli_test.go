@@ -83,6 +83,9 @@ func TestExitCodes(t *testing.T) {
 		{"ErrFaultsAddUnmodeledError", []string{"faults", "add", "--token", "x", "--operation", "MeterUsage", "--error", "ExpiredTokenException"}, nil, 2},
 		{"ErrFaultsDeleteNoID", []string{"faults", "delete", "--token", "x"}, nil, 2},
 		{"ErrFaultsDeleteBadID", []string{"faults", "delete", "--token", "x", "one"}, nil, 2},
+		{"ErrNotificationsListArgument", []string{"notifications", "list", "--token", "x", "all"}, nil, 2},
+		{"ErrNotificationsListBadLimit", []string{"notifications", "list", "--token", "x", "--limit", "0"}, nil, 2},
+		{"ErrNotificationsListBadPending", []string{"notifications", "list", "--token", "x", "--pending=maybe"}, nil, 2},
 		{"ErrQuotasSetNoArgument", []string{"quotas", "set", "--token", "x"}, nil, 2},
 		{"ErrQuotasSetBad", []string{"quotas", "set", "--token", "x", "MeterUsage=0"}, nil, 2},
 		{"ErrQuotasResetNoArgument", []string{"quotas", "reset", "--token", "x"}, nil, 2},
@@ -191,6 +194,7 @@ func TestJSONOutput(t *testing.T) {
 		{"quotas set", []string{"quotas", "set", "--json", "MeterUsage@444455556666=1/2"}, quotaKeys},
 		{"quotas", []string{"quotas", "--json"}, quotaKeys},
 		{"quotas reset", []string{"quotas", "reset", "--json", "MeterUsage@444455556666"}, quotaKeys},
+		{"notifications list", []string{"notifications", "list", "--json", "--pending", "--product", "demo-saas"}, []string{"deliveries"}},
 		// Last: it empties the ledger and the trail the rows above use.
 		{"reset", []string{"reset", "--json"},
 			[]string{"auditEvents", "clientTokens", "meteringRecords", "registrationTokens", "taskRegistrations"}},

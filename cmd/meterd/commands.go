@@ -48,6 +48,7 @@ func commands() []command {
 		&quotasSetCommand{},
 		&quotasResetCommand{},
 		&resetCommand{},
+		&notificationsListCommand{},
 		&reporterStatusCommand{},
 		&benchCommand{}, &benchFloorCommand{}, &benchFixtureCommand{}, &benchColdStartCommand{},
 		&versionCommand{},
