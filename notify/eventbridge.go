@@ -18,10 +18,10 @@ const EventSource = "aws.agreement-marketplace"
 // variants: meterd's seller is both manufacturer and proposer, and AWS's
 // samples match the Manufacturer events).
 const (
-	DetailAgreementCreated    = "Purchase Agreement Created - Manufacturer"
-	DetailAgreementAmended    = "Purchase Agreement Amended - Manufacturer"
-	DetailAgreementEnded      = "Purchase Agreement Ended - Manufacturer"
-	DetailLicenseUpdated      = "License Updated - Manufacturer"
+	DetailAgreementCreated     = "Purchase Agreement Created - Manufacturer"
+	DetailAgreementAmended     = "Purchase Agreement Amended - Manufacturer"
+	DetailAgreementEnded       = "Purchase Agreement Ended - Manufacturer"
+	DetailLicenseUpdated       = "License Updated - Manufacturer"
 	DetailLicenseDeprovisioned = "License Deprovisioned - Manufacturer"
 )
 
