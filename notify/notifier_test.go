@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -187,3 +188,70 @@ func waitDelivered(t *testing.T, o *fakeOutbox, id int64) {
 		}
 	}
 }
+
+// TestNotifierRestart: a notifier on the same data directory keeps the
+// confirmed subscription and the signing certificate, and delivers what
+// the previous one abandoned when it was stopped mid-attempt.
+func TestNotifierRestart(t *testing.T) {
+	dir := t.TempDir()
+	ep := newEndpoint(t)
+	o := &fakeOutbox{}
+	target := meterd.NotificationTarget{Kind: meterd.TargetSNSHTTP, Endpoint: ep.URL}
+	o.add(target, event("e1", "cust1", meterd.ActionSubscribeSuccess))
+	first := newDirNotifier(t, o, dir)
+	if _, err := first.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := url.Parse(ep.envelopes(t)[0].SubscribeURL)
+	if _, err := first.ConfirmSubscription(sub.Query().Get("TopicArn"), sub.Query().Get("Token")); err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := first.CertificatePEM()
+
+	// A stop during an attempt leaves the delivery due and unrecorded.
+	o.add(target, event("e2", "cust2", meterd.ActionSubscribeSuccess))
+	ctx, cancel := context.WithCancel(t.Context())
+	blocked := &Notifier{}
+	*blocked = *first
+	blocked.http = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		cancel()
+		<-r.Context().Done()
+		return nil, r.Context().Err()
+	})}
+	blocked.clock.(*testClock).Set(t0.Add(time.Second))
+	_, _ = blocked.Tick(ctx)
+	if n := len(o.attemptLog()); n != 1 {
+		t.Fatalf("%d attempts recorded, want only the first confirmation's", n)
+	}
+
+	second := newDirNotifier(t, o, dir)
+	second.clock.(*testClock).Set(t0.Add(time.Second))
+	if _, err := second.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for id := int64(1); id <= 2; id++ {
+		if o.delivery(id).DeliveredAt.IsZero() {
+			t.Errorf("delivery %d not delivered after the restart: %+v", id, o.attemptLog())
+		}
+	}
+	if again, _ := second.CertificatePEM(); string(again) != string(cert) {
+		t.Error("the signing certificate changed across the restart")
+	}
+	envs := ep.envelopes(t)
+	if len(envs) != 3 || envs[1].Type != TypeNotification || envs[2].Type != TypeNotification {
+		t.Errorf("endpoint got %d envelopes, want a confirmation then two notifications", len(envs))
+	}
+}
+
+func newDirNotifier(t *testing.T, o meterd.Outbox, dir string) *Notifier {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.CertURL, cfg.ConfirmURL, cfg.UnsubscribeURL, cfg.DataDir = testCertURL, testConfirmURL, testUnsubscribeURL, dir
+	n := New(o, &testClock{now: t0}, nil, cfg, nil)
+	n.jitter = func() float64 { return 1 }
+	return n
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
