@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -28,9 +29,20 @@ func (n *Notifier) awsConfig(t meterd.NotificationTarget) aws.Config {
 	}
 	creds := n.cfg.Credentials
 	if creds == nil {
-		creds = credentials.NewStaticCredentialsProvider("meterd", "meterd", "")
+		creds = envCredentials(os.Getenv)
 	}
 	return aws.Config{Region: region, Credentials: creds, HTTPClient: n.http, RetryMaxAttempts: 1}
+}
+
+// envCredentials are the SDKs' environment credentials when
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set (a real queue or
+// bus), else a dummy key that local SQS and EventBridge servers accept.
+func envCredentials(getenv func(string) string) aws.CredentialsProvider {
+	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return credentials.NewStaticCredentialsProvider("meterd", "meterd", "")
+	}
+	return credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))
 }
 
 // deliverSQS sends the SNS envelope as the body of an SQS message, as SNS

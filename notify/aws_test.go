@@ -181,3 +181,26 @@ func TestPutEvents(t *testing.T) {
 		t.Errorf("detail-types %s, want %s", got, want)
 	}
 }
+
+// TestEnvCredentials: the environment's key when both halves are set,
+// else the dummy one.
+func TestEnvCredentials(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want aws.Credentials
+	}{
+		{"OK environment", map[string]string{"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_SESSION_TOKEN": "tok"},
+			aws.Credentials{AccessKeyID: "AKID", SecretAccessKey: "s", SessionToken: "tok"}},
+		{"OK dummy without a secret", map[string]string{"AWS_ACCESS_KEY_ID": "AKID"}, aws.Credentials{AccessKeyID: "meterd", SecretAccessKey: "meterd"}},
+		{"OK dummy without anything", nil, aws.Credentials{AccessKeyID: "meterd", SecretAccessKey: "meterd"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := envCredentials(func(k string) string { return tt.env[k] }).Retrieve(t.Context())
+			if err != nil || got.AccessKeyID != tt.want.AccessKeyID || got.SecretAccessKey != tt.want.SecretAccessKey || got.SessionToken != tt.want.SessionToken {
+				t.Errorf("credentials %+v, %v, want %+v", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -36,8 +36,9 @@ type Config struct {
 	// once: their (product, customer, target) are distinct, so order
 	// holds.
 	Batch int
-	// Credentials sign SQS and EventBridge calls; nil uses a static
-	// "meterd" key, which local SQS and EventBridge servers accept.
+	// Credentials sign SQS and EventBridge calls; nil uses
+	// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN)
+	// when set, else a dummy key, which local servers accept.
 	Credentials aws.CredentialsProvider
 }
 
