@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/server"
 )
 
@@ -157,6 +159,34 @@ func TestSNSRoutes(t *testing.T) {
 		plain := serve(t, newServer(t, nil))
 		if status, _ := send(t, http.MethodGet, plain+server.PathSNSCertificate, "", ""); status == http.StatusOK {
 			t.Error("the certificate route answers without a notifier")
+		}
+	})
+}
+
+// FuzzSNSRoutes sends arbitrary queries to the public SNS routes, served
+// by a real notifier: an unauthenticated caller may be refused, but never
+// with a 500 or a panic.
+//
+//	go test -run=^$ -fuzz=FuzzSNSRoutes -fuzztime=60s ./server
+func FuzzSNSRoutes(f *testing.F) {
+	f.Add(0, "Action=ConfirmSubscription&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A287250355862%3Aaws-mp-subscription-notification-p&Token=ab12")
+	f.Add(1, "Action=Unsubscribe&SubscriptionArn=arn%3Aaws%3Asns%3Aus-east-1%3A287250355862%3At%3A1")
+	f.Add(0, "TopicArn=%ZZ&Token")
+	f.Add(2, "")
+	cfg := notify.DefaultConfig()
+	n := notify.New(&listOutbox{}, meterd.SystemClock{}, nil, cfg, nil)
+	s := newServer(f, nil)
+	s.SNS = n
+	handler := s.Handler()
+	paths := []string{server.PathSNSConfirm, server.PathSNSUnsubscribe, server.PathSNSCertificate}
+	f.Fuzz(func(t *testing.T, route int, query string) {
+		req := httptest.NewRequest(http.MethodGet, "http://meterd.test/", nil)
+		req.URL.Path = paths[uint(route)%uint(len(paths))]
+		req.URL.RawQuery = query
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s?%s: %d %s", req.URL.Path, query, rec.Code, rec.Body)
 		}
 	})
 }
