@@ -12,27 +12,18 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/sim"
 )
 
 // t0 is the business time of the tests.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// testClock is a settable business clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
+// frozenAt is a business clock frozen at t, moved with Set.
+func frozenAt(t time.Time) *sim.Clock {
+	c := sim.NewClock(meterd.SystemClock{})
+	c.Freeze()
+	c.Set(t)
+	return c
 }
 
 // fakeOutbox keeps deliveries in memory and honours the Outbox contract:
@@ -134,12 +125,12 @@ const (
 
 // newTestNotifier returns a notifier of o at t0 with a fixed jitter of 1
 // and the default configuration, with a timeout if given.
-func newTestNotifier(t *testing.T, o meterd.Outbox, timeout time.Duration) (*Notifier, *testClock) {
+func newTestNotifier(t *testing.T, o meterd.Outbox, timeout time.Duration) (*Notifier, *sim.Clock) {
 	t.Helper()
-	clock := &testClock{now: t0}
+	clock := frozenAt(t0)
 	cfg := DefaultConfig()
 	cfg.CertURL, cfg.ConfirmURL, cfg.UnsubscribeURL = testCertURL, testConfirmURL, testUnsubscribeURL
-	cfg.Timeout = 5 * time.Second
+	cfg.Timeout = time.Minute // moto on a loaded machine is slow
 	if timeout != 0 {
 		cfg.Timeout = timeout
 	}

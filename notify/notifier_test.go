@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/sim"
 )
 
 // TestNotifier drives the worker one Tick at a time against the fake
@@ -76,7 +78,7 @@ func TestNotifier(t *testing.T) {
 					t.Errorf("attempt %+v: status and error disagree", a)
 				}
 			}
-			if !equalInts(statuses, tt.attempts) {
+			if !slices.Equal(statuses, tt.attempts) {
 				t.Errorf("attempts %v, want %v", statuses, tt.attempts)
 			}
 			for i := range tt.events {
@@ -86,18 +88,6 @@ func TestNotifier(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestNotifierTimeout: an endpoint that never answers fails the attempt at
@@ -218,14 +208,14 @@ func TestNotifierRestart(t *testing.T) {
 		<-r.Context().Done()
 		return nil, r.Context().Err()
 	})}
-	blocked.clock.(*testClock).Set(t0.Add(time.Second))
+	blocked.clock.(*sim.Clock).Set(t0.Add(time.Second))
 	_, _ = blocked.Tick(ctx)
 	if n := len(o.attemptLog()); n != 1 {
 		t.Fatalf("%d attempts recorded, want only the first confirmation's", n)
 	}
 
 	second := newDirNotifier(t, o, dir)
-	second.clock.(*testClock).Set(t0.Add(time.Second))
+	second.clock.(*sim.Clock).Set(t0.Add(time.Second))
 	if _, err := second.Tick(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +237,7 @@ func newDirNotifier(t *testing.T, o meterd.Outbox, dir string) *Notifier {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.CertURL, cfg.ConfirmURL, cfg.UnsubscribeURL, cfg.DataDir = testCertURL, testConfirmURL, testUnsubscribeURL, dir
-	n := New(o, &testClock{now: t0}, nil, cfg, nil)
+	n := New(o, frozenAt(t0), nil, cfg, nil)
 	n.jitter = func() float64 { return 1 }
 	return n
 }
