@@ -175,7 +175,8 @@ func (n *Notifier) attempt(ctx context.Context, d meterd.Delivery) {
 	if out.err != nil {
 		a.Error = attemptError(out.err)
 		next = at.Add(n.Backoff(d.Attempts + 1))
-		n.log.Info("notify: delivery failed", meterd.LogKeyError, a.Error, meterd.LogKeyStatus, out.status)
+		n.log.Info("notify: delivery failed", meterd.LogKeyProduct, d.Event.ProductCode, meterd.LogKeyPath, d.Target.Endpoint,
+			meterd.LogKeyStatus, out.status, meterd.LogKeyError, a.Error)
 	}
 	if err := n.outbox.RecordAttempt(ctx, a, next); err != nil && ctx.Err() == nil {
 		n.log.Error("notify: record attempt", meterd.LogKeyError, err)
