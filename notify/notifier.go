@@ -175,7 +175,7 @@ func (n *Notifier) attempt(ctx context.Context, d meterd.Delivery) {
 	if out.err != nil {
 		a.Error = attemptError(out.err)
 		next = at.Add(n.Backoff(d.Attempts + 1))
-		n.log.Info("notify: delivery failed", meterd.LogKeyProduct, d.Event.ProductCode, meterd.LogKeyPath, d.Target.Endpoint,
+		n.log.Info("notify: delivery failed", meterd.LogKeyProduct, d.Event.ProductCode,
 			meterd.LogKeyStatus, out.status, meterd.LogKeyError, a.Error)
 	}
 	if err := n.outbox.RecordAttempt(ctx, a, next); err != nil && ctx.Err() == nil {
