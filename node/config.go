@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
 	"github.com/meterd/meterd/store/sqlite"
@@ -62,6 +64,13 @@ type Config struct {
 	// ledger and the audit trail; off, it answers Conflict, so that a
 	// meterd holding data worth keeping cannot be wiped by mistake.
 	AllowReset bool
+	// PublicURL is how notification subscribers reach this meterd (the
+	// SNS SigningCertURL, SubscribeURL and UnsubscribeURL); "" is the
+	// listen address, with 127.0.0.1 for an unspecified host.
+	PublicURL string
+	// NotifyRetry is the delay before a failed notification's first
+	// retry; each further failure doubles it, up to 10 minutes.
+	NotifyRetry time.Duration
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.
@@ -81,6 +90,7 @@ func DefaultConfig() Config {
 		Limits:           server.DefaultLimits(),
 
 		AuditRetention: audit.DefaultRetention,
+		NotifyRetry:    notify.DefaultConfig().RetryBase,
 	}
 }
 
@@ -119,6 +129,8 @@ func (c Config) Validate() error {
 		{"read-header-timeout", checkRange(c.Limits.ReadHeaderTimeout, time.Nanosecond, 1<<63-1)},
 		{"idle-timeout", checkRange(c.Limits.IdleTimeout, 0, 1<<63-1)},
 		{"audit-retention", checkRange(c.AuditRetention, 0, 1<<63-1)},
+		{"public-url", checkPublicURL(c.PublicURL)},
+		{"notify-retry", checkRange(c.NotifyRetry, time.Millisecond, time.Hour)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -131,6 +143,17 @@ func (c Config) Validate() error {
 func checkAddr(addr string) error {
 	_, _, err := net.SplitHostPort(addr)
 	return err
+}
+
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be an http(s) URL such as https://meterd.example.com, got %q", s)
+	}
+	return nil
 }
 
 func checkQuotas(qs []sim.Quota) error {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
@@ -49,6 +50,10 @@ type Node struct {
 	tokenPath  string          // "" when the token is configured
 	metrics    *server.Metrics // nil unless Config.Metrics
 	lifecycle  *worker         // completes pending unsubscribes
+	// notifier delivers the ledger's Outbox; nil when the ledger keeps
+	// none.
+	notifier    *notify.Notifier
+	notifierRun notifierRun
 	// seedLoad is how long reading and applying the seed took at Open.
 	seedLoad struct{ parse, apply time.Duration }
 
@@ -178,6 +183,7 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	n.audit.start()
 	n.lifecycle.start()
+	n.startNotifier()
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
 	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
@@ -210,6 +216,7 @@ func (n *Node) shutdown() error {
 	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 		err = errors.Join(err, cerr)
 	}
+	n.stopNotifier()
 	err = errors.Join(err, n.lifecycle.stop(), n.audit.close(), n.store.Close())
 	if err != nil {
 		n.logger.Error("shutdown", meterd.LogKeyError, err)

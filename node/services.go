@@ -77,6 +77,12 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		Lifecycle:       ls,
 		Registrations:   n.store,
 	}
+	// The notifier needs a ledger keeping an Outbox (the SQLite ledger
+	// once lifecycle events land); without one there is nothing to send.
+	if outbox, ok := n.store.(meterd.Outbox); ok {
+		n.notifier = n.newNotifier(outbox, clock)
+		srv.Outbox, srv.SNS = outbox, n.notifier
+	}
 	return n.withConsole(srv)
 }
 

@@ -54,6 +54,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{http.MethodPost, "/admin/v1/quotas", http.StatusOK, s.setQuota},
 		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
 		{http.MethodPost, pathReset, http.StatusOK, s.reset},
+		{http.MethodGet, pathNotifications, http.StatusOK, s.listNotifications},
 	}, append(append(s.auditRoutes(), s.insightRoutes()...), s.catalogRoutes()...)...)
 }
 

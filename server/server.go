@@ -57,6 +57,12 @@ type Server struct {
 	Insight *insight.Service
 	// Logger gets the request log; nil discards.
 	Logger *slog.Logger
+	// Outbox lists the notification deliveries at
+	// /admin/v1/notifications; nil lists none.
+	Outbox meterd.Outbox
+	// SNS serves the public SNS routes (signing certificate,
+	// SubscribeURL, UnsubscribeURL); nil leaves them 404.
+	SNS SNSSubscriptions
 	// Metrics, when set, counts the API requests and is served at
 	// /metrics without the admin token; nil answers /metrics with 404.
 	Metrics *Metrics
@@ -88,6 +94,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /meterd/keys/jwks.json", s.handleJWKS)
 	mux.HandleFunc("GET /meterd/keys/{version}", s.handlePublicKeyPEM)
 	mux.Handle("GET /metrics", s.metricsHandler())
+	s.snsRoutes(mux)
 	mux.Handle("/admin/", s.adminHandler())
 	mux.HandleFunc("GET "+registerPath+"{token}", s.handleRegister)
 	mux.HandleFunc("/", s.handleAPI)

@@ -102,6 +102,9 @@ func TestExitCodes(t *testing.T) {
 		{"ErrFaultsAddUnmodeledError", []string{"faults", "add", "--token", "x", "--operation", "MeterUsage", "--error", "ExpiredTokenException"}, nil, 2},
 		{"ErrFaultsDeleteNoID", []string{"faults", "delete", "--token", "x"}, nil, 2},
 		{"ErrFaultsDeleteBadID", []string{"faults", "delete", "--token", "x", "one"}, nil, 2},
+		{"ErrNotificationsListArgument", []string{"notifications", "list", "--token", "x", "all"}, nil, 2},
+		{"ErrNotificationsListBadLimit", []string{"notifications", "list", "--token", "x", "--limit", "0"}, nil, 2},
+		{"ErrNotificationsListBadPending", []string{"notifications", "list", "--token", "x", "--pending=maybe"}, nil, 2},
 		{"ErrQuotasSetNoArgument", []string{"quotas", "set", "--token", "x"}, nil, 2},
 		{"ErrQuotasSetBad", []string{"quotas", "set", "--token", "x", "MeterUsage=0"}, nil, 2},
 		{"ErrQuotasResetNoArgument", []string{"quotas", "reset", "--token", "x"}, nil, 2},
@@ -234,6 +237,7 @@ func TestJSONOutput(t *testing.T) {
 		{"customers entitlements set", []string{"customers", "entitlements", "set", "--json", cliLicense, "users=5"},
 			[]string{"event", "subscription"}},
 		{"customers unsubscribe", []string{"customers", "unsubscribe", "--json", cliLicense}, []string{"event", "subscription"}},
+		{"notifications list", []string{"notifications", "list", "--json", "--pending", "--product", "demo-saas"}, []string{"deliveries"}},
 		// Last: it empties the ledger and the trail the rows above use.
 		{"reset", []string{"reset", "--json"},
 			[]string{"auditEvents", "clientTokens", "meteringRecords", "registrationTokens", "taskRegistrations"}},

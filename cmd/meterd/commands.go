@@ -57,6 +57,7 @@ func commands() []command {
 		&productsListCommand{}, &productsCreateCommand{}, &productsShowCommand{}, &productsUpdateCommand{},
 		&customersListCommand{}, &customersCreateCommand{}, &customersSubscribeCommand{},
 		&customersUnsubscribeCommand{}, &customersEntitlementsSetCommand{},
+		&notificationsListCommand{},
 		&reporterStatusCommand{},
 		&benchCommand{}, &benchFloorCommand{}, &benchFixtureCommand{}, &benchColdStartCommand{},
 		&versionCommand{},
