@@ -62,6 +62,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Audit:           n.audit.log,
+		Usage:           n.store,
 		Resetter:        n.store,
 		AllowReset:      n.cfg.AllowReset,
 		Logger:          n.logger,

@@ -54,7 +54,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{http.MethodPost, "/admin/v1/quotas", http.StatusOK, s.setQuota},
 		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
 		{http.MethodPost, pathReset, http.StatusOK, s.reset},
-	}, s.auditRoutes()...)
+	}, append(s.auditRoutes(), s.usageRoutes()...)...)
 }
 
 // adminHandler routes the admin API. The patterns carry no method, so that
