@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -352,4 +353,60 @@ func TestUsageExportCSV(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestUsageCommands runs meterd usage list, sum and export against
+// usageServer and reads their text.
+func TestUsageCommands(t *testing.T) {
+	s, _ := usageServer(t)
+	env := map[string]string{"METERD_URL": s.URL, "METERD_ADMIN_TOKEN": s.AdminToken}
+	cli := func(args ...string) (string, string, error) {
+		var out, stderr bytes.Buffer
+		err := run(context.Background(), args, &out, &stderr, func(k string) string { return env[k] })
+		return out.String(), stderr.String(), err
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"OK list", []string{"usage", "list", "--customer", "cust-b", "--dimension", "users"},
+			"RECEIVED              PRODUCT  CUSTOMER  DIMENSION  TIMESTAMP             QUANTITY  OUTCOME   STATUS   METERING RECORD ID\n" +
+				"2026-03-10T12:30:00Z  saas     cust-b    users      2026-03-10T11:00:00Z  5         accepted  Success  "},
+		{"OK list rejected", []string{"usage", "list", "--outcome", "rejected", "--customer", "cust-c"},
+			"RECEIVED              PRODUCT  CUSTOMER  DIMENSION  TIMESTAMP             QUANTITY  OUTCOME   STATUS                 METERING RECORD ID\n" +
+				"20"}, // the trail's call time is the wall clock's
+		{"OK sum", []string{"usage", "sum", "--product", "saas", "--by", "customer,dimension", "--per", "day"},
+			"PERIOD      CUSTOMER  DIMENSION  QUANTITY  RECORDS\n" +
+				"2026-03-10  cust-a    api_calls  7         1\n" +
+				"2026-03-10  cust-a    users      14        2\n" +
+				"2026-03-10  cust-b    api_calls  20        1\n" +
+				"2026-03-10  cust-b    users      5         1\n"},
+		{"OK export jsonl to stdout", []string{"usage", "export", "--format", "jsonl", "--test", "true"},
+			`{"callTime":"2026-03-10T12:31:00Z","operation":"MeterUsage","region":"us-east-1","callerAccountId":"111122223333",` +
+				`"index":0,"productCode":"ami","customerAwsAccountId":"111122223333","dimension":"vcpu_hours",` +
+				`"timestamp":"2026-03-10T12:01:00Z","quantity":17,"outcome":"accepted","status":"Success","meteringRecordId":"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, stderr, err := cli(tt.args...)
+			if err != nil || !strings.HasPrefix(out, tt.want) {
+				t.Fatalf("%v %s\ngot  %q\nwant %q...", err, stderr, out, tt.want)
+			}
+		})
+	}
+	t.Run("OK export to a file", func(t *testing.T) {
+		file := t.TempDir() + "/usage.csv"
+		out, _, err := cli("usage", "export", "--output", file, "--product", "ami")
+		if err != nil || !strings.HasPrefix(out, "FILE") {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll(); err != nil || len(rows) != 3 {
+			t.Fatalf("%d rows (%v), want a header and 2 records:\n%s", len(rows), err, b)
+		}
+	})
 }
