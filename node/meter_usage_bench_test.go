@@ -2,6 +2,8 @@ package node_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"runtime"
 	"testing"
 	"time"
@@ -17,9 +19,20 @@ import (
 // answered request, client side included.
 //
 //	go test -run=^$ -bench=MeterUsageHTTP -benchtime=5x -cpuprofile=cpu.out ./node
+//
+// log=off discards the log, as a test does; log=info writes it at Info
+// (as JSON, to io.Discard), as a server does: every accepted call logs
+// one line.
 func BenchmarkMeterUsageHTTP(b *testing.B) {
+	b.Run("log=off", func(b *testing.B) { benchMeterUsageHTTP(b, nil) })
+	b.Run("log=info", func(b *testing.B) {
+		benchMeterUsageHTTP(b, slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	})
+}
+
+func benchMeterUsageHTTP(b *testing.B, logger *slog.Logger) {
 	f := bench.NewFixture(2000)
-	s, err := bench.Spawn(context.Background(), f, b.TempDir(), nil)
+	s, err := bench.Spawn(context.Background(), f, b.TempDir(), logger)
 	if err != nil {
 		b.Fatal(err)
 	}

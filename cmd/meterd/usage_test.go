@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +20,7 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/audit"
+	"github.com/meterd/meterd/meterdtest"
 	"github.com/meterd/meterd/node"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
@@ -409,4 +413,81 @@ func TestUsageCommands(t *testing.T) {
 			t.Fatalf("%d rows (%v), want a header and 2 records:\n%s", len(rows), err, b)
 		}
 	})
+}
+
+// lockedBuffer is a log destination safe for the server's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) lines(msg string) []map[string]any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(b.buf.String(), "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// TestUsageLogLine: each call that accepted usage logs one Info line with
+// product, customer, dimension, quantity and record id; a DryRun and a
+// rejected call log none.
+func TestUsageLogLine(t *testing.T) {
+	var logs lockedBuffer
+	s := &testServer{meterdtest.Start(t, meterdtest.WithSeedFile(writeSeed(t, usageSeed)),
+		meterdtest.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))}
+	ctx := t.Context()
+	now := time.Now().UTC().Add(-time.Minute)
+	mu, err := s.metering(buyerKey, testRegion).MeterUsage(ctx, &marketplacemetering.MeterUsageInput{ProductCode: aws.String("ami"),
+		UsageDimension: aws.String("vcpu_hours"), UsageQuantity: aws.Int32(13), Timestamp: aws.Time(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.metering(buyerKey, testRegion).MeterUsage(ctx, &marketplacemetering.MeterUsageInput{ProductCode: aws.String("ami"),
+		UsageDimension: aws.String("vcpu_hours"), UsageQuantity: aws.Int32(1), Timestamp: aws.Time(now), DryRun: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	bmu, err := s.metering(sellerKey, testRegion).BatchMeterUsage(ctx, &marketplacemetering.BatchMeterUsageInput{
+		ProductCode: aws.String("saas"), UsageRecords: []types.UsageRecord{
+			{CustomerIdentifier: aws.String("cust-a"), Dimension: aws.String("users"), Timestamp: aws.Time(now), Quantity: aws.Int32(3)},
+			{CustomerIdentifier: aws.String("cust-c"), Dimension: aws.String("users"), Timestamp: aws.Time(now), Quantity: aws.Int32(2)},
+			{CustomerIdentifier: aws.String("cust-b"), Dimension: aws.String("api_calls"), Timestamp: aws.Time(now), Quantity: aws.Int32(5)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	for _, r := range bmu.Results {
+		ids[*r.UsageRecord.CustomerIdentifier] = aws.ToString(r.MeteringRecordId)
+	}
+	want := []map[string]any{
+		{"operation": "MeterUsage", "product": "ami", "customer": "444455556666", "dimension": "vcpu_hours", "quantity": 13.0,
+			"metering_record_id": *mu.MeteringRecordId, "access_key_id": "buyer"},
+		{"operation": "BatchMeterUsage", "product": "saas", "stored": 2.0,
+			"usage": "cust-a/users/3/" + ids["cust-a"] + " cust-b/api_calls/5/" + ids["cust-b"]},
+	}
+	got := logs.lines("usage accepted")
+	if len(got) != len(want) {
+		t.Fatalf("%d usage lines, want %d: %v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		for k, v := range w {
+			if got[i][k] != v {
+				t.Errorf("line %d: %s = %v, want %v", i, k, got[i][k], v)
+			}
+		}
+		if got[i]["level"] != "INFO" {
+			t.Errorf("line %d: level %v", i, got[i]["level"])
+		}
+	}
 }
