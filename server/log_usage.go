@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -68,13 +67,13 @@ func (b batchUsage) count() int {
 // space-separated: customer identifiers, dimensions and ids hold no
 // spaces or slashes.
 func (b batchUsage) LogValue() slog.Value {
-	var sb strings.Builder
+	var sb []byte
 	for _, r := range b.out.Results {
 		if r.Status != meterd.StatusSuccess || r.UsageRecord == nil {
 			continue
 		}
-		if sb.Len() > 0 {
-			sb.WriteByte(' ')
+		if len(sb) > 0 {
+			sb = append(sb, ' ')
 		}
 		u := r.UsageRecord
 		customer := u.CustomerIdentifier
@@ -85,7 +84,8 @@ func (b batchUsage) LogValue() slog.Value {
 		if u.Quantity != nil {
 			q = int64(*u.Quantity)
 		}
-		sb.WriteString(customer + "/" + u.Dimension + "/" + strconv.FormatInt(q, 10) + "/" + r.MeteringRecordId)
+		sb = append(append(append(append(sb, customer...), '/'), u.Dimension...), '/')
+		sb = append(append(strconv.AppendInt(sb, q, 10), '/'), r.MeteringRecordId...)
 	}
-	return slog.StringValue(sb.String())
+	return slog.StringValue(string(sb))
 }
