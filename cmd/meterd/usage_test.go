@@ -8,9 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,4 +493,76 @@ func TestUsageLogLine(t *testing.T) {
 			t.Errorf("line %d: level %v", i, got[i]["level"])
 		}
 	}
+}
+
+// TestUsageExportConstantMemory exports far more than the heap grows by:
+// rows flow from the store's pages to the response, not into a buffer.
+func TestUsageExportConstantMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 100,000 records")
+	}
+	s := startServer(t, "")
+	admin := &server.AdminClient{BaseURL: s.URL, Token: s.AdminToken}
+	const records = 100_000
+	at := time.Now().UTC().Truncate(time.Hour)
+	for i := 0; i < records; i += 1000 {
+		recs := make([]*meterd.MeteringRecord, 1000)
+		for j := range recs {
+			n := strconv.Itoa(i + j)
+			recs[j] = &meterd.MeteringRecord{ID: "rec-" + n, Region: testRegion, Operation: meterd.OpBatchMeterUsage,
+				ProductCode: "demo-saas", CustomerIdentifier: "demo-customer", CustomerAWSAccountID: "444455556666",
+				CallerAccountID: "111122223333", Dimension: "users", Timestamp: at, Hour: at, Quantity: int64(i + j),
+				DedupeKey: "dk-" + n, RequestHash: "h", ReceivedAt: at}
+		}
+		if _, err := s.Node.Store().RecordUsage(t.Context(), recs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A low GC target keeps garbage from passing for retained memory.
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	var w countingWriter
+	err := admin.ExportUsage(t.Context(), meterd.UsageQuery{}, server.FormatCSV, &w)
+	close(stop)
+	<-sampled
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.lines != records+1 {
+		t.Fatalf("%d lines, want %d", w.lines, records+1)
+	}
+	growth := int64(peak.Load()) - int64(base.HeapAlloc)
+	t.Logf("exported %d bytes; heap grew by %d at most", w.bytes, growth)
+	if growth > w.bytes/4 {
+		t.Errorf("heap grew by %d bytes exporting %d: the export is buffered", growth, w.bytes)
+	}
+}
+
+// countingWriter counts bytes and lines and keeps nothing.
+type countingWriter struct{ bytes, lines int64 }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.bytes += int64(len(p))
+	w.lines += int64(bytes.Count(p, []byte{'\n'}))
+	return len(p), nil
 }
