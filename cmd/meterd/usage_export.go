@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/meterd/meterd/server"
@@ -62,15 +60,11 @@ func (c *usageExportCommand) run(ctx context.Context, e *env, args []string) err
 	if c.file == "" {
 		return admin.ExportUsage(ctx, q, c.format, e.stdout)
 	}
-	file, err := os.Create(c.file)
+	res, err := exportToFile(c.file, e.stderr, c.out.json, func(w io.Writer) error {
+		return admin.ExportUsage(ctx, q, c.format, w)
+	})
 	if err != nil {
 		return err
 	}
-	w := &progress{w: file, stderr: e.stderr, quiet: c.out.json}
-	err = admin.ExportUsage(ctx, q, c.format, w)
-	w.done()
-	if err = errors.Join(err, file.Close()); err != nil {
-		return fmt.Errorf("export to %s: %w", c.file, err)
-	}
-	return c.out.write(e.stdout, exportResult{File: c.file, Bytes: w.n})
+	return c.out.write(e.stdout, res)
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -193,23 +194,11 @@ func TestUsageList(t *testing.T) {
 				}
 				q.Cursor = out.NextToken
 			}
-			if !equalStrings(got, tt.want) {
+			if !slices.Equal(got, tt.want) {
 				t.Errorf("records\ngot  %q\nwant %q", got, tt.want)
 			}
 		})
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestUsageSum sums the records of usageServer per period and grouping
@@ -339,7 +328,7 @@ func TestUsageExportCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != len(ledger)+1 || !equalStrings(rows[0], server.UsageCSVHeader) {
+	if len(rows) != len(ledger)+1 || !slices.Equal(rows[0], server.UsageCSVHeader) {
 		t.Fatalf("%d rows (header %q) for %d records", len(rows), rows[0], len(ledger))
 	}
 	col := map[string]int{}
