@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -129,7 +130,7 @@ type sentCursor struct {
 }
 
 // errPageFull stops a walk of the trail once a page is full.
-var errPageFull = meterd.Errorf(meterd.EConflict, "page full")
+var errPageFull = errors.New("page full")
 
 // listSent lists duplicates or rejections from the audit trail, newest
 // call first, resuming after the cursor's record.
@@ -172,7 +173,7 @@ func (s *Server) listSent(ctx context.Context, store UsageStore, uq meterd.Usage
 		out.Records = append(out.Records, r)
 		return nil
 	})
-	if err != nil && err != errPageFull { //nolint:errorlint // our own sentinel, never wrapped
+	if err != nil && !errors.Is(err, errPageFull) {
 		return nil, err
 	}
 	return out, nil
