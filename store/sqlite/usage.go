@@ -1,11 +1,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -351,7 +354,11 @@ func rollChunkOnce(tx *writeTx) (int, error) {
 	if err != nil || n == 0 {
 		return 0, err
 	}
-	for k, v := range sums {
+	// In key order, so that the upserts walk the rollup's pages in order
+	// rather than jump between them.
+	keys := slices.SortedFunc(maps.Keys(sums), compareRollKeys)
+	for _, k := range keys {
+		v := sums[k]
 		if _, err := tx.exec(rollUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
 			k.license, k.dim, k.test, v[0], v[1]); err != nil {
 			return 0, err
@@ -359,6 +366,18 @@ func rollChunkOnce(tx *writeTx) (int, error) {
 	}
 	_, err = tx.exec(`UPDATE usage_rollup_mark SET seq = ?`, last)
 	return n, err
+}
+
+// compareRollKeys orders keys as usage_rollup's primary key does.
+func compareRollKeys(a, b rollKey) int {
+	for _, p := range [][2]string{{a.period, b.period}, {a.product, b.product}, {a.tagKey, b.tagKey},
+		{a.tagValue, b.tagValue}, {a.hour, b.hour}, {a.customer, b.customer}, {a.account, b.account},
+		{a.license, b.license}, {a.dim, b.dim}} {
+		if c := strings.Compare(p[0], p[1]); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(a.test, b.test)
 }
 
 // readChunk sums the next chunk of records per rollup key.
