@@ -244,6 +244,10 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, agg *meterd.U
 	default:
 		w.add("tag_key = ''")
 	}
+	table := "usage_rollup"
+	if q.Customer == "" && q.LicenseArn == "" && !s.Groups(meterd.GroupCustomer) && !s.Groups(meterd.GroupLicense) {
+		table = "usage_totals" // the same sums, without the customers
+	}
 	cols := []string{periodSQL(s.Per)}
 	for _, g := range []struct{ name, col string }{{meterd.GroupProduct, "product_code"},
 		{meterd.GroupCustomer, "CASE WHEN customer_identifier != '' THEN customer_identifier ELSE customer_account END"},
@@ -256,7 +260,7 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, agg *meterd.U
 		}
 	}
 	group := strings.Join(cols, ", ")
-	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM usage_rollup`+w.sql()+
+	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM `+table+w.sql()+
 		` GROUP BY `+group, w.args...)
 	if err != nil {
 		return err
@@ -331,6 +335,7 @@ func (db *DB) RollUsage(ctx context.Context) error { return db.rollUsage(ctx) }
 
 // rollKey is one row of usage_rollup.
 type rollKey struct {
+	total                                   bool // a row of usage_totals: no customer, account or license
 	period, product, tagKey, tagValue, hour string
 	customer, account, license, dim         string
 	test                                    int64
@@ -341,6 +346,10 @@ const rollSelectSQL = `SELECT seq, product_code, hour, customer_identifier,
 		ELSE customer_aws_account_id END,
 	license_arn, dimension, test, quantity, allocations
 	FROM metering_records WHERE seq > (SELECT seq FROM usage_rollup_mark) ORDER BY seq LIMIT ?`
+
+const totalsUpsertSQL = `INSERT INTO usage_totals (period, product_code, tag_key, tag_value, hour, dimension, test,
+	quantity, records) VALUES (?,?,?,?,?,?,?,?,?)
+	ON CONFLICT DO UPDATE SET quantity = quantity + excluded.quantity, records = records + excluded.records`
 
 const rollUpsertSQL = `INSERT INTO usage_rollup (period, product_code, tag_key, tag_value, hour,
 	customer_identifier, customer_account, license_arn, dimension, test, quantity, records)
@@ -359,8 +368,14 @@ func rollChunkOnce(tx *writeTx) (int, error) {
 	keys := slices.SortedFunc(maps.Keys(sums), compareRollKeys)
 	for _, k := range keys {
 		v := sums[k]
-		if _, err := tx.exec(rollUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
-			k.license, k.dim, k.test, v[0], v[1]); err != nil {
+		var err error
+		if k.total {
+			_, err = tx.exec(totalsUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.dim, k.test, v[0], v[1])
+		} else {
+			_, err = tx.exec(rollUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
+				k.license, k.dim, k.test, v[0], v[1])
+		}
+		if err != nil {
 			return 0, err
 		}
 	}
@@ -370,6 +385,12 @@ func rollChunkOnce(tx *writeTx) (int, error) {
 
 // compareRollKeys orders keys as usage_rollup's primary key does.
 func compareRollKeys(a, b rollKey) int {
+	if a.total != b.total {
+		if a.total {
+			return 1
+		}
+		return -1
+	}
 	for _, p := range [][2]string{{a.period, b.period}, {a.product, b.product}, {a.tagKey, b.tagKey},
 		{a.tagValue, b.tagValue}, {a.hour, b.hour}, {a.customer, b.customer}, {a.account, b.account},
 		{a.license, b.license}, {a.dim, b.dim}} {
@@ -393,19 +414,23 @@ func readChunk(tx *writeTx) (sums map[rollKey]*[2]int64, last int64, n int, err 
 	defer rows.Close()
 	sums = map[rollKey]*[2]int64{}
 	add := func(k rollKey, q int64) {
-		for _, p := range rollPeriods {
-			pk := k
-			pk.period = string(p)
-			if p != meterd.PerHour {
-				pk.hour = rollStart(p, k.hour)
+		total := k
+		total.total, total.customer, total.account, total.license = true, "", "", ""
+		for _, key := range []rollKey{k, total} {
+			for _, p := range rollPeriods {
+				pk := key
+				pk.period = string(p)
+				if p != meterd.PerHour {
+					pk.hour = rollStart(p, key.hour)
+				}
+				v, ok := sums[pk]
+				if !ok {
+					v = new([2]int64)
+					sums[pk] = v
+				}
+				v[0] += q
+				v[1]++
 			}
-			v, ok := sums[pk]
-			if !ok {
-				v = new([2]int64)
-				sums[pk] = v
-			}
-			v[0] += q
-			v[1]++
 		}
 	}
 	for rows.Next() {
