@@ -288,7 +288,10 @@ func sumTail(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, mark int64, agg
 		return err
 	}
 	w.add("seq > ?", mark)
-	rows, err := tx.QueryContext(ctx, `SELECT `+usageColumns+` FROM metering_records`+w.sql(), w.args...)
+	// NOT INDEXED: the tail is a range of seq, which the planner would
+	// otherwise trade for the (product_code, hour) index and read a
+	// product's whole month.
+	rows, err := tx.QueryContext(ctx, `SELECT `+usageColumns+` FROM metering_records NOT INDEXED`+w.sql(), w.args...)
 	if err != nil {
 		return err
 	}
