@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -102,7 +104,17 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		const want = "1:init,2:client_tokens,3:product_integration,4:write_probe,5:client_token_window,6:subscriptions_by_license,7:hashed_keys"
+		// Every file of migrations/, NNNN_name.sql, once and in order.
+		files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
+		must(t, err)
+		var applied []string
+		for _, f := range files { // Glob sorts, and the numbers have four digits
+			num, name, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".sql"), "_")
+			v, err := strconv.Atoi(num)
+			must(t, err)
+			applied = append(applied, strconv.Itoa(v)+":"+name)
+		}
+		want := strings.Join(applied, ",")
 		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != want {
 			t.Errorf("schema_migrations = %q, want %s", got, want)
 		}
