@@ -66,6 +66,7 @@ func (c *AdminClient) ListCalls(ctx context.Context, q audit.CallQuery, wait tim
 // and returns them. When ctx ends first, it returns what matched then and
 // an error saying how many of q.Min arrived.
 func (c *AdminClient) WaitCalls(ctx context.Context, q audit.CallQuery) (*CallsOutput, error) {
+	var last *CallsOutput
 	for {
 		wait := MaxCallsWait
 		if d, ok := ctx.Deadline(); ok {
@@ -74,6 +75,11 @@ func (c *AdminClient) WaitCalls(ctx context.Context, q audit.CallQuery) (*CallsO
 			wait = min(wait, time.Until(d)*9/10)
 		}
 		out, err := c.ListCalls(ctx, q, max(wait, 0))
+		if err != nil && last != nil && ctx.Err() != nil {
+			// The deadline passed during a last short poll: the count
+			// is the previous answer's.
+			return last, notArrived(last, q)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -81,13 +87,19 @@ func (c *AdminClient) WaitCalls(ctx context.Context, q audit.CallQuery) (*CallsO
 			return out, nil
 		}
 		if d, ok := ctx.Deadline(); ctx.Err() != nil || (ok && time.Until(d) < minPollLeft) {
-			got := out.Calls
-			if q.Records {
-				got = out.Records
-			}
-			return out, fmt.Errorf("%d of %d matching %s arrived: %w", got, q.Min, unitName(q), context.DeadlineExceeded)
+			return out, notArrived(out, q)
 		}
+		last = out
 	}
+}
+
+// notArrived is WaitCalls' error when the deadline passes before q.Min.
+func notArrived(out *CallsOutput, q audit.CallQuery) error {
+	got := out.Calls
+	if q.Records {
+		got = out.Records
+	}
+	return fmt.Errorf("%d of %d matching %s arrived: %w", got, q.Min, unitName(q), context.DeadlineExceeded)
 }
 
 // minPollLeft is the time before a deadline not worth another poll.
