@@ -254,3 +254,83 @@ func TestNotificationsEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// flakyEndpoint answers 500 until healed, then 200, and keeps the bodies
+// it got.
+type flakyEndpoint struct {
+	mu     sync.Mutex
+	healed bool
+	bodies []string
+}
+
+func (e *flakyEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.bodies = append(e.bodies, string(body))
+	if !e.healed {
+		w.WriteHeader(http.StatusInternalServerError)
+	}
+}
+
+// TestDeliveryRetriesAcrossRestart: a notification whose endpoint answers
+// 500 stays in the outbox when meterd stops, and the meterd started again
+// on the same data directory retries it until the endpoint answers 200;
+// the attempt log keeps the attempts of both runs.
+func TestDeliveryRetriesAcrossRestart(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	ep := &flakyEndpoint{}
+	site := httptest.NewServer(ep)
+	t.Cleanup(site.Close)
+	config := func(c *node.Config) {
+		c.DataDir = dir
+		c.NotifyRetry = 10 * time.Millisecond
+	}
+	delivery := func(admin *server.AdminClient) server.DeliveryOutput {
+		list, err := admin.Notifications(ctx, server.NotificationsQuery{ProductCode: "retry-saas"})
+		must(t, err)
+		if len(list.Deliveries) != 1 {
+			t.Fatalf("%d deliveries, want 1", len(list.Deliveries))
+		}
+		return list.Deliveries[0]
+	}
+
+	first := startServer(t, "", config)
+	admin := first.Admin()
+	_, err := admin.CreateProduct(ctx, server.ProductJSON{Code: "retry-saas", SellerAccountID: "111122223333", Type: "SaaS",
+		NotificationTargets: []server.TargetJSON{{Kind: "eventbridge-http", Endpoint: site.URL}}})
+	must(t, err)
+	_, err = admin.CreateCustomer(ctx, server.CustomerJSON{Identifier: "retry-buyer", AWSAccountID: "444455556666"})
+	must(t, err)
+	_, err = admin.Subscribe(ctx, server.SubscribeInput{ProductCode: "retry-saas", CustomerIdentifier: "retry-buyer", NoPost: true})
+	must(t, err)
+	poll(t, "a failed attempt", func() bool { return delivery(admin).Attempts >= 1 })
+	must(t, first.Close())
+
+	ep.mu.Lock()
+	ep.healed = true
+	failedRequests := len(ep.bodies)
+	ep.mu.Unlock()
+	second := startServer(t, "", config)
+	var d server.DeliveryOutput
+	poll(t, "the delivery after the restart", func() bool { d = delivery(second.Admin()); return d.Status == "delivered" })
+	// The endpoint answered 500 throughout the first run and 200 from the
+	// start of the second: the log is every 500 of the first, then one 200.
+	var statuses []int
+	for _, a := range d.AttemptLog {
+		statuses = append(statuses, a.StatusCode)
+	}
+	failed := len(statuses) - 1
+	want := append(slices.Repeat([]int{http.StatusInternalServerError}, failed), http.StatusOK)
+	if failed < 1 || !slices.Equal(statuses, want) {
+		t.Errorf("attempt statuses %v, want the first run's 500s (at least one), then 200", statuses)
+	}
+	ep.mu.Lock()
+	defer ep.mu.Unlock()
+	// The first request of the second run is the event refused in the
+	// first (an eventbridge-http delivery may post more than one event).
+	if len(ep.bodies) <= failedRequests || ep.bodies[failedRequests] != ep.bodies[0] {
+		t.Errorf("after the restart the endpoint got %q, want the refused event %s first", ep.bodies[failedRequests:], ep.bodies[0])
+	}
+}
