@@ -43,6 +43,7 @@ var layers = []layer{
 	{pkg: "store/storetest", imports: []string{"."}, forbid: []string{"net/http"}, testHelper: true},
 	{pkg: "audit", imports: []string{"."}, forbid: noIO},
 	{pkg: "notify", imports: []string{"."}, forbid: []string{"database/sql"}},
+	{pkg: "notify/notifytest", testHelper: true},
 	{pkg: "insight", imports: []string{".", "audit"}, forbid: noIO},
 	{pkg: "server", imports: []string{".", "audit", "awsproto", "awsproto/sigv4", "metering", "entitlement", "lifecycle", "regions", "sim", "insight"}, forbid: []string{"database/sql"}},
 	{pkg: "console", imports: []string{".", "audit", "server", "sim", "insight"}, forbid: []string{"database/sql"}},

@@ -74,8 +74,10 @@ type Store interface {
 // for the whole run stays.
 type LedgerResetter interface {
 	// ResetLedger deletes, in one transaction, every metering record,
-	// remembered client token, registration token and task registration.
-	// The catalog and the RegisterUsage signing keys are kept.
+	// remembered client token, registration token and task registration,
+	// and the outbox: lifecycle events, their deliveries and attempts
+	// (pending notifications are not sent). The catalog, subscriptions and
+	// the RegisterUsage signing keys are kept.
 	ResetLedger(ctx context.Context) (LedgerReset, error)
 }
 
@@ -85,6 +87,9 @@ type LedgerReset struct {
 	ClientTokens       int64
 	RegistrationTokens int64
 	TaskRegistrations  int64
+	LifecycleEvents    int64
+	Deliveries         int64
+	DeliveryAttempts   int64
 }
 
 // Pinger checks that a store can be read and written; /readyz uses it.

@@ -49,11 +49,13 @@ type Node struct {
 	adminToken string
 	tokenPath  string          // "" when the token is configured
 	metrics    *server.Metrics // nil unless Config.Metrics
-	lifecycle  *worker         // completes pending unsubscribes
+	// workers are the background tasks Run starts and shutdown stops
+	// before the ledger closes: the completion of pending unsubscribes,
+	// and the notifier when there is one.
+	workers []*worker
 	// notifier delivers the ledger's Outbox; nil when the ledger keeps
 	// none.
-	notifier    *notify.Notifier
-	notifierRun notifierRun
+	notifier *notify.Notifier
 	// seedLoad is how long reading and applying the seed took at Open.
 	seedLoad struct{ parse, apply time.Duration }
 
@@ -182,8 +184,9 @@ func (n *Node) Run(ctx context.Context) error {
 		return errors.New("node: Run called twice")
 	}
 	n.audit.start()
-	n.lifecycle.start()
-	n.startNotifier()
+	for _, w := range n.workers {
+		w.start()
+	}
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
 	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
@@ -216,8 +219,7 @@ func (n *Node) shutdown() error {
 	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 		err = errors.Join(err, cerr)
 	}
-	n.stopNotifier()
-	err = errors.Join(err, n.lifecycle.stop(), n.audit.close(), n.store.Close())
+	err = errors.Join(err, n.stopWorkers(), n.audit.close(), n.store.Close())
 	if err != nil {
 		n.logger.Error("shutdown", meterd.LogKeyError, err)
 		return err

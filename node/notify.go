@@ -1,24 +1,13 @@
 package node
 
 import (
-	"context"
 	"net"
 	"strings"
-	"sync"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/server"
 )
-
-// notifierRun is the notifier's worker: started by Run, stopped by
-// shutdown before the ledger closes.
-type notifierRun struct {
-	mu      sync.Mutex
-	stopped bool
-	cancel  context.CancelFunc
-	done    chan struct{}
-}
 
 // newNotifier builds the notifier of outbox (the ledger, when it keeps
 // one). The SNS signing key is made on first use, not here.
@@ -47,42 +36,6 @@ func (n *Node) publicURL() string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
-}
-
-// startNotifier runs the notifier, unless there is none or shutdown came
-// first.
-func (n *Node) startNotifier() {
-	if n.notifier == nil {
-		return
-	}
-	w := &n.notifierRun
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.stopped {
-		return
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	w.cancel, w.done = cancel, make(chan struct{})
-	go func() {
-		defer close(w.done)
-		if err := n.notifier.Run(ctx); err != nil {
-			n.logger.Error("notifier stopped", meterd.LogKeyError, err)
-		}
-	}()
-}
-
-// stopNotifier stops the worker and waits for it: deliveries in flight
-// are abandoned unrecorded and stay due for the next start.
-func (n *Node) stopNotifier() {
-	w := &n.notifierRun
-	w.mu.Lock()
-	w.stopped = true
-	cancel, done := w.cancel, w.done
-	w.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
-	}
 }
 
 // Notifier is the node's notifier, nil when the ledger keeps no Outbox.

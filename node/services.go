@@ -51,7 +51,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	lcfg := lifecycle.DefaultConfig()
 	lcfg.UnsubscribeDelay, lcfg.TokenTTL = n.cfg.UnsubscribeDelay, mcfg.RegistrationTokenTTL
 	ls := lifecycle.New(n.store, clock, lcfg, n.logger)
-	n.lifecycle = newWorker(ls.Run)
+	n.workers = append(n.workers, newWorker(ls.Run))
 	if n.cfg.NoAuth {
 		n.logger.Warn("SigV4 verification is OFF (--no-auth): any request is served")
 	}
@@ -82,6 +82,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	// once lifecycle events land); without one there is nothing to send.
 	if outbox, ok := n.store.(meterd.Outbox); ok {
 		n.notifier = n.newNotifier(outbox, clock)
+		n.workers = append(n.workers, newWorker(n.notifier.Run))
 		srv.Outbox, srv.SNS = outbox, n.notifier
 	}
 	return n.withConsole(srv)

@@ -59,7 +59,7 @@ var settings = []Setting{
 		durationField(func(c *Config) *time.Duration { return &c.WriteTimeout })},
 	{"audit-retention", "METERD_AUDIT_RETENTION", "how long the audit trail keeps events, a `duration` (168h: a week); 0 keeps them forever",
 		durationField(func(c *Config) *time.Duration { return &c.AuditRetention })},
-	{"allow-reset", "METERD_ALLOW_RESET", "allow `meterd reset` (POST /admin/v1/reset) to empty the ledger, tokens and audit trail, keeping the catalog",
+	{"allow-reset", "METERD_ALLOW_RESET", "allow `meterd reset` (POST /admin/v1/reset) to empty the ledger, tokens, notification outbox and audit trail, keeping the catalog",
 		boolField(func(c *Config) *bool { return &c.AllowReset })},
 	{"public-url", "METERD_PUBLIC_URL", "`URL` at which notification subscribers reach meterd (SNS SigningCertURL, SubscribeURL); default: the listen address",
 		stringField(func(c *Config) *string { return &c.PublicURL })},

@@ -2,11 +2,15 @@ package node
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 )
 
 // worker runs one background task, a Run(ctx) error, from Node.Run until
-// shutdown, which cancels it and waits (before the ledger closes).
+// shutdown, which cancels it and waits (before the ledger closes). Tasks
+// in flight when cancelled are abandoned: the notifier's deliveries stay
+// due for the next start, unsubscribes are completed at the next poll.
 type worker struct {
 	run func(ctx context.Context) error
 
@@ -52,4 +56,14 @@ func (w *worker) stop() error {
 	}
 	cancel()
 	return <-done
+}
+
+// stopWorkers stops every worker, the last started first, and returns
+// their errors.
+func (n *Node) stopWorkers() error {
+	var err error
+	for _, w := range slices.Backward(n.workers) {
+		err = errors.Join(err, w.stop())
+	}
+	return err
 }

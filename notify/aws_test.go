@@ -1,65 +1,18 @@
 package notify
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/notify/notifytest"
 )
-
-// startMoto starts a real moto_server (python3's moto, which serves SQS
-// and EventBridge) on a free port and returns its URL once it answers.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("moto_server (python3's moto 5.2.1) is needed: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	})
-	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/moto-api/", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			return base
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("moto_server did not start")
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-func awsTestConfig() aws.Config {
-	return aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("meterd", "meterd", "")}
-}
 
 // receiveOne reads one message from queue, waiting for it.
 func receiveOne(t *testing.T, client *sqs.Client, queue string) string {
@@ -78,8 +31,8 @@ func receiveOne(t *testing.T, client *sqs.Client, queue string) string {
 // an SQS message, as SNS delivers to a subscribed queue; read back with
 // the SQS client from a real moto_server.
 func TestSQS(t *testing.T) {
-	moto := startMoto(t)
-	client := sqs.NewFromConfig(awsTestConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(moto) })
+	moto := notifytest.StartMoto(t)
+	client := sqs.NewFromConfig(notifytest.AWSConfig(), func(o *sqs.Options) { o.BaseEndpoint = aws.String(moto) })
 	for _, name := range []string{"mp-events", "mp-events.fifo"} {
 		t.Run("OK "+name, func(t *testing.T) {
 			in := &sqs.CreateQueueInput{QueueName: aws.String(name)}
@@ -109,7 +62,7 @@ func TestSQS(t *testing.T) {
 				t.Errorf("envelope %+v", env)
 			}
 			certPEM, _ := n.CertificatePEM()
-			if err := verify(t, certPEM, []byte(body)); err != nil {
+			if err := notifytest.VerifySNS([]byte(body), certPEM); err != nil {
 				t.Errorf("signature: %v", err)
 			}
 		})
@@ -134,8 +87,8 @@ func TestSQS(t *testing.T) {
 // to moto's EventBridge, whose rule on aws.agreement-marketplace forwards
 // them to an SQS queue, read back with the SQS client.
 func TestPutEvents(t *testing.T) {
-	moto := startMoto(t)
-	cfg := awsTestConfig()
+	moto := notifytest.StartMoto(t)
+	cfg := notifytest.AWSConfig()
 	sq := sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.BaseEndpoint = aws.String(moto) })
 	eb := eventbridge.NewFromConfig(cfg, func(o *eventbridge.Options) { o.BaseEndpoint = aws.String(moto) })
 	q, err := sq.CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String("agreements")})

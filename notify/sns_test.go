@@ -1,13 +1,7 @@
 package notify
 
 import (
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"net/url"
 	"os"
 	"os/exec"
@@ -17,6 +11,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/notify/notifytest"
 )
 
 // TestMessageJSON pins the Message of each action and its topic.
@@ -57,46 +52,6 @@ func TestMessageJSON(t *testing.T) {
 			}
 		})
 	}
-}
-
-// signableKeys is the documented list of signed keys per message type, as
-// SNS verifiers (aws-sdk-js's sns-validator, the SNS developer guide)
-// build the string to sign: each key present in the message, in this
-// order, as "Key\nValue\n".
-var signableKeys = map[string][]string{
-	"Notification":             {"Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"},
-	"SubscriptionConfirmation": {"Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"},
-}
-
-// verify checks body's signature as a seller's verifier does: decode the
-// JSON, build the string to sign from the documented keys, and check the
-// SHA256withRSA signature with the certificate's key.
-func verify(t *testing.T, certPEM []byte, body []byte) error {
-	t.Helper()
-	var m map[string]string
-	if err := json.Unmarshal(body, &m); err != nil {
-		t.Fatal(err)
-	}
-	if m["SignatureVersion"] != "2" {
-		t.Fatalf("SignatureVersion = %q, want 2", m["SignatureVersion"])
-	}
-	var s strings.Builder
-	for _, k := range signableKeys[m["Type"]] {
-		if v, ok := m[k]; ok {
-			s.WriteString(k + "\n" + v + "\n")
-		}
-	}
-	block, _ := pem.Decode(certPEM)
-	cert, err := x509.ParseCertificate(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sig, err := base64.StdEncoding.DecodeString(m["Signature"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256([]byte(s.String()))
-	return rsa.VerifyPKCS1v15(cert.PublicKey.(*rsa.PublicKey), crypto.SHA256, sum[:], sig)
 }
 
 // TestSignature signs envelopes of each type and verifies them as sellers
@@ -142,7 +97,7 @@ func TestSignature(t *testing.T) {
 				tt.tamper(m)
 				body, _ = json.Marshal(m)
 			}
-			err := verify(t, certPEM, body)
+			err := notifytest.VerifySNS(body, certPEM)
 			if (err == nil) != (tt.tamper == nil) {
 				t.Errorf("verify = %v, want ok = %v", err, tt.tamper == nil)
 			}
@@ -219,7 +174,7 @@ func TestSNSHTTPHandshake(t *testing.T) {
 		t.Errorf("attempt error %q, want %q", log[0].Error, errPendingConfirmation)
 	}
 	certPEM, _ := n.CertificatePEM()
-	if err := verify(t, certPEM, ep.requests()[0].body); err != nil {
+	if err := notifytest.VerifySNS(ep.requests()[0].body, certPEM); err != nil {
 		t.Errorf("confirmation signature: %v", err)
 	}
 	sub, err := url.Parse(envs[0].SubscribeURL)
@@ -252,7 +207,7 @@ func TestSNSHTTPHandshake(t *testing.T) {
 			t.Errorf("header %s = %q, want %q", k, got, want)
 		}
 	}
-	if err := verify(t, certPEM, reqs[1].body); err != nil {
+	if err := notifytest.VerifySNS(reqs[1].body, certPEM); err != nil {
 		t.Errorf("notification signature: %v", err)
 	}
 	env := ep.envelopes(t)[1]

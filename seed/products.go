@@ -9,7 +9,7 @@ import (
 )
 
 func (p *parser) product(n *yaml.Node, path string) error {
-	o, err := p.object(n, path, "code", "seller", "type", "integration", "dimensions")
+	o, err := p.object(n, path, "code", "seller", "type", "integration", "dimensions", "fulfillment_url", "notification_targets")
 	if err != nil {
 		return err
 	}
@@ -34,6 +34,9 @@ func (p *parser) product(n *yaml.Node, path string) error {
 	}
 	product := &meterd.Product{Code: code, SellerAccountID: seller, Type: typ, Integration: integration}
 	if err := p.dimensions(o, product); err != nil {
+		return err
+	}
+	if err := p.fulfillment(o, product); err != nil {
 		return err
 	}
 	p.products[code] = declaredProduct{product: product, line: codeNode.Line}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -195,6 +196,15 @@ func TestParse_OK(t *testing.T) {
 					t.Errorf("status = %q, want active", got)
 				}
 			}},
+		{"FulfillmentAndTargets", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    fulfillment_url: http://localhost:3000/register\n    notification_targets:\n      - {kind: sns-sqs, endpoint: \"http://localhost:5000/123456789012/mp\", region: eu-west-1}\n      - {kind: eventbridge-api, endpoint: \"http://localhost:5000\", event_bus: mp}\n",
+			func(t *testing.T, c *meterd.Catalog) {
+				p := c.Products[0]
+				want := []meterd.NotificationTarget{{Kind: meterd.TargetSNSSQS, Endpoint: "http://localhost:5000/123456789012/mp", Region: "eu-west-1"},
+					{Kind: meterd.TargetEventBridgeAPI, Endpoint: "http://localhost:5000", EventBus: "mp"}}
+				if p.FulfillmentURL != "http://localhost:3000/register" || !slices.Equal(p.NotificationTargets, want) {
+					t.Errorf("product %+v, want the fulfillment URL and both targets", p)
+				}
+			}},
 		{"UnitPrices", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - {name: a, unit_price: 0.1}\n      - {name: b, unit_price: \"12\"}\n      - {name: c}\n",
 			func(t *testing.T, c *meterd.Catalog) {
 				d := c.Products[0].Dimensions
@@ -324,12 +334,20 @@ func TestParse_Errors(t *testing.T) {
 		{"ErrIntegrationUnknown", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    integration: Concurrent-Agreements\n", `seed.yaml:6: products[0].integration: unknown integration "Concurrent-Agreements" (want legacy or concurrent-agreements)`},
 		{"ErrIntegrationNotSaaS", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    integration: legacy\n", `seed.yaml:6: products[0].integration: only SaaS products have an integration (type is AMI)`},
 		{"ErrIntegrationNotString", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: SaaS, integration: [legacy]}\n", `seed.yaml:3: products[0].integration: want a string, got a list`},
-		{"ErrProductUnknownField", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: SaaS, integrations: legacy}\n", `seed.yaml:3: products[0].integrations: unknown field (want code, seller, type, integration or dimensions)`},
+		{"ErrProductUnknownField", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - {code: p, seller: \"111122223333\", type: SaaS, integrations: legacy}\n", `seed.yaml:3: products[0].integrations: unknown field (want code, seller, type, integration, dimensions, fulfillment_url or notification_targets)`},
 		{"ErrDimensionNameRequired", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions:\n      - type: Integer\n", `seed.yaml:7: products[0].dimensions[0].name: required`},
 		{"ErrDimensionNameTooLong", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions: [{name: " + long + "}]\n", `seed.yaml:6: products[0].dimensions[0].name: is 256 characters long (want at most 255)`},
 		{"ErrDimensionDuplicate", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions:\n      - name: users\n      - name: users\n", `seed.yaml:8: products[0].dimensions[1].name: duplicate dimension "users" (first at line 7)`},
 		{"ErrDimensionType", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions: [{name: a}]\n  - code: q\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: users\n        type: Integer\n      - name: ratio\n        type: Float\n", `seed.yaml:14: products[1].dimensions[1].type: unknown value type "Float" (want Integer, Double, Boolean or String)`},
 
+		{"ErrFulfillmentURL", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    fulfillment_url: localhost:3000\n", `seed.yaml:6: products[0].fulfillment_url: want an absolute http(s) URL, got "localhost:3000"`},
+		{"ErrFulfillmentNotSaaS", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    fulfillment_url: http://x.example/\n", `seed.yaml:6: products[0].fulfillment_url: only SaaS products have a fulfillment URL (type is AMI)`},
+		{"ErrTargetKind", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    notification_targets: [{kind: email, endpoint: \"http://x.example/\"}]\n", `seed.yaml:6: products[0].notification_targets[0].kind: unknown target kind "email" (want sns-http, sns-sqs, eventbridge-http or eventbridge-api)`},
+		{"ErrTargetEndpointRequired", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    notification_targets: [{kind: sns-http}]\n", `seed.yaml:6: products[0].notification_targets[0].endpoint: required`},
+		{"ErrTargetEndpoint", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    notification_targets: [{kind: sns-http, endpoint: /sns}]\n", `seed.yaml:6: products[0].notification_targets[0].endpoint: want an absolute http(s) URL (an SQS queue URL for sns-sqs), got "/sns"`},
+		{"ErrTargetRegion", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    notification_targets: [{kind: sns-sqs, endpoint: \"http://q.example/1/q\", region: Mars}]\n", `seed.yaml:6: products[0].notification_targets[0].region: "Mars" is not a region name`},
+		{"ErrTargetEventBus", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    notification_targets: [{kind: sns-http, endpoint: \"http://x.example/\", event_bus: b}]\n", `seed.yaml:6: products[0].notification_targets[0].event_bus: applies to eventbridge-api targets only`},
+		{"ErrTargetUnknownField", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    notification_targets: [{kind: sns-http, endpoint: \"http://x.example/\", queue: q}]\n", `seed.yaml:6: products[0].notification_targets[0].queue: unknown field (want kind, endpoint, region or event_bus)`},
 		{"ErrUnitPriceNegative", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: a\n        unit_price: -0.5\n", `seed.yaml:8: products[0].dimensions[0].unit_price: price "-0.5": want a decimal number of US dollars such as 0.012 (digits and one point only)`},
 		{"ErrUnitPriceExponent", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: a\n        unit_price: 1e-3\n", `seed.yaml:8: products[0].dimensions[0].unit_price: price "1e-3": want a decimal number of US dollars such as 0.012 (digits and one point only)`},
 		{"ErrUnitPriceTooPrecise", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: a\n        unit_price: 0.0000001\n", `seed.yaml:8: products[0].dimensions[0].unit_price: price "0.0000001": at most 6 decimal places`},

@@ -62,6 +62,10 @@ func TestCatalogAdminAPI(t *testing.T) {
 			meterd.EInvalid, `notificationTargets[0].kind`},
 		{"ErrInvalid product dimension type", "POST", "/admin/v1/products",
 			strings.Replace(product, `{"name":"users"}`, `{"name":"users","type":"Float"}`, 1), 400, meterd.EInvalid, `dimensions[0].type`},
+		{"ErrInvalid product unit price", "POST", "/admin/v1/products",
+			strings.Replace(product, `{"name":"users"}`, `{"name":"users","unitPrice":"0.0000001"}`, 1), 400, meterd.EInvalid, `body: price "0.0000001": at most 6 decimal places`},
+		{"ErrInvalid product unit price number", "POST", "/admin/v1/products",
+			strings.Replace(product, `{"name":"users"}`, `{"name":"users","unitPrice":0.012}`, 1), 400, meterd.EInvalid, `body: json: cannot unmarshal number into Go struct field DimensionJSON.dimensions.unitPrice`},
 		{"ErrInvalid product seller missing", "POST", "/admin/v1/products",
 			strings.Replace(strings.Replace(product, `111122223333`, `999988887770`, 1), `p-1`, `p-2`, 1), 400, meterd.EInvalid,
 			`product "p-2": seller account`},
@@ -236,3 +240,26 @@ func TestRegisterPageNotFound(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestProductUnitPrice: a dimension's unit price goes through the admin
+// API as a decimal string and comes back exactly.
+func TestProductUnitPrice(t *testing.T) {
+	s, _ := newCatalogServer(t)
+	admin := &server.AdminClient{BaseURL: serve(t, s), Token: adminToken}
+	price, err := meterd.ParsePrice("0.012")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = admin.CreateProduct(t.Context(), server.ProductJSON{Code: "priced-saas", SellerAccountID: "111122223333", Type: "SaaS",
+		Dimensions: []server.DimensionJSON{{Name: "users", UnitPrice: &price}, {Name: "free"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := admin.ShowProduct(t.Context(), "priced-saas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Dimensions) != 2 || p.Dimensions[0].UnitPrice == nil || *p.Dimensions[0].UnitPrice != price || p.Dimensions[1].UnitPrice != nil {
+		t.Errorf("dimensions %+v, want users at 0.012 and free without a price", p.Dimensions)
+	}
+}

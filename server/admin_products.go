@@ -14,6 +14,10 @@ type DimensionJSON struct {
 	// Type is the entitlement value type: Integer (default), Double,
 	// Boolean or String.
 	Type string `json:"type,omitempty"`
+	// UnitPrice is what one unit costs in US dollars, a decimal string
+	// ("0.012", as meterd.ParsePrice reads); none leaves the dimension out
+	// of the bill's totals.
+	UnitPrice *meterd.Price `json:"unitPrice,omitempty"`
 }
 
 // TargetJSON is a notification target (meterd.NotificationTarget).
@@ -48,7 +52,7 @@ func productJSON(p *meterd.Product) ProductJSON {
 		Integration: string(p.Integration), FulfillmentURL: p.FulfillmentURL, Origin: string(p.Origin),
 		Dimensions: []DimensionJSON{}, NotificationTargets: targetsJSON(p.NotificationTargets)}
 	for _, d := range p.Dimensions {
-		out.Dimensions = append(out.Dimensions, DimensionJSON{Name: d.Name, Type: string(d.Type)})
+		out.Dimensions = append(out.Dimensions, DimensionJSON{Name: d.Name, Type: string(d.Type), UnitPrice: d.UnitPrice})
 	}
 	return out
 }
@@ -75,7 +79,7 @@ func (in ProductJSON) product() *meterd.Product {
 		Integration: meterd.ProductIntegration(in.Integration), FulfillmentURL: in.FulfillmentURL,
 		NotificationTargets: targetsFromJSON(in.NotificationTargets)}
 	for _, d := range in.Dimensions {
-		p.Dimensions = append(p.Dimensions, meterd.Dimension{Name: d.Name, Type: meterd.ValueType(d.Type)})
+		p.Dimensions = append(p.Dimensions, meterd.Dimension{Name: d.Name, Type: meterd.ValueType(d.Type), UnitPrice: d.UnitPrice})
 	}
 	return p
 }

@@ -20,6 +20,9 @@ type ResetOutput struct {
 	ClientTokens       int64 `json:"clientTokens"`
 	RegistrationTokens int64 `json:"registrationTokens"`
 	TaskRegistrations  int64 `json:"taskRegistrations"`
+	LifecycleEvents    int64 `json:"lifecycleEvents"`
+	Deliveries         int64 `json:"deliveries"`
+	DeliveryAttempts   int64 `json:"deliveryAttempts"`
 	AuditEvents        int   `json:"auditEvents"`
 }
 
@@ -37,7 +40,8 @@ func (s *Server) reset(r *http.Request) (any, error) {
 		return nil, err
 	}
 	out := ResetOutput{MeteringRecords: ledger.MeteringRecords, ClientTokens: ledger.ClientTokens,
-		RegistrationTokens: ledger.RegistrationTokens, TaskRegistrations: ledger.TaskRegistrations}
+		RegistrationTokens: ledger.RegistrationTokens, TaskRegistrations: ledger.TaskRegistrations,
+		LifecycleEvents: ledger.LifecycleEvents, Deliveries: ledger.Deliveries, DeliveryAttempts: ledger.DeliveryAttempts}
 	if s.Audit != nil {
 		if out.AuditEvents, err = s.Audit.Reset(r.Context()); err != nil {
 			return nil, err

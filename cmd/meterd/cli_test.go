@@ -54,6 +54,7 @@ func TestExitCodes(t *testing.T) {
 		{"ErrAuditListBadLimit", []string{"audit", "list", "--limit", "0", "--token", "x"}, nil, 2},
 		{"ErrAuditExportNoFile", []string{"audit", "export", "--out", "", "--token", "x"}, nil, 2},
 		{"ErrProductsCreateNoCode", []string{"products", "create", "--seller", "111122223333", "--token", "x"}, nil, 2},
+		{"ErrProductsCreateBadPrice", []string{"products", "create", "--code", "p", "--seller", "1", "--dimension", "users@-1", "--token", "x"}, nil, 2},
 		{"ErrProductsCreateBadTarget", []string{"products", "create", "--code", "p", "--seller", "1", "--target", "sns-sqs", "--token", "x"}, nil, 2},
 		{"ErrProductsShowNoCode", []string{"products", "show", "--token", "x"}, nil, 2},
 		{"ErrProductsUpdateNothing", []string{"products", "update", "p", "--token", "x"}, nil, 2},
@@ -233,7 +234,7 @@ func TestJSONOutput(t *testing.T) {
 		{"access-keys rotate", []string{"access-keys", "rotate", "--json", "cli-key"}, []string{"accountId", "id", "origin", "secret"}},
 		{"access-keys disable", []string{"access-keys", "disable", "--json", "cli-key"}, []string{"accountId", "disabled", "id", "origin"}},
 		{"access-keys enable", []string{"access-keys", "enable", "--json", "cli-key"}, []string{"accountId", "id", "origin"}},
-		{"products create", []string{"products", "create", "--json", "--code", "cli-saas", "--seller", "111122223333", "--dimension", "users"},
+		{"products create", []string{"products", "create", "--json", "--code", "cli-saas", "--seller", "111122223333", "--dimension", "users@0.012"},
 			productKeys},
 		{"products list", []string{"products", "list", "--json"}, []string{"products"}},
 		{"products update", []string{"products", "update", "--json", "--fulfillment-url", "http://127.0.0.1:1/register", "cli-saas"},
@@ -250,7 +251,7 @@ func TestJSONOutput(t *testing.T) {
 		{"notifications list", []string{"notifications", "list", "--json", "--pending", "--product", "demo-saas"}, []string{"deliveries"}},
 		// Last: it empties the ledger and the trail the rows above use.
 		{"reset", []string{"reset", "--json"},
-			[]string{"auditEvents", "clientTokens", "meteringRecords", "registrationTokens", "taskRegistrations"}},
+			[]string{"auditEvents", "clientTokens", "deliveries", "deliveryAttempts", "lifecycleEvents", "meteringRecords", "registrationTokens", "taskRegistrations"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/server"
 )
 
@@ -27,7 +28,7 @@ Creates a product on the meterd at --url. It is admin-made: a restart with
 the seed file keeps it (docs/catalog.md). Example:
 
   meterd products create --code my-saas --seller 111122223333 --type SaaS \
-    --dimension users --dimension tier:String \
+    --dimension users@0.012 --dimension tier:String \
     --fulfillment-url http://localhost:3000/register \
     --target sns-sqs=http://localhost:4566/000000000000/mp-events
 `
@@ -41,7 +42,7 @@ func (c *productsCreateCommand) bind(fs *flag.FlagSet, e *env) error {
 	fs.StringVar(&p.SellerAccountID, "seller", "", "the seller's 12-digit account id, declared already (required)")
 	fs.StringVar(&p.Type, "type", "SaaS", "SaaS, AMI or Container")
 	fs.StringVar(&p.Integration, "integration", "", "SaaS only: legacy (default) or concurrent-agreements")
-	fs.Var(&c.dimensions, "dimension", "a dimension `NAME[:TYPE]` (TYPE Integer, Double, Boolean or String); repeat for more")
+	fs.Var(&c.dimensions, "dimension", "a dimension `NAME[:TYPE][@PRICE]` (TYPE Integer, Double, Boolean or String; PRICE the unit price in US dollars, such as 0.012); repeat for more")
 	fs.StringVar(&p.FulfillmentURL, "fulfillment-url", "", "where subscribing buyers' registration tokens are POSTed")
 	fs.Var(&c.targets, "target", "a notification target `KIND=ENDPOINT` (sns-http, sns-sqs, eventbridge-http, eventbridge-api); repeat for more")
 	return nil
@@ -58,9 +59,8 @@ func (c *productsCreateCommand) run(ctx context.Context, e *env, args []string) 
 	if c.product.NotificationTargets, err = parseTargets(c.targets); err != nil {
 		return err
 	}
-	for _, d := range c.dimensions {
-		name, typ, _ := strings.Cut(d, ":")
-		c.product.Dimensions = append(c.product.Dimensions, server.DimensionJSON{Name: name, Type: typ})
+	if c.product.Dimensions, err = parseDimensions(c.dimensions); err != nil {
+		return err
 	}
 	admin, err := c.client.adminClient()
 	if err != nil {
@@ -71,6 +71,26 @@ func (c *productsCreateCommand) run(ctx context.Context, e *env, args []string) 
 		return err
 	}
 	return c.out.write(e.stdout, productResult{*p})
+}
+
+// parseDimensions reads --dimension NAME[:TYPE][@PRICE] values; a price
+// that meterd.ParsePrice refuses is a usage error.
+func parseDimensions(values []string) ([]server.DimensionJSON, error) {
+	var out []server.DimensionJSON
+	for _, v := range values {
+		spec, price, hasPrice := strings.Cut(v, "@")
+		name, typ, _ := strings.Cut(spec, ":")
+		d := server.DimensionJSON{Name: name, Type: typ}
+		if hasPrice {
+			p, err := meterd.ParsePrice(price)
+			if err != nil {
+				return nil, usagef("--dimension %s: %v", v, err)
+			}
+			d.UnitPrice = &p
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // listFlag is a repeatable string flag.

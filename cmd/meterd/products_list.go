@@ -59,6 +59,9 @@ func (r productsResult) writeText(w io.Writer) error {
 			if d.Type != "" {
 				dims[i] += ":" + d.Type
 			}
+			if d.UnitPrice != nil {
+				dims[i] += "@" + d.UnitPrice.String()
+			}
 		}
 		rows = append(rows, []string{p.Code, p.Type, p.SellerAccountID, orDash(strings.Join(dims, ",")),
 			orDash(p.FulfillmentURL), targetsText(p.NotificationTargets), p.Origin})

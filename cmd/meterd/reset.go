@@ -24,8 +24,10 @@ func (*resetCommand) usage() string {
 	return `Usage: meterd reset [flags]
 
 Empties the ledger of the meterd at --url: metering records, client tokens,
-registration tokens, task registrations and the audit trail. The catalog and
-the RegisterUsage signing keys are kept. The meterd must have been started
+registration tokens, task registrations, the notification outbox (lifecycle
+events, deliveries and their attempts; pending ones are not sent) and the
+audit trail. The catalog, subscriptions and the RegisterUsage signing keys
+are kept. The meterd must have been started
 with --allow-reset (METERD_ALLOW_RESET=true); otherwise it answers Conflict.
 `
 }
@@ -56,9 +58,11 @@ type resetResult server.ResetOutput
 
 func (r resetResult) writeText(w io.Writer) error {
 	return writeTable(w, [][]string{
-		{"METERING RECORDS", "CLIENT TOKENS", "REGISTRATION TOKENS", "TASK REGISTRATIONS", "AUDIT EVENTS"},
+		{"METERING RECORDS", "CLIENT TOKENS", "REGISTRATION TOKENS", "TASK REGISTRATIONS", "EVENTS", "DELIVERIES",
+			"ATTEMPTS", "AUDIT EVENTS"},
 		{itoa64(r.MeteringRecords), itoa64(r.ClientTokens), itoa64(r.RegistrationTokens),
-			itoa64(r.TaskRegistrations), strconv.Itoa(r.AuditEvents)},
+			itoa64(r.TaskRegistrations), itoa64(r.LifecycleEvents), itoa64(r.Deliveries), itoa64(r.DeliveryAttempts),
+			strconv.Itoa(r.AuditEvents)},
 	})
 }
 

@@ -25,7 +25,7 @@ func TestResetCommand(t *testing.T) {
 		wantText string
 	}{
 		{"OK with --allow-reset", true, "",
-			"METERING RECORDS  CLIENT TOKENS  REGISTRATION TOKENS  TASK REGISTRATIONS  AUDIT EVENTS\n1 "},
+			"METERING RECORDS  CLIENT TOKENS  REGISTRATION TOKENS  TASK REGISTRATIONS  EVENTS  DELIVERIES  ATTEMPTS  AUDIT EVENTS\n1 "},
 		{"ErrConflict without --allow-reset", false, meterd.EConflict, ""},
 	}
 	for _, tt := range tests {

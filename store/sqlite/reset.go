@@ -8,15 +8,19 @@ import (
 )
 
 // resetTables are emptied by ResetLedger, children before the parents
-// their foreign keys name (client_tokens references metering_records).
-var resetTables = []string{"client_tokens", "metering_records", "registration_tokens", "task_registrations"}
+// their foreign keys name (client_tokens references metering_records,
+// delivery_attempts deliveries, deliveries lifecycle_events).
+var resetTables = []string{"client_tokens", "metering_records", "registration_tokens", "task_registrations",
+	"delivery_attempts", "deliveries", "lifecycle_events"}
 
 // ResetLedger empties the ledger's tables in one transaction on the writer,
 // so that no RecordUsage interleaves with it: a call sees the ledger
-// either whole or empty. The catalog and signing_keys are not touched.
+// either whole or empty. The outbox goes with it. The catalog,
+// subscriptions and signing_keys are not touched.
 func (db *DB) ResetLedger(ctx context.Context) (meterd.LedgerReset, error) {
 	var out meterd.LedgerReset
-	counts := []*int64{&out.ClientTokens, &out.MeteringRecords, &out.RegistrationTokens, &out.TaskRegistrations}
+	counts := []*int64{&out.ClientTokens, &out.MeteringRecords, &out.RegistrationTokens, &out.TaskRegistrations,
+		&out.DeliveryAttempts, &out.Deliveries, &out.LifecycleEvents}
 	// Rerunnable: a run sets every count anew.
 	err := db.writeRerunnable(ctx, func(tx *writeTx) error {
 		for i, table := range resetTables {
