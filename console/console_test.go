@@ -78,11 +78,12 @@ func TestSessions(t *testing.T) {
 		ss := newSessions(clock)
 		s := ss.create()
 		ss.setFlash(s, "done")
-		if got := ss.takeFlash(s); got != "done" {
-			t.Fatalf("flash %q", got)
+		ss.setFlashLink(s, "/register/t")
+		if got, link := ss.takeFlash(s); got != "done" || link != "/register/t" {
+			t.Fatalf("flash %q, link %q", got, link)
 		}
-		if got := ss.takeFlash(s); got != "" {
-			t.Fatalf("flash shown twice: %q", got)
+		if got, link := ss.takeFlash(s); got != "" || link != "" {
+			t.Fatalf("flash shown twice: %q, %q", got, link)
 		}
 	})
 }
