@@ -21,7 +21,7 @@ type view struct {
 	Flash  string
 	// FlashLink is a link shown with the flash, opened in a new tab.
 	FlashLink string
-	Error  string
+	Error     string
 	// Live marks a page that reloads its <main> as calls arrive (see
 	// liveStart); its stream starts at Since, after the Seen calls already
 	// there.
@@ -46,7 +46,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"pretty": prettyJSON,
+	"pretty":           prettyJSON,
 	"entitlementsText": entitlementsText,
 }
 
