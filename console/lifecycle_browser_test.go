@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/marketplacemetering"
 	mtypes "github.com/aws/aws-sdk-go-v2/service/marketplacemetering/types"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
@@ -66,9 +68,13 @@ func TestBrowserBuyerLifecycle(t *testing.T) {
 	run(t, ctx, chromedp.Click(chromedp.CSS("#flash-link")))
 	select {
 	case id := <-tab:
-		tabCtx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
-		defer cancel()
+		tabCtx, closeTab := chromedp.NewContext(ctx, chromedp.WithTargetID(id))
 		run(t, tabCtx, chromedp.WaitVisible(chromedp.CSS("#welcome")))
+		closeTab()
+		// A hidden tab gets no frames (screenshots wait for one).
+		if _, err := chromedp.Call(ctx, page.BringToFront, cdp.Empty{}); err != nil {
+			t.Fatal(err)
+		}
 	case <-ctx.Done():
 		t.Fatal("the registration link opened no tab")
 	}
@@ -88,6 +94,16 @@ func TestBrowserBuyerLifecycle(t *testing.T) {
 	}
 	run(t, ctx, waitText("#usage", "vcpu_hours"))
 	shot(t, ctx, shots, "lifecycle-metered")
+
+	// Health: the hours the demo customer's subscriptions were not metered
+	// are marked on the grid; the bill preview prices the record.
+	run(t, ctx, chromedp.Navigate(s.URL+"/console/health"), chromedp.WaitVisible(chromedp.CSS("#health-grid")),
+		chromedp.WaitVisible(chromedp.CSS("#health-grid td.miss")))
+	wantText(t, ctx, "#health-grid", "demo-saas", "demo-customer", "users")
+	shot(t, ctx, shots, "health")
+	run(t, ctx, chromedp.Navigate(s.URL+"/console/bill"), chromedp.WaitVisible(chromedp.CSS("#bill")))
+	wantText(t, ctx, "#bill", "demo-ami", "vcpu_hours")
+	shot(t, ctx, shots, "bill")
 
 	// The seller unsubscribes the buyer: the final hour still meters.
 	run(t, ctx, chromedp.Navigate(s.URL+"/console/customers"), chromedp.WaitVisible(chromedp.CSS("#subscriptions")),
