@@ -113,6 +113,7 @@ func (c *Console) routes() http.Handler {
 	page("POST "+Path+"/access-keys/{action}", c.accessKeyAction)
 	page("GET "+Path+"/health", c.healthPage)
 	page("GET "+Path+"/bill", c.billPage)
+	page("GET "+Path+"/notifications", c.notificationsPage)
 	page("GET "+Path+"/audit", c.auditPage)
 	page("GET "+Path+"/calls", c.callsPage)
 	page("GET "+Path+"/live", c.live)

@@ -30,7 +30,7 @@ func TestBrowserBuyerLifecycle(t *testing.T) {
 	shots := artifactDir(t)
 	landed := make(chan url.Values, 1)
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.ParseForm() == nil {
+		if r.URL.Path == "/register" && r.Method == http.MethodPost && r.ParseForm() == nil {
 			select {
 			case landed <- r.PostForm:
 			default:
@@ -42,6 +42,10 @@ func TestBrowserBuyerLifecycle(t *testing.T) {
 	s := meterdtest.Start(t)
 	admin := &server.AdminClient{BaseURL: s.URL, Token: s.AdminToken}
 	if _, err := admin.UpdateProduct(t.Context(), "demo-saas", server.UpdateProductInput{FulfillmentURL: aws.String(site.URL + "/register")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.UpdateProduct(t.Context(), "demo-ami", server.UpdateProductInput{NotificationTargets: &[]server.TargetJSON{
+		{Kind: "eventbridge-http", Endpoint: site.URL + "/events"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := admin.CreateCustomer(t.Context(), server.CustomerJSON{Identifier: "new-buyer", AWSAccountID: "999988887777"}); err != nil {
@@ -112,6 +116,11 @@ func TestBrowserBuyerLifecycle(t *testing.T) {
 	wantText(t, ctx, ".flash", "unsubscribe-pending", "advance the clock to cut it off")
 	wantText(t, ctx, "#subscriptions", "unsubscribe-pending")
 	shot(t, ctx, shots, "customers-unsubscribed")
+
+	// The event goes to the product's notification target.
+	run(t, ctx, chromedp.Navigate(s.URL+"/console/notifications?product=demo-ami"), chromedp.WaitVisible(chromedp.CSS("#deliveries")))
+	wantText(t, ctx, "#deliveries", "unsubscribe-pending", "eventbridge-http", site.URL+"/events")
+	shot(t, ctx, shots, "notifications")
 
 	// An hour on, the job is cut off.
 	run(t, ctx, chromedp.Navigate(s.URL+"/console/clock"), chromedp.WaitVisible(chromedp.CSS("#clock-now")),

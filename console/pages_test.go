@@ -42,6 +42,8 @@ func TestPages(t *testing.T) {
 			"2026-01-02 15:00:00Z"},
 		{"OK bill", "/console/bill", http.StatusOK, `id="bill-total"`},
 		{"OK bill of a month", "/console/bill?month=2026-01&product=demo-saas", http.StatusOK, "for 2026-01"},
+		{"OK notifications", "/console/notifications?product=demo-saas&pending=1&limit=10", http.StatusOK, `id="deliveries"`},
+		{"ErrNotificationsBadLimit", "/console/notifications?limit=5000", http.StatusBadRequest, "limit must be a whole number from 1 to 1000"},
 		{"ErrHealthBadHours", "/console/health?hours=0", http.StatusBadRequest, "hours must be a whole number"},
 		{"ErrHealthUnknownProduct", "/console/health?product=nope", http.StatusNotFound, "nope"},
 		{"ErrBillBadMonth", "/console/bill?month=January", http.StatusBadRequest, "month must be a month such as 2026-12"},

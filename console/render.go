@@ -34,7 +34,7 @@ type view struct {
 // nav is the menu, in order.
 var nav = []struct{ Path, Name string }{
 	{"/", "Overview"}, {"/customers", "Customers"}, {"/health", "Health"}, {"/bill", "Bill"},
-	{"/audit", "Audit trail"}, {"/calls", "Call log"}, {"/clock", "Clock"},
+	{"/notifications", "Notifications"}, {"/audit", "Audit trail"}, {"/calls", "Call log"}, {"/clock", "Clock"},
 	{"/faults", "Faults"}, {"/quotas", "Quotas"}, {"/keys", "Signing keys"}, {"/reset", "Reset"},
 }
 
