@@ -63,3 +63,31 @@ func FuzzParseEntitlements(f *testing.F) {
 		}
 	})
 }
+
+// TestNextPageLinks: a next page's query string reaches the href as
+// parameters, not escaped into one.
+func TestNextPageLinks(t *testing.T) {
+	pages, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		page string
+		data any
+		want string
+	}{
+		{"audit", &auditData{NextQuery: "eventName=MeterUsage&nextToken=abc"}, `href="/console/audit?eventName=MeterUsage&amp;nextToken=abc"`},
+		{"records", &recordsData{NextQuery: "productCode=p&nextToken=abc"}, `href="/console/records?productCode=p&amp;nextToken=abc"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.page, func(t *testing.T) {
+			var b strings.Builder
+			if err := pages[tt.page].Execute(&b, view{Data: tt.data}); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(b.String(), tt.want) {
+				t.Fatalf("no %s in %.3000s", tt.want, b.String())
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -91,13 +92,21 @@ func TestBrowserBuyerLifecycle(t *testing.T) {
 		t.Fatal("the landing page got no POST")
 	}
 
-	// The buyer's metering job: its records appear on the overview live.
-	run(t, ctx, chromedp.Navigate(s.URL+"/console/"), chromedp.WaitVisible(chromedp.CSS("#usage")))
+	// The buyer's metering job: its records appear on the records page
+	// live; the download links carry the filters, never a token.
+	run(t, ctx, chromedp.Navigate(s.URL+"/console/records?productCode=demo-ami"), chromedp.WaitVisible(chromedp.CSS("#records")))
+	wantText(t, ctx, "#records", "No records match")
 	if err := meterNow(t, buyer, admin); err != nil {
 		t.Fatalf("MeterUsage while subscribed: %v", err)
 	}
-	run(t, ctx, waitText("#usage", "vcpu_hours"))
-	shot(t, ctx, shots, "lifecycle-metered")
+	run(t, ctx, waitText("#records", "vcpu_hours"))
+	wantText(t, ctx, "#records", "MeterUsage", "demo-ami", "accepted")
+	for _, sel := range []string{"#export-csv", "#export-jsonl"} {
+		if link := outer(t, ctx, sel); !strings.Contains(link, "productCode=demo-ami") || strings.Contains(link, s.AdminToken) {
+			t.Errorf("download link %s: want the filters and no token", link)
+		}
+	}
+	shot(t, ctx, shots, "records")
 
 	// Health: the hours the demo customer's subscriptions were not metered
 	// are marked on the grid; the bill preview prices the record.

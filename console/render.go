@@ -33,7 +33,7 @@ type view struct {
 
 // nav is the menu, in order.
 var nav = []struct{ Path, Name string }{
-	{"/", "Overview"}, {"/customers", "Customers"}, {"/health", "Health"}, {"/bill", "Bill"},
+	{"/", "Overview"}, {"/records", "Records"}, {"/customers", "Customers"}, {"/health", "Health"}, {"/bill", "Bill"},
 	{"/notifications", "Notifications"}, {"/audit", "Audit trail"}, {"/calls", "Call log"}, {"/clock", "Clock"},
 	{"/faults", "Faults"}, {"/quotas", "Quotas"}, {"/keys", "Signing keys"}, {"/reset", "Reset"},
 }
