@@ -45,15 +45,20 @@ func formTime(q url.Values, name string) (time.Time, error) {
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
 	d := &auditData{Filter: q}
-	v := view{Title: "Audit trail", Data: d}
-	if q.Get("nextToken") == "" {
+	c.listPage(w, r, s, "audit", view{Title: "Audit trail", Data: d}, func() error { return c.readAudit(r, q, d) })
+}
+
+// listPage renders a filtered list that read fills in: its first page
+// follows calls as they arrive, a later one (nextToken) stays put.
+func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session, name string, v view, read func() error) {
+	if r.URL.Query().Get("nextToken") == "" {
 		c.liveStart(r.Context(), &v)
 	}
 	status := http.StatusOK
-	if err := c.readAudit(r, q, d); err != nil {
+	if err := read(); err != nil {
 		status, v.Error = statusOf(err), errorText(err)
 	}
-	c.page(w, s, status, "audit", v)
+	c.page(w, s, status, name, v)
 }
 
 func (c *Console) readAudit(r *http.Request, q url.Values, d *auditData) error {

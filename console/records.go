@@ -71,15 +71,7 @@ func parseRecordsQuery(q url.Values) (meterd.UsageQuery, error) {
 func (c *Console) recordsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
 	d := &recordsData{Filter: q, Outcomes: []meterd.Outcome{meterd.OutcomeAccepted, meterd.OutcomeDuplicate, meterd.OutcomeRejected}}
-	v := view{Title: "Records", Data: d}
-	if q.Get("nextToken") == "" {
-		c.liveStart(r.Context(), &v)
-	}
-	status := http.StatusOK
-	if err := c.readRecords(r, q, d); err != nil {
-		status, v.Error = statusOf(err), errorText(err)
-	}
-	c.page(w, s, status, "records", v)
+	c.listPage(w, r, s, "records", view{Title: "Records", Data: d}, func() error { return c.readRecords(r, q, d) })
 }
 
 func (c *Console) readRecords(r *http.Request, q url.Values, d *recordsData) error {
