@@ -6,7 +6,9 @@
 // embedded, so there is no build step and nothing is fetched from a CDN.
 //
 // Reads go straight to the services (the audit trail, the simulated clock,
-// the fault rules, the quotas, the ledger's reads); changes go through the
+// the fault rules, the quotas, the ledger's reads), or through the admin
+// API where it composes the answer (the catalog, health, the bill,
+// notifications, usage pages and exports); changes go through the
 // admin API in process (Config.Admin), so that each one is validated,
 // logged and recorded in the audit trail exactly as a `meterd admin` call
 // would be. Nothing here speaks SQL.
@@ -38,9 +40,8 @@ var staticFS embed.FS
 
 // Ledger is what the console reads from the ledger.
 type Ledger interface {
-	// FindUsage serves the overview until the usage aggregation API
-	// (wip-usage) replaces it.
-	FindUsage(ctx context.Context, f meterd.UsageFilter) ([]*meterd.MeteringRecord, error)
+	// SumUsage serves the overview's records per hour.
+	SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error)
 	SigningKeys(ctx context.Context) ([]*meterd.SigningKey, error)
 }
 
@@ -107,6 +108,15 @@ func (c *Console) routes() http.Handler {
 	page("POST "+Path+"/logout", c.logout)
 	page("GET "+Path+"/{$}", c.overview)
 	page("GET "+Path+"/overview.svg", c.overviewSVG)
+	page("GET "+Path+"/customers", c.customersPage)
+	page("POST "+Path+"/customers/subscribe", c.subscribe)
+	page("POST "+Path+"/licenses/{action}", c.licenseAction)
+	page("POST "+Path+"/access-keys/{action}", c.accessKeyAction)
+	page("GET "+Path+"/health", c.healthPage)
+	page("GET "+Path+"/bill", c.billPage)
+	page("GET "+Path+"/notifications", c.notificationsPage)
+	page("GET "+Path+"/records", c.recordsPage)
+	page("GET "+Path+"/records/export", c.recordsExport)
 	page("GET "+Path+"/audit", c.auditPage)
 	page("GET "+Path+"/calls", c.callsPage)
 	page("GET "+Path+"/live", c.live)

@@ -78,11 +78,12 @@ func TestSessions(t *testing.T) {
 		ss := newSessions(clock)
 		s := ss.create()
 		ss.setFlash(s, "done")
-		if got := ss.takeFlash(s); got != "done" {
-			t.Fatalf("flash %q", got)
+		ss.setFlashLink(s, "/register/t")
+		if got, link := ss.takeFlash(s); got != "done" || link != "/register/t" {
+			t.Fatalf("flash %q, link %q", got, link)
 		}
-		if got := ss.takeFlash(s); got != "" {
-			t.Fatalf("flash shown twice: %q", got)
+		if got, link := ss.takeFlash(s); got != "" || link != "" {
+			t.Fatalf("flash shown twice: %q, %q", got, link)
 		}
 	})
 }
@@ -210,25 +211,23 @@ func TestSVGChart(t *testing.T) {
 	}
 }
 
-// TestAggregateUsage sums per hour, product and dimension, newest first,
-// and counts distinct customers.
-func TestAggregateUsage(t *testing.T) {
+// TestUsageRows orders the store's sums newest hour first and lists the
+// products.
+func TestUsageRows(t *testing.T) {
 	h1 := time.Date(2026, 1, 2, 3, 0, 0, 0, time.UTC)
 	h2 := h1.Add(time.Hour)
-	recs := []*meterd.MeteringRecord{
-		{ProductCode: "p", Dimension: "d", Hour: h1, Quantity: 2, CustomerIdentifier: "c1"},
-		{ProductCode: "p", Dimension: "d", Hour: h1, Quantity: 3, CustomerIdentifier: "c2"},
-		{ProductCode: "p", Dimension: "d", Hour: h1, Quantity: 1, CustomerIdentifier: "c2"},
-		{ProductCode: "q", Dimension: "e", Hour: h2, Quantity: 5, CustomerAWSAccountID: "111122223333"},
+	groups := []meterd.UsageGroup{
+		{Period: h1, Product: "p", Dimension: "d", Records: 3, Quantity: 6},
+		{Period: h2, Product: "q", Dimension: "e", Records: 1, Quantity: 5},
 	}
-	rows, products := aggregateUsage(recs)
-	if len(rows) != 2 || len(products) != 2 {
+	rows, products := usageRows(groups)
+	if len(rows) != 2 || len(products) != 2 || products[0] != "p" {
 		t.Fatalf("rows %d, products %v", len(rows), products)
 	}
-	if r := rows[0]; r.Product != "q" || r.Records != 1 || r.Quantity != 5 || r.Customers != 1 {
+	if r := rows[0]; r.Product != "q" || r.Records != 1 || r.Quantity != 5 {
 		t.Errorf("newest row %+v", r)
 	}
-	if r := rows[1]; r.Product != "p" || r.Records != 3 || r.Quantity != 6 || r.Customers != 2 {
+	if r := rows[1]; r.Product != "p" || r.Records != 3 || r.Quantity != 6 {
 		t.Errorf("older row %+v", r)
 	}
 	series := usageSeries(rows, []time.Time{h1, h2})

@@ -16,11 +16,6 @@ import (
 
 const (
 	defaultHours, maxHours = 24, 7 * 24
-	// maxOverviewRecords bounds the records one overview reads; past it the
-	// page says the range is truncated and asks for a narrower one.
-	// TODO(wip-usage): the usage aggregation API sums in the store and
-	// lifts this bound; replace readUsage with it.
-	maxOverviewRecords = 50_000
 	// maxOverviewCalls bounds the audit events read for accepted/rejected.
 	maxOverviewCalls = 10_000
 	rangeLayout      = "2006-01-02T15:04"
@@ -71,23 +66,20 @@ type usageRow struct {
 	Hour               time.Time
 	Product, Dimension string
 	Records, Quantity  int64
-	Customers          int
-	customersSeen      map[string]bool
 }
 
 // overviewData is the overview page.
 type overviewData struct {
-	Range     overviewRange
-	EndValue  string // for the form's input
-	Products  []string
-	Usage     template.HTML
-	Calls     template.HTML
-	Rows      []*usageRow
-	Records   int
-	Truncated bool
-	Accepted  int
-	Rejected  int
-	CallsCut  bool
+	Range    overviewRange
+	EndValue string // for the form's input
+	Products []string
+	Usage    template.HTML
+	Calls    template.HTML
+	Rows     []*usageRow
+	Records  int64
+	Accepted int
+	Rejected int
+	CallsCut bool
 }
 
 func (c *Console) overview(w http.ResponseWriter, r *http.Request, s *session) {
@@ -123,12 +115,14 @@ func (c *Console) overviewData(r *http.Request) (*overviewData, error) {
 	for i := range hours {
 		hours[i] = o.since().Add(time.Duration(i) * time.Hour)
 	}
-	recs, err := c.readUsage(r.Context(), o)
+	groups, err := c.readUsage(r.Context(), o)
 	if err != nil {
 		return d, err
 	}
-	d.Records, d.Truncated = len(recs), len(recs) >= maxOverviewRecords
-	d.Rows, d.Products = aggregateUsage(recs)
+	d.Rows, d.Products = usageRows(groups)
+	for _, row := range d.Rows {
+		d.Records += row.Records
+	}
 	d.Usage = svgChart("Records per hour per product and dimension", hours, usageSeries(d.Rows, hours))
 	calls, err := c.callSeries(r.Context(), o, hours, d)
 	if err != nil {
@@ -138,44 +132,27 @@ func (c *Console) overviewData(r *http.Request) (*overviewData, error) {
 	return d, nil
 }
 
-// readUsage reads the range's records, at most maxOverviewRecords.
-// TODO(wip-usage): replace with the usage aggregation API (sums per hour,
-// product and dimension computed by the store).
-func (c *Console) readUsage(ctx context.Context, o overviewRange) ([]*meterd.MeteringRecord, error) {
+// readUsage sums the range's accepted records per hour, product and
+// dimension in the store (from its rollups: fast with millions of
+// records).
+func (c *Console) readUsage(ctx context.Context, o overviewRange) ([]meterd.UsageGroup, error) {
 	if c.cfg.Ledger == nil {
 		return nil, nil
 	}
-	return c.cfg.Ledger.FindUsage(ctx, meterd.UsageFilter{ProductCode: o.Product, Since: o.since(), Until: o.End,
-		Limit: maxOverviewRecords})
+	return c.cfg.Ledger.SumUsage(ctx, meterd.UsageSum{Per: meterd.PerHour, By: []string{meterd.GroupProduct, meterd.GroupDimension},
+		Query: meterd.UsageQuery{ProductCode: o.Product, UsageSince: o.since(), UsageUntil: o.End}})
 }
 
-// aggregateUsage sums records per hour, product and dimension, newest hour
-// first, and lists the products seen.
-func aggregateUsage(recs []*meterd.MeteringRecord) ([]*usageRow, []string) {
-	type key struct {
-		hour               time.Time
-		product, dimension string
-	}
-	rows := map[key]*usageRow{}
+// usageRows are the sums newest hour first, and the products seen.
+func usageRows(groups []meterd.UsageGroup) ([]*usageRow, []string) {
+	out := make([]*usageRow, 0, len(groups))
 	var products []string
-	for _, rec := range recs {
-		k := key{rec.Hour.UTC(), rec.ProductCode, rec.Dimension}
-		row := rows[k]
-		if row == nil {
-			row = &usageRow{Hour: k.hour, Product: k.product, Dimension: k.dimension, customersSeen: map[string]bool{}}
-			rows[k] = row
+	for _, g := range groups {
+		out = append(out, &usageRow{Hour: g.Period.UTC(), Product: g.Product, Dimension: g.Dimension,
+			Records: g.Records, Quantity: g.Quantity})
+		if !slices.Contains(products, g.Product) {
+			products = append(products, g.Product)
 		}
-		row.Records++
-		row.Quantity += rec.Quantity
-		row.customersSeen[cmp.Or(rec.CustomerIdentifier, rec.CustomerAWSAccountID, rec.LicenseArn)] = true
-		if !slices.Contains(products, rec.ProductCode) {
-			products = append(products, rec.ProductCode)
-		}
-	}
-	out := make([]*usageRow, 0, len(rows))
-	for _, row := range rows {
-		row.Customers = len(row.customersSeen)
-		out = append(out, row)
 	}
 	slices.SortFunc(out, func(a, b *usageRow) int {
 		return cmp.Or(b.Hour.Compare(a.Hour), cmp.Compare(a.Product, b.Product), cmp.Compare(a.Dimension, b.Dimension))

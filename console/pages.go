@@ -2,6 +2,7 @@ package console
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,7 +21,7 @@ const auditPageSize = 50
 type auditData struct {
 	Filter    url.Values
 	Events    []*meterd.AuditEvent
-	NextQuery string // the query string of the next page, "" after the last
+	NextQuery template.URL // the query string of the next page, "" after the last
 }
 
 // auditFilters are the audit trail's filters, by form field.
@@ -44,15 +45,20 @@ func formTime(q url.Values, name string) (time.Time, error) {
 func (c *Console) auditPage(w http.ResponseWriter, r *http.Request, s *session) {
 	q := r.URL.Query()
 	d := &auditData{Filter: q}
-	v := view{Title: "Audit trail", Data: d}
-	if q.Get("nextToken") == "" {
+	c.listPage(w, r, s, "audit", view{Title: "Audit trail", Data: d}, func() error { return c.readAudit(r, q, d) })
+}
+
+// listPage renders a filtered list that read fills in: its first page
+// follows calls as they arrive, a later one (nextToken) stays put.
+func (c *Console) listPage(w http.ResponseWriter, r *http.Request, s *session, name string, v view, read func() error) {
+	if r.URL.Query().Get("nextToken") == "" {
 		c.liveStart(r.Context(), &v)
 	}
 	status := http.StatusOK
-	if err := c.readAudit(r, q, d); err != nil {
+	if err := read(); err != nil {
 		status, v.Error = statusOf(err), errorText(err)
 	}
-	c.page(w, s, status, "audit", v)
+	c.page(w, s, status, name, v)
 }
 
 func (c *Console) readAudit(r *http.Request, q url.Values, d *auditData) error {
@@ -75,16 +81,25 @@ func (c *Console) readAudit(r *http.Request, q url.Values, d *auditData) error {
 	}
 	d.Events = events
 	if next != "" {
-		nq := url.Values{}
-		for _, name := range auditFilters {
-			if v := q.Get(name); v != "" {
-				nq.Set(name, v)
-			}
-		}
-		nq.Set("nextToken", next)
-		d.NextQuery = nq.Encode()
+		d.NextQuery = filterQuery(q, auditFilters, next)
 	}
 	return nil
+}
+
+// filterQuery is the query string of q's filters names, and nextToken
+// when next is set: for a link's href (as template.URL, since a string
+// would be escaped whole).
+func filterQuery(q url.Values, names []string, next string) template.URL {
+	nq := url.Values{}
+	for _, name := range names {
+		if v := q.Get(name); v != "" {
+			nq.Set(name, v)
+		}
+	}
+	if next != "" {
+		nq.Set("nextToken", next)
+	}
+	return template.URL(nq.Encode()) // encoded
 }
 
 // callsData is the call log of the last minutes.

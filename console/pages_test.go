@@ -10,7 +10,10 @@ import (
 
 	"github.com/meterd/meterd/meterdtest"
 	"github.com/meterd/meterd/node"
+	"github.com/meterd/meterd/server"
 )
+
+func ptr[T any](v T) *T { return &v }
 
 // TestPages: every page renders for a logged-in user with what it is
 // about, and refuses bad input with a 4xx and a message.
@@ -33,6 +36,29 @@ func TestPages(t *testing.T) {
 		{"OK faults", "/console/faults", http.StatusOK, "No fault rules"},
 		{"OK quotas", "/console/quotas", http.StatusOK, "<td>MeterUsage</td>"},
 		{"OK keys", "/console/keys", http.StatusOK, `id="rotate"`},
+		{"OK records", "/console/records", http.StatusOK, `id="records"`},
+		{"OK records filtered", "/console/records?productCode=demo-ami&outcome=rejected&test=false&usageStart=2026-01-02T15:00&maxResults=5",
+			http.StatusOK, "No records match"},
+		{"OK records download links keep the filters", "/console/records?productCode=demo-ami&dimension=vcpu_hours", http.StatusOK,
+			`href="/console/records/export?format=csv&amp;dimension=vcpu_hours&amp;productCode=demo-ami"`},
+		{"ErrRecordsBadOutcome", "/console/records?outcome=lost", http.StatusBadRequest, "lost"},
+		{"ErrRecordsBadTest", "/console/records?test=maybe", http.StatusBadRequest, "test must be true or false"},
+		{"ErrRecordsBadPageSize", "/console/records?maxResults=0", http.StatusBadRequest, "maxResults must be a whole number from 1 to 1000"},
+		{"ErrRecordsBadTime", "/console/records?usageStart=noon", http.StatusBadRequest, "usageStart must be a UTC time"},
+		{"ErrRecordsBadNextToken", "/console/records?nextToken=garbage", http.StatusBadRequest, "nextToken"},
+		{"ErrRecordsExportBadFormat", "/console/records/export?format=xml", http.StatusBadRequest, "format must be csv or jsonl"},
+		{"ErrRecordsExportBadFilter", "/console/records/export?format=csv&outcome=lost", http.StatusBadRequest, "lost"},
+		{"OK customers", "/console/customers", http.StatusOK, "l-demoami00000000000000000000000"},
+		{"OK health", "/console/health", http.StatusOK, `id="health-grid"`},
+		{"OK health of a range and product", "/console/health?hours=48&end=2026-01-02T15:00&product=demo-ami", http.StatusOK,
+			"2026-01-02 15:00:00Z"},
+		{"OK bill", "/console/bill", http.StatusOK, `id="bill-total"`},
+		{"OK bill of a month", "/console/bill?month=2026-01&product=demo-saas", http.StatusOK, "for 2026-01"},
+		{"OK notifications", "/console/notifications?product=demo-saas&pending=1&limit=10", http.StatusOK, `id="deliveries"`},
+		{"ErrNotificationsBadLimit", "/console/notifications?limit=5000", http.StatusBadRequest, "limit must be a whole number from 1 to 1000"},
+		{"ErrHealthBadHours", "/console/health?hours=0", http.StatusBadRequest, "hours must be a whole number"},
+		{"ErrHealthUnknownProduct", "/console/health?product=nope", http.StatusNotFound, "nope"},
+		{"ErrBillBadMonth", "/console/bill?month=January", http.StatusBadRequest, "month must be a month such as 2026-12"},
 		{"OK reset off", "/console/reset", http.StatusOK, "Reset is off"},
 		{"ErrOverviewTooManyHours", "/console/?hours=169", http.StatusBadRequest, "hours must be a whole number from 1 to 168"},
 		{"ErrOverviewBadEnd", "/console/?end=tomorrow", http.StatusBadRequest, "end must be a UTC time"},
@@ -55,6 +81,15 @@ func TestPages(t *testing.T) {
 func TestActions(t *testing.T) {
 	s := meterdtest.Start(t)
 	withReset := meterdtest.Start(t, meterdtest.WithConfig(func(c *node.Config) { c.AllowReset = true }))
+	admin := &server.AdminClient{BaseURL: s.URL, Token: s.AdminToken}
+	if _, err := admin.CreateCustomer(t.Context(), server.CustomerJSON{Identifier: "console-buyer", AWSAccountID: "999988887777"}); err != nil {
+		t.Fatal(err)
+	}
+	// With a fulfillment URL, a subscribe mints a token to POST there.
+	if _, err := admin.UpdateProduct(t.Context(), "demo-saas", server.UpdateProductInput{FulfillmentURL: ptr("https://seller.example/register")}); err != nil {
+		t.Fatal(err)
+	}
+	const amiLicense = "arn:aws:license-manager::444455556666:license:l-demoami00000000000000000000000"
 	tests := []struct {
 		name       string
 		server     *meterdtest.Server
@@ -68,6 +103,17 @@ func TestActions(t *testing.T) {
 		{"OK add a fault", s, "/console/faults", url.Values{"operation": {"MeterUsage"}, "error": {"ThrottlingException"}, "count": {"2"}, "ttl": {"10m"}},
 			http.StatusSeeOther, "ThrottlingException"},
 		{"OK rotate the key", s, "/console/keys/rotate", url.Values{}, http.StatusSeeOther, "RegisterUsage signs with it from now on"},
+		{"OK subscribe a buyer", s, "/console/customers/subscribe", url.Values{"productCode": {"demo-ami"}, "customerIdentifier": {"console-buyer"},
+			"offerType": {"private"}, "offerId": {"offer-1"}}, http.StatusSeeOther, `Subscribed console-buyer to demo-ami`},
+		{"OK the subscribe flash links the registration page", s, "/console/customers/subscribe", url.Values{"productCode": {"demo-saas"},
+			"customerIdentifier": {"console-buyer"}, "offerType": {"free-trial"}}, http.StatusSeeOther, `id="flash-link" href="/register/`},
+		{"OK set entitlements", s, "/console/licenses/entitlements", url.Values{"licenseArn": {amiLicense}, "entitlements": {"vcpu_hours=4"}},
+			http.StatusSeeOther, "vcpu_hours=4</textarea>"},
+		{"OK unsubscribe", s, "/console/licenses/unsubscribe", url.Values{"licenseArn": {amiLicense}}, http.StatusSeeOther,
+			"is unsubscribe-pending. Its final records are accepted until"},
+		{"OK disable an access key", s, "/console/access-keys/disable", url.Values{"id": {s.Seller.AccessKeyID}}, http.StatusSeeOther, "disabled."},
+		{"OK enable an access key", s, "/console/access-keys/enable", url.Values{"id": {s.Seller.AccessKeyID}}, http.StatusSeeOther, "enabled."},
+		{"OK rotate an access key", s, "/console/access-keys/rotate", url.Values{"id": {s.Seller.AccessKeyID}}, http.StatusSeeOther, "Its new secret, shown once: "},
 		{"OK reset", withReset, "/console/reset", url.Values{"confirm": {"reset"}}, http.StatusSeeOther, "0 metering records"},
 		{"ErrClockBadDuration", s, "/console/clock/advance", url.Values{"duration": {"1 hour"}}, http.StatusBadRequest, "duration must be a Go duration"},
 		{"ErrClockBadTime", s, "/console/clock/set", url.Values{"time": {"yesterday"}}, http.StatusBadRequest, "time must be a UTC time"},
@@ -76,6 +122,19 @@ func TestActions(t *testing.T) {
 			http.StatusBadRequest, "NoSuchException"},
 		{"ErrFaultDeleteUnknown", s, "/console/faults/999/delete", url.Values{}, http.StatusNotFound, "999"},
 		{"ErrFaultDeleteBadID", s, "/console/faults/x/delete", url.Values{}, http.StatusBadRequest, "is not a number"},
+		{"ErrSubscribeTwice", s, "/console/customers/subscribe", url.Values{"productCode": {"demo-container"}, "customerIdentifier": {"demo-customer"}},
+			http.StatusConflict, "already subscribed"},
+		{"ErrSubscribeBadOfferType", s, "/console/customers/subscribe", url.Values{"productCode": {"demo-container"}, "customerIdentifier": {"console-buyer"},
+			"offerType": {"cheap"}}, http.StatusBadRequest, "offerType"},
+		{"ErrUnsubscribeNotActive", s, "/console/licenses/unsubscribe", url.Values{"licenseArn": {amiLicense}}, http.StatusConflict, "unsubscribe"},
+		{"ErrUnsubscribeUnknownLicense", s, "/console/licenses/unsubscribe", url.Values{"licenseArn": {"arn:none"}}, http.StatusNotFound, "arn:none"},
+		{"ErrEntitlementsBadLine", s, "/console/licenses/entitlements", url.Values{"licenseArn": {amiLicense}, "entitlements": {"just words"}},
+			http.StatusBadRequest, "want dimension=value"},
+		{"ErrEntitlementsUnknownDimension", s, "/console/licenses/entitlements", url.Values{"licenseArn": {"arn:aws:license-manager::444455556666:license:l-demosaas0000000000000000000000"}, "entitlements": {"nope=1"}},
+			http.StatusBadRequest, "nope"},
+		{"ErrLicenseActionUnknown", s, "/console/licenses/renew", url.Values{"licenseArn": {amiLicense}}, http.StatusNotFound, "no license action"},
+		{"ErrAccessKeyActionUnknown", s, "/console/access-keys/delete", url.Values{"id": {s.Seller.AccessKeyID}}, http.StatusNotFound, "no access key action"},
+		{"ErrAccessKeyUnknown", s, "/console/access-keys/rotate", url.Values{"id": {"AKIANOSUCHKEY"}}, http.StatusNotFound, "AKIANOSUCHKEY"},
 		{"ErrResetOff", s, "/console/reset", url.Values{"confirm": {"reset"}}, http.StatusConflict, "Reset is off"},
 		{"ErrResetUnconfirmed", withReset, "/console/reset", url.Values{"confirm": {"yes"}}, http.StatusBadRequest, "to confirm the reset"},
 	}

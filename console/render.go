@@ -19,7 +19,9 @@ type view struct {
 	Active string // the nav entry to mark
 	CSRF   string
 	Flash  string
-	Error  string
+	// FlashLink is a link shown with the flash, opened in a new tab.
+	FlashLink string
+	Error     string
 	// Live marks a page that reloads its <main> as calls arrive (see
 	// liveStart); its stream starts at Since, after the Seen calls already
 	// there.
@@ -31,7 +33,8 @@ type view struct {
 
 // nav is the menu, in order.
 var nav = []struct{ Path, Name string }{
-	{"/", "Overview"}, {"/audit", "Audit trail"}, {"/calls", "Call log"}, {"/clock", "Clock"},
+	{"/", "Overview"}, {"/records", "Records"}, {"/customers", "Customers"}, {"/health", "Health"}, {"/bill", "Bill"},
+	{"/notifications", "Notifications"}, {"/audit", "Audit trail"}, {"/calls", "Call log"}, {"/clock", "Clock"},
 	{"/faults", "Faults"}, {"/quotas", "Quotas"}, {"/keys", "Signing keys"}, {"/reset", "Reset"},
 }
 
@@ -44,7 +47,8 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
-	"pretty": prettyJSON,
+	"pretty":           prettyJSON,
+	"entitlementsText": entitlementsText,
 }
 
 // prettyJSON indents a raw JSON value for a <pre>; anything else is shown
@@ -99,7 +103,7 @@ func (c *Console) render(w http.ResponseWriter, status int, name string, v view)
 // change.
 func (c *Console) page(w http.ResponseWriter, s *session, status int, name string, v view) {
 	v.CSRF = s.csrf
-	v.Flash = c.sessions.takeFlash(s)
+	v.Flash, v.FlashLink = c.sessions.takeFlash(s)
 	if v.Active == "" {
 		v.Active = "/" + name
 	}

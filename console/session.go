@@ -29,6 +29,7 @@ type session struct {
 	id, csrf string
 	expires  time.Time
 	flash    string // shown once, on the page after a change
+	link     string // a link shown with the flash (the registration page)
 }
 
 type sessions struct {
@@ -105,12 +106,19 @@ func (ss *sessions) setFlash(s *session, msg string) {
 	s.flash = msg
 }
 
-func (ss *sessions) takeFlash(s *session) string {
+// setFlashLink adds a link to the next flash.
+func (ss *sessions) setFlashLink(s *session, href string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	msg := s.flash
-	s.flash = ""
-	return msg
+	s.link = href
+}
+
+func (ss *sessions) takeFlash(s *session) (msg, link string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	msg, link = s.flash, s.link
+	s.flash, s.link = "", ""
+	return msg, link
 }
 
 // authed lets a request through with a live session, and a POST only with
