@@ -171,7 +171,7 @@ func (db *DB) open(ctx context.Context) error {
 	if err := db.checkPragmas(ctx); err != nil {
 		return err
 	}
-	if err := migrate(ctx, db.writeConn, db.logger, db.schemaVersion); err != nil {
+	if err := migrateSchema(ctx, db.writeConn, db.logger, db.schemaVersion); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	// Readers open after the writer so the file is already in WAL mode.

@@ -1,0 +1,207 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/meterd/meterd"
+)
+
+// AuditDB is the meterd.AuditStore in the same database as the ledger (its
+// own table, audit_events, and its own migrations), so that every node of
+// a cluster appends to one trail and the admin API of any node reads it
+// all. It shares the ledger's pool: open it with DB.Audit.
+type AuditDB struct{ db *DB }
+
+var _ meterd.AuditStore = (*AuditDB)(nil)
+
+// Audit returns the audit trail of db; closing db closes it.
+func (db *DB) Audit() *AuditDB { return &AuditDB{db: db} }
+
+// Close does nothing: the trail lives as long as its DB.
+func (a *AuditDB) Close() error { return nil }
+
+// AppendAudit stores events in one transaction (one round trip: a batch).
+func (a *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent) error {
+	const q = `INSERT INTO audit_events (event_id, time_ns, event_name, access_key, error_code, product_code,
+		customers, dimensions, record, request_parameters, response_elements)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+	var b pgx.Batch
+	for _, e := range events {
+		bare := *e
+		bare.RequestParameters, bare.ResponseElements = nil, nil
+		record, err := bare.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("postgres: append audit: %w", err)
+		}
+		var customers, dimensions []string
+		for _, s := range e.Subjects {
+			customers = append(customers, s.Customer)
+			dimensions = append(dimensions, s.Dimension)
+		}
+		b.Queue(q, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID, e.ErrorCode,
+			e.ProductCode, joinKeys(customers), joinKeys(dimensions), string(record),
+			rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements))
+	}
+	err := pgx.BeginFunc(ctx, a.db.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() })
+	if err != nil {
+		return fmt.Errorf("postgres: append audit: %w", err)
+	}
+	return nil
+}
+
+func rawJSONColumn(raw json.RawMessage) *string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	s := string(raw)
+	return &s
+}
+
+// keySep separates the values of a customers or dimensions column.
+const keySep = "\x1f"
+
+func joinKeys(values []string) string { return keySep + strings.Join(values, keySep) + keySep }
+
+func subjectsOf(customers, dimensions string) []meterd.AuditSubject {
+	if customers == keySep+keySep && dimensions == keySep+keySep {
+		return nil
+	}
+	cs := strings.Split(customers[len(keySep):len(customers)-len(keySep)], keySep)
+	ds := strings.Split(dimensions[len(keySep):len(dimensions)-len(keySep)], keySep)
+	if len(cs) != len(ds) {
+		return nil
+	}
+	subjects := make([]meterd.AuditSubject, len(cs))
+	for i := range cs {
+		subjects[i] = meterd.AuditSubject{Customer: cs[i], Dimension: ds[i]}
+	}
+	return subjects
+}
+
+const maxAuditPage = 1000
+
+// FindAuditEvents returns the events matching f, newest first.
+func (a *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]*meterd.AuditEvent, string, error) {
+	limit := f.Limit
+	if limit <= 0 || limit > maxAuditPage {
+		limit = maxAuditPage
+	}
+	w, err := auditWhere(f)
+	if err != nil {
+		return nil, "", err
+	}
+	q := "SELECT seq, time_ns, product_code, customers, dimensions, record, request_parameters, response_elements FROM audit_events" +
+		w.where() + " ORDER BY time_ns DESC, seq DESC LIMIT " + w.next(limit+1)
+	rows, err := a.db.pool.Query(ctx, q, w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: find audit events: %w", err)
+	}
+	var pos []auditCursor
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*meterd.AuditEvent, error) {
+		var c auditCursor
+		var customers, dimensions, record string
+		var params, response *string
+		e := new(meterd.AuditEvent)
+		if err := r.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &customers, &dimensions, &record, &params, &response); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(record), e); err != nil {
+			return nil, err
+		}
+		if params != nil {
+			e.RequestParameters = json.RawMessage(*params)
+		}
+		if response != nil {
+			e.ResponseElements = json.RawMessage(*response)
+		}
+		e.Subjects = subjectsOf(customers, dimensions)
+		e.EventTime = time.Unix(0, c.TimeNS).UTC()
+		pos = append(pos, c)
+		return e, nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: find audit events: %w", err)
+	}
+	if len(events) <= limit {
+		return events, "", nil
+	}
+	return events[:limit], encodeCursor(pos[limit-1]), nil
+}
+
+type auditCursor struct {
+	TimeNS int64 `json:"t"`
+	Seq    int64 `json:"s"`
+}
+
+func encodeCursor(c auditCursor) string {
+	b, _ := json.Marshal(c) // two integers cannot fail
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (auditCursor, error) {
+	var c auditCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, &c) != nil || c.Seq <= 0 {
+		return c, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
+	}
+	return c, nil
+}
+
+func auditWhere(f meterd.AuditFilter) (*whereBuilder, error) {
+	w := &whereBuilder{}
+	for _, c := range []struct{ col, v string }{{"event_name", f.EventName}, {"access_key", f.AccessKeyID},
+		{"error_code", f.ErrorCode}, {"product_code", f.ProductCode}} {
+		if c.v != "" {
+			w.add(c.col+" = ?", c.v)
+		}
+	}
+	if f.Customer != "" {
+		w.add("strpos(customers, ?) > 0", keySep+f.Customer+keySep)
+	}
+	if f.Dimension != "" {
+		w.add("strpos(dimensions, ?) > 0", keySep+f.Dimension+keySep)
+	}
+	if !f.Since.IsZero() {
+		w.add("time_ns >= ?", f.Since.UnixNano())
+	}
+	if !f.Until.IsZero() {
+		w.add("time_ns < ?", f.Until.UnixNano())
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		t, t2, s := w.next(c.TimeNS), w.next(c.TimeNS), w.next(c.Seq)
+		w.conds = append(w.conds, "(time_ns < "+t+" OR (time_ns = "+t2+" AND seq < "+s+"))")
+	}
+	return w, nil
+}
+
+// DeleteAuditBefore deletes at most limit events older than t, oldest
+// first. Every node's retention sweep may run it; they delete disjoint or
+// already-deleted rows, which is harmless.
+func (a *AuditDB) DeleteAuditBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	tag, err := a.db.pool.Exec(ctx, `DELETE FROM audit_events WHERE seq IN
+		(SELECT seq FROM audit_events WHERE time_ns < $1 ORDER BY time_ns LIMIT $2)`, t.UnixNano(), limit)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete audit events: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// DeleteAllAudit deletes every event.
+func (a *AuditDB) DeleteAllAudit(ctx context.Context) (int, error) {
+	tag, err := a.db.pool.Exec(ctx, `DELETE FROM audit_events`)
+	if err != nil {
+		return 0, fmt.Errorf("postgres: delete all audit events: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
