@@ -46,7 +46,7 @@ var layers = []layer{
 	{pkg: "audit", imports: []string{"."}, forbid: noIO},
 	{pkg: "server", imports: []string{".", "audit", "awsproto", "awsproto/sigv4", "metering", "entitlement", "regions", "sim"}, forbid: []string{"database/sql"}},
 	{pkg: "node", imports: []string{".", "audit", "awsproto/sigv4", "metering", "entitlement", "regions", "seed", "server", "sim", "store/sqlite", "store/postgres"}},
-	{pkg: "meterdtest", imports: []string{".", "audit", "node", "server"}, testHelper: true},
+	{pkg: "meterdtest", imports: []string{".", "audit", "node", "server", "store/postgres/pgtest"}, testHelper: true},
 	{pkg: "bench", imports: []string{".", "awsproto", "awsproto/sigv4", "node"}},
 	{pkg: "reporter"},
 	{pkg: "reporter/reportermetrics", imports: []string{"reporter"}},

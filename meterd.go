@@ -60,8 +60,19 @@ type Store interface {
 	CatalogStore
 	LedgerStore
 	LedgerResetter
+	SecretStore
 	Pinger
 	Close() error
+}
+
+// SecretStore keeps the secrets that every node sharing a ledger must
+// agree on and that must outlive a restart, such as the key that seals
+// GetEntitlements NextTokens.
+type SecretStore interface {
+	// EnsureSecret returns the secret named name, storing value as it
+	// first: the first caller's value wins (on any node), and every later
+	// call returns it. value must not be empty.
+	EnsureSecret(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
 // LedgerResetter empties the ledger between a seller's tests (meterd

@@ -13,6 +13,7 @@ import (
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
+	"github.com/meterd/meterd/store/postgres"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -20,8 +21,13 @@ import (
 // has a row in Settings, which gives it a flag and a METERD_ environment
 // variable; fields without a row are for programs that embed a node.
 type Config struct {
-	Addr        string
-	DataDir     string
+	Addr    string
+	DataDir string
+	// Store, when set, is the ledger's PostgreSQL database
+	// (postgres://...), shared by every node given the same URL; empty
+	// keeps the SQLite ledger in DataDir. DataDir still holds the
+	// generated admin token.
+	Store       string
 	SeedFile    string
 	LogLevel    string
 	AdminToken  string
@@ -100,6 +106,7 @@ func (c Config) Validate() error {
 	}{
 		{"addr", checkAddr(c.Addr)},
 		{"data", checkNotEmpty(c.DataDir)},
+		{"store", checkStore(c.Store)},
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
@@ -124,6 +131,14 @@ func (c Config) Validate() error {
 func checkAddr(addr string) error {
 	_, _, err := net.SplitHostPort(addr)
 	return err
+}
+
+// checkStore accepts "" (SQLite in --data) or a PostgreSQL URL.
+func checkStore(s string) error {
+	if s == "" || postgres.IsURL(s) {
+		return nil
+	}
+	return fmt.Errorf("%q: want a postgres:// URL, or empty for the SQLite ledger in --data", s)
 }
 
 func checkQuotas(qs []sim.Quota) error {

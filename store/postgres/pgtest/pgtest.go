@@ -96,6 +96,26 @@ func URL(tb testing.TB) string {
 	return withDatabase(base, name)
 }
 
+var (
+	keyedMu sync.Mutex
+	keyed   = map[string]string{} // key → database URL
+)
+
+// URLFor returns the URL of the database of key (a data directory), made
+// empty on first use: a node reopened on the same data directory finds
+// its ledger again.
+func URLFor(tb testing.TB, key string) string {
+	tb.Helper()
+	keyedMu.Lock()
+	defer keyedMu.Unlock()
+	if u, ok := keyed[key]; ok {
+		return u
+	}
+	u := URL(tb)
+	keyed[key] = u
+	return u
+}
+
 // serverURL is the URL of the shared server's maintenance database,
 // starting the server on first use, or skips tb.
 func serverURL(tb testing.TB) string {
