@@ -128,7 +128,7 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 		return out, nil
 	}
 	// Rerunnable: a run assigns every outcome anew.
-	err := db.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err := db.writeOp(ctx, &writeOp{usage: rows, outcomes: out, fn: func(ctx context.Context, tx pgx.Tx) error {
 		for i, row := range rows {
 			var err error
 			if out[i], err = insertUsage(ctx, tx, row); err != nil {
@@ -136,7 +136,7 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 			}
 		}
 		return nil
-	})
+	}})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: record usage: %w", err)
 	}

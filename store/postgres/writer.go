@@ -40,9 +40,14 @@ const (
 )
 
 type writeOp struct {
-	fn    writeFunc
-	state atomic.Int32
-	done  chan error // buffered
+	fn writeFunc
+	// usage, when set, are the rows of a RecordUsage call that fn inserts
+	// one statement at a time; a group of such calls is first sent as one
+	// pipeline (see runPipelined), and outcomes get the result.
+	usage    []usageRow
+	outcomes []meterd.RecordOutcome
+	state    atomic.Int32
+	done     chan error // buffered
 }
 
 // write runs fn in the next group commit and returns once that group is
@@ -52,7 +57,11 @@ type writeOp struct {
 // back or, when the connection broke during COMMIT, that its fate is
 // unknown (never reported as stored).
 func (db *DB) write(ctx context.Context, fn writeFunc) error {
-	op := &writeOp{fn: fn, done: make(chan error, 1)}
+	return db.writeOp(ctx, &writeOp{fn: fn})
+}
+
+func (db *DB) writeOp(ctx context.Context, op *writeOp) error {
+	op.done = make(chan error, 1)
 	if err := db.enqueue(ctx, op); err != nil {
 		return err
 	}
@@ -142,14 +151,28 @@ func (db *DB) commitGroup(group []*writeOp) {
 // errRerun aborts a run without savepoints in which an operation failed.
 var errRerun = errors.New("postgres: an operation failed without a savepoint")
 
+// errConflict aborts a pipelined run in which a record was not inserted.
+var errConflict = errors.New("postgres: a pipelined record collided")
+
 // runGroup returns each operation's own error, or one error for the group.
+// Each run is one transaction, in the cheapest mode that may succeed:
+// pipelined (RecordUsage calls whose records are all new), then one
+// statement at a time, then with a savepoint per operation.
 func (db *DB) runGroup(ctx context.Context, ops []*writeOp) ([]error, error) {
-	savepoints := false
+	pipelined, savepoints := allUsage(ops), false
 	for run := 1; ; run++ {
-		results, err := db.runOps(ctx, ops, savepoints)
+		var results []error
+		var err error
+		if pipelined {
+			results, err = db.runPipelined(ctx, ops)
+		} else {
+			results, err = db.runOps(ctx, ops, savepoints)
+		}
 		switch {
 		case err == nil:
 			return results, nil
+		case pipelined && (errors.Is(err, errConflict) || errors.Is(err, errRerun)):
+			pipelined = false
 		case errors.Is(err, errRerun) && !savepoints:
 			savepoints = true
 		case retryable(err) && run < maxGroupRuns:
@@ -158,6 +181,70 @@ func (db *DB) runGroup(ctx context.Context, ops []*writeOp) ([]error, error) {
 			return nil, err
 		}
 	}
+}
+
+func allUsage(ops []*writeOp) bool {
+	for _, op := range ops {
+		if op.usage == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// runPipelined sends the inserts of every record of ops in one pipeline
+// (one round trip for the whole group instead of one per record) and
+// commits when every record was inserted: the common case, new usage. A
+// record that collided needs its conflict looked up, and in order with the
+// records after it, so the run is rolled back with errConflict and the
+// group runs one statement at a time.
+func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	var b pgx.Batch
+	for _, op := range ops {
+		for _, row := range op.usage {
+			b.Queue(insertUsageSQL, row.args...)
+		}
+	}
+	if err := readPipeline(ctx, tx.SendBatch(ctx, &b), b.Len()); err != nil {
+		if retryable(err) || tx.Conn().IsClosed() || errors.Is(err, errConflict) {
+			return nil, err
+		}
+		return nil, errRerun // an error of one record: rerun to find its call
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: commit: %w", err)
+	}
+	for _, op := range ops {
+		for i := range op.outcomes {
+			op.outcomes[i] = meterd.RecordOutcome{Inserted: true}
+		}
+	}
+	return make([]error, len(ops)), nil
+}
+
+// readPipeline reads n results of insertUsageSQL; errConflict when a
+// record was not inserted.
+func readPipeline(ctx context.Context, br pgx.BatchResults, n int) (err error) {
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	for range n {
+		var claimed, inserted bool
+		if err := br.QueryRow().Scan(&claimed, &inserted); err != nil {
+			return err
+		}
+		if !inserted {
+			return errConflict
+		}
+	}
+	return nil
 }
 
 // runOps runs ops in one transaction and commits it.
