@@ -138,7 +138,8 @@ func checkStore(s string) error {
 	if s == "" || postgres.IsURL(s) {
 		return nil
 	}
-	return fmt.Errorf("%q: want a postgres:// URL, or empty for the SQLite ledger in --data", s)
+	// The value is not echoed: a mistyped URL may hold a password.
+	return errors.New("want a postgres:// or postgresql:// URL, or empty for the SQLite ledger in --data")
 }
 
 func checkQuotas(qs []sim.Quota) error {
