@@ -45,8 +45,9 @@ func (a *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent) 
 			customers = append(customers, s.Customer)
 			dimensions = append(dimensions, s.Dimension)
 		}
-		b.Queue(q, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID, e.ErrorCode,
-			e.ProductCode, joinKeys(customers), joinKeys(dimensions), string(record),
+		b.Queue(q, indexText(e.EventID), e.EventTime.UnixNano(), indexText(e.EventName),
+			indexText(e.UserIdentity.AccessKeyID), indexText(e.ErrorCode), indexText(e.ProductCode),
+			indexText(joinKeys(customers)), indexText(joinKeys(dimensions)), string(record),
 			rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements))
 	}
 	err := pgx.BeginFunc(ctx, a.db.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() })
@@ -55,6 +56,12 @@ func (a *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent) 
 	}
 	return nil
 }
+
+// indexText is s as a filter column can hold it: PostgreSQL text cannot
+// hold NUL, which a request's access key id or product code may carry, so
+// it becomes U+FFFD there (the record's JSON escapes it and keeps it
+// exact). A filter for a value with NUL then finds nothing.
+func indexText(s string) string { return strings.ReplaceAll(s, "\x00", "\uFFFD") }
 
 func rawJSONColumn(raw json.RawMessage) *string {
 	if len(raw) == 0 || string(raw) == "null" {

@@ -63,6 +63,9 @@ func (db *DB) loadSubscriptions(ctx context.Context, f meterd.SubscriptionFilter
 		return nil, fmt.Errorf("postgres: find subscriptions: %w", err)
 	}
 	subs, err := pgx.CollectRows(rows, scanSubscription)
+	if sqlState(err) == codeInvalidText { // a filter with NUL matches nothing
+		return []*meterd.Subscription{}, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find subscriptions: %w", err)
 	}

@@ -111,9 +111,15 @@ func retryable(err error) bool {
 	return s == codeSerializationFailure || s == codeDeadlockDetected
 }
 
-// notFound maps pgx.ErrNoRows to meterd's ENotFound.
+// codeInvalidText is what PostgreSQL answers a text parameter holding NUL
+// with ("invalid byte sequence for encoding"); a lookup of one finds
+// nothing, since no stored text can hold it.
+const codeInvalidText = "22021"
+
+// notFound maps pgx.ErrNoRows, and a key no stored text can equal, to
+// meterd's ENotFound.
 func notFound(err error, format string, args ...any) error {
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, pgx.ErrNoRows) || sqlState(err) == codeInvalidText {
 		return meterd.Errorf(meterd.ENotFound, format, args...)
 	}
 	return err
