@@ -199,6 +199,7 @@ func (s *Server) Database(tb testing.TB) string {
 // servers that tests stop and start, and benchmarks); the shared test
 // server runs without it, since nothing outlives the binary.
 func start(durable bool) (*Server, error) {
+	removeStale()
 	s := &Server{durable: durable}
 	var err error
 	if s.dir, err = os.MkdirTemp("", "meterd-pgtest-"); err != nil {
@@ -220,6 +221,27 @@ func start(durable bool) (*Server, error) {
 	started = append(started, s)
 	mu.Unlock()
 	return s, nil
+}
+
+// removeStale deletes the directories of servers that a test binary killed
+// before Main ran left behind (their postmaster stopped with it): those an
+// hour old whose postmaster.pid names no live process.
+func removeStale() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "meterd-pgtest-*"))
+	for _, dir := range dirs {
+		info, err := os.Stat(dir)
+		if err != nil || time.Since(info.ModTime()) < time.Hour {
+			continue
+		}
+		pidFile, err := os.ReadFile(filepath.Join(dir, "data", "postmaster.pid"))
+		if err == nil {
+			line, _, _ := strings.Cut(string(pidFile), "\n")
+			if pid, err := strconv.Atoi(line); err == nil && syscall.Kill(pid, 0) == nil {
+				continue // still running
+			}
+		}
+		os.RemoveAll(dir)
+	}
 }
 
 // initdb makes the cluster, owned by the postgres user when running as root.
