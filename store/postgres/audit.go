@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // AuditDB is the meterd.AuditStore in the same database as the ledger (its
@@ -47,7 +47,7 @@ func (a *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent) 
 		}
 		b.Queue(q, indexText(e.EventID), e.EventTime.UnixNano(), indexText(e.EventName),
 			indexText(e.UserIdentity.AccessKeyID), indexText(e.ErrorCode), indexText(e.ProductCode),
-			indexText(joinKeys(customers)), indexText(joinKeys(dimensions)), string(record),
+			indexText(backend.JoinKeys(customers)), indexText(backend.JoinKeys(dimensions)), string(record),
 			rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements))
 	}
 	err := pgx.BeginFunc(ctx, a.db.pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, &b).Close() })
@@ -71,34 +71,11 @@ func rawJSONColumn(raw json.RawMessage) *string {
 	return &s
 }
 
-// keySep separates the values of a customers or dimensions column.
-const keySep = "\x1f"
-
-func joinKeys(values []string) string { return keySep + strings.Join(values, keySep) + keySep }
-
-func subjectsOf(customers, dimensions string) []meterd.AuditSubject {
-	if customers == keySep+keySep && dimensions == keySep+keySep {
-		return nil
-	}
-	cs := strings.Split(customers[len(keySep):len(customers)-len(keySep)], keySep)
-	ds := strings.Split(dimensions[len(keySep):len(dimensions)-len(keySep)], keySep)
-	if len(cs) != len(ds) {
-		return nil
-	}
-	subjects := make([]meterd.AuditSubject, len(cs))
-	for i := range cs {
-		subjects[i] = meterd.AuditSubject{Customer: cs[i], Dimension: ds[i]}
-	}
-	return subjects
-}
-
-const maxAuditPage = 1000
-
 // FindAuditEvents returns the events matching f, newest first.
 func (a *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]*meterd.AuditEvent, string, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > maxAuditPage {
-		limit = maxAuditPage
+	if limit <= 0 || limit > backend.MaxAuditPage {
+		limit = backend.MaxAuditPage
 	}
 	w, err := auditWhere(f)
 	if err != nil {
@@ -110,9 +87,9 @@ func (a *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: find audit events: %w", err)
 	}
-	var pos []auditCursor
+	var pos []backend.AuditCursor
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (*meterd.AuditEvent, error) {
-		var c auditCursor
+		var c backend.AuditCursor
 		var customers, dimensions, record string
 		var params, response *string
 		e := new(meterd.AuditEvent)
@@ -128,7 +105,7 @@ func (a *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]
 		if response != nil {
 			e.ResponseElements = json.RawMessage(*response)
 		}
-		e.Subjects = subjectsOf(customers, dimensions)
+		e.Subjects = backend.SubjectsOf(customers, dimensions)
 		e.EventTime = time.Unix(0, c.TimeNS).UTC()
 		pos = append(pos, c)
 		return e, nil
@@ -139,26 +116,7 @@ func (a *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]
 	if len(events) <= limit {
 		return events, "", nil
 	}
-	return events[:limit], encodeCursor(pos[limit-1]), nil
-}
-
-type auditCursor struct {
-	TimeNS int64 `json:"t"`
-	Seq    int64 `json:"s"`
-}
-
-func encodeCursor(c auditCursor) string {
-	b, _ := json.Marshal(c) // two integers cannot fail
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (auditCursor, error) {
-	var c auditCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.Seq <= 0 {
-		return c, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
-	}
-	return c, nil
+	return events[:limit], pos[limit-1].Encode(), nil
 }
 
 func auditWhere(f meterd.AuditFilter) (*whereBuilder, error) {
@@ -170,10 +128,10 @@ func auditWhere(f meterd.AuditFilter) (*whereBuilder, error) {
 		}
 	}
 	if f.Customer != "" {
-		w.add("strpos(customers, ?) > 0", keySep+f.Customer+keySep)
+		w.add("strpos(customers, ?) > 0", backend.KeySep+f.Customer+backend.KeySep)
 	}
 	if f.Dimension != "" {
-		w.add("strpos(dimensions, ?) > 0", keySep+f.Dimension+keySep)
+		w.add("strpos(dimensions, ?) > 0", backend.KeySep+f.Dimension+backend.KeySep)
 	}
 	if !f.Since.IsZero() {
 		w.add("time_ns >= ?", f.Since.UnixNano())
@@ -182,7 +140,7 @@ func auditWhere(f meterd.AuditFilter) (*whereBuilder, error) {
 		w.add("time_ns < ?", f.Until.UnixNano())
 	}
 	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor)
+		c, err := backend.DecodeAuditCursor(f.Cursor)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
@@ -31,7 +32,7 @@ func (db *DB) loadProduct(ctx context.Context, code string) (*meterd.Product, er
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find product: %w", notFound(err, "product %q not found", code))
 	}
-	if p.Dimensions, err = decodeList[meterd.Dimension](dims); err != nil {
+	if p.Dimensions, err = backend.DecodeList[meterd.Dimension](dims); err != nil {
 		return nil, fmt.Errorf("postgres: find product %q: dimensions: %w", code, err)
 	}
 	return &p, nil
@@ -119,7 +120,7 @@ func scanSubscription(r pgx.CollectableRow) (*meterd.Subscription, error) {
 	}
 	s.LicenseStart, s.LicenseEnd = decodeTime(start), decodeTime(end)
 	var err error
-	if s.Entitlements, err = decodeList[meterd.Entitlement](ents); err != nil {
+	if s.Entitlements, err = backend.DecodeList[meterd.Entitlement](ents); err != nil {
 		return nil, fmt.Errorf("subscription %q: entitlements: %w", s.LicenseArn, err)
 	}
 	return &s, nil
@@ -127,21 +128,21 @@ func scanSubscription(r pgx.CollectableRow) (*meterd.Subscription, error) {
 
 // FindAccessKey returns the key with id, or ENotFound.
 func (db *DB) FindAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "key", a: id},
-		func(ctx context.Context) (*meterd.AccessKey, error) { return db.loadAccessKey(ctx, id) }, cloneAccessKey)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: "key", A: id},
+		func(ctx context.Context) (*meterd.AccessKey, error) { return db.loadAccessKey(ctx, id) }, backend.CloneAccessKey)
 }
 
 // FindProduct returns the product with code, or ENotFound.
 func (db *DB) FindProduct(ctx context.Context, code string) (*meterd.Product, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "product", a: code},
-		func(ctx context.Context) (*meterd.Product, error) { return db.loadProduct(ctx, code) }, cloneProduct)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: "product", A: code},
+		func(ctx context.Context) (*meterd.Product, error) { return db.loadProduct(ctx, code) }, backend.CloneProduct)
 }
 
 // FindCustomer returns the customer matching every set field of f, or
 // ENotFound; of several sharing an AWS account, the smallest identifier.
 func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meterd.Customer, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "customer", a: f.Identifier, b: f.AWSAccountID},
-		func(ctx context.Context) (*meterd.Customer, error) { return db.loadCustomer(ctx, f) }, cloneCustomer)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: "customer", A: f.Identifier, B: f.AWSAccountID},
+		func(ctx context.Context) (*meterd.Customer, error) { return db.loadCustomer(ctx, f) }, backend.CloneCustomer)
 }
 
 // FindSubscriptions returns the subscriptions matching f in the order of
@@ -158,8 +159,8 @@ func (db *DB) FindSubscriptions(ctx context.Context, f meterd.SubscriptionFilter
 	if f.ByLicense {
 		kind = "subscriptions-by-license"
 	}
-	return cachedLookup(ctx, db, cacheKey{kind: kind, a: f.ProductCode, b: f.CustomerIdentifier, c: f.LicenseArn, limit: f.Limit},
-		load, cloneSubscriptions)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: kind, A: f.ProductCode, B: f.CustomerIdentifier, C: f.LicenseArn, Limit: f.Limit},
+		load, backend.CloneSubscriptions)
 }
 
 // ApplyCatalog upserts every entry of c in one transaction, parents first.
@@ -193,7 +194,7 @@ func (db *DB) catalogTx(ctx context.Context, f func(pgx.Tx) error) error {
 	if db.isClosed() {
 		return ErrClosed
 	}
-	defer db.cache.invalidate()
+	defer db.cache.Invalidate()
 	for run := 1; ; run++ {
 		err := pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 			if err := f(tx); err != nil {
@@ -366,7 +367,7 @@ var productsTable = catalogTable{
 	count:   func(c *meterd.Catalog) int { return len(c.Products) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
 		p := c.Products[i]
-		dims, err := encodeJSON(nonNil(p.Dimensions))
+		dims, err := encodeJSON(backend.NonNil(p.Dimensions))
 		return []any{p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration)}, err
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
@@ -413,7 +414,7 @@ var subscriptionsTable = catalogTable{
 // jsonb's numeric.
 func subscriptionRow(c *meterd.Catalog, i int) ([]any, error) {
 	s := c.Subscriptions[i]
-	ents, err := encodeJSON(nonNil(s.Entitlements))
+	ents, err := encodeJSON(backend.NonNil(s.Entitlements))
 	if err != nil {
 		return nil, err
 	}

@@ -57,26 +57,6 @@ func encodeJSON(v any) (string, error) {
 	return string(b), err
 }
 
-// nonNil stores a nil slice as [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// decodeList reads a JSON array column, giving nil for an empty array.
-func decodeList[T any](text string) ([]T, error) {
-	var v []T
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
-		return nil, err
-	}
-	if len(v) == 0 {
-		return nil, nil
-	}
-	return v, nil
-}
-
 // nullBytes maps "" to NULL. The ledger's keys are BYTEA: a key is any
 // string, and PostgreSQL's text cannot hold NUL.
 func nullBytes(s string) []byte {

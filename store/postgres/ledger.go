@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 const usageColumns = `id, region, operation, product_code, customer_identifier, customer_aws_account_id,
@@ -105,7 +106,7 @@ func scanUsage(row pgx.Row) (*meterd.MeteringRecord, error) {
 	m.Timestamp, m.Hour, m.ReceivedAt = decodeTime(ts), decodeTime(hour), decodeTime(received)
 	m.DedupeKey, m.ClientToken = string(key), string(token)
 	if alloc != nil {
-		if m.Allocations, err = decodeList[meterd.UsageAllocation](*alloc); err != nil {
+		if m.Allocations, err = backend.DecodeList[meterd.UsageAllocation](*alloc); err != nil {
 			return nil, fmt.Errorf("record %q: allocations: %w", m.ID, err)
 		}
 	}

@@ -26,7 +26,7 @@ func (db *DB) listen(ctx context.Context) {
 		if db.listening.Swap(false) {
 			backoff = 100 * time.Millisecond // it was up: retry soon
 		}
-		db.cache.invalidate()
+		db.cache.Invalidate()
 		if ctx.Err() != nil {
 			return
 		}
@@ -50,12 +50,12 @@ func (db *DB) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+catalogChannel); err != nil {
 		return err
 	}
-	db.cache.invalidate()
+	db.cache.Invalidate()
 	db.listening.Store(true)
 	for {
 		if _, err := conn.WaitForNotification(ctx); err != nil {
 			return err
 		}
-		db.cache.invalidate()
+		db.cache.Invalidate()
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // DefaultWriteTimeout bounds how long a write waits for its commit, as on
@@ -60,7 +61,7 @@ type DB struct {
 	writeTimeout  time.Duration
 	schemaVersion int // > 0 migrates only that far (a test hook)
 
-	cache *catalogCache
+	cache *backend.Cache
 	// listening is true while the LISTEN connection is up: only then is a
 	// cached catalog entry known to be invalidated when another node
 	// changes the catalog, so only then does the cache keep entries.
@@ -112,7 +113,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger, opts ...Optio
 		logger:       logger,
 		url:          rawURL,
 		writeTimeout: DefaultWriteTimeout,
-		cache:        newCatalogCache(),
+		cache:        backend.NewCache(),
 		ops:          make(chan *writeOp, maxGroupOps),
 		writerDone:   make(chan struct{}),
 		listenDone:   make(chan struct{}),

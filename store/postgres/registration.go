@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // These writes are rare, one statement each, and run on their own
@@ -140,7 +141,7 @@ func (db *DB) CreateSigningKey(ctx context.Context, k *meterd.SigningKey) error 
 	if te.err != nil {
 		return fmt.Errorf("postgres: create signing key: %w", te.err)
 	}
-	_, err := db.pool.Exec(ctx, q, k.Version, nonNil(k.PrivateKeyPEM), created, rotated)
+	_, err := db.pool.Exec(ctx, q, k.Version, backend.NonNil(k.PrivateKeyPEM), created, rotated)
 	if sqlState(err) == codeUniqueViolation {
 		return meterd.Errorf(meterd.EConflict, "signing key version %d already exists", k.Version)
 	}
@@ -158,7 +159,7 @@ func (db *DB) UpdateSigningKey(ctx context.Context, k *meterd.SigningKey) error 
 	if te.err != nil {
 		return fmt.Errorf("postgres: update signing key: %w", te.err)
 	}
-	tag, err := db.pool.Exec(ctx, q, nonNil(k.PrivateKeyPEM), created, rotated, k.Version)
+	tag, err := db.pool.Exec(ctx, q, backend.NonNil(k.PrivateKeyPEM), created, rotated, k.Version)
 	if err != nil {
 		return fmt.Errorf("postgres: update signing key: %w", err)
 	}

@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // ApplyCatalog upserts every entry of c, parents first so the foreign keys
 // hold, as one operation of a group commit. If ctx ends before the last
 // batch, nothing of c is applied and ctx's error is returned.
 func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
-	defer db.cache.invalidate()
+	defer db.cache.Invalidate()
 	if err := db.write(ctx, db.untimed(func(tx *writeTx) error { return upsertCatalog(ctx, tx, c) })); err != nil {
 		return fmt.Errorf("sqlite: apply catalog: %w", err)
 	}
@@ -24,7 +25,7 @@ func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
 // ReplaceCatalog upserts c and deletes, children first, every catalog entry
 // c does not list, in one operation; cancelled as ApplyCatalog is.
 func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
-	defer db.cache.invalidate()
+	defer db.cache.Invalidate()
 	err := db.write(ctx, db.untimed(func(tx *writeTx) error {
 		if err := upsertCatalog(ctx, tx, c); err != nil {
 			return err
@@ -208,7 +209,7 @@ var productsTable = catalogTable{
 	count:   func(c *meterd.Catalog) int { return len(c.Products) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
 		p := c.Products[i]
-		dims, err := encodeJSON(nonNil(p.Dimensions))
+		dims, err := encodeJSON(backend.NonNil(p.Dimensions))
 		return []any{p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration)}, err
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
@@ -252,7 +253,7 @@ var subscriptionsTable = catalogTable{
 // NULL, as the column stores it.
 func subscriptionRow(c *meterd.Catalog, i int) ([]any, error) {
 	s := c.Subscriptions[i]
-	ents, err := encodeJSON(nonNil(s.Entitlements))
+	ents, err := encodeJSON(backend.NonNil(s.Entitlements))
 	if err != nil {
 		return nil, err
 	}
