@@ -81,7 +81,8 @@ type SecretStore interface {
 type LedgerResetter interface {
 	// ResetLedger deletes, in one transaction, every metering record,
 	// remembered client token, registration token and task registration.
-	// The catalog and the RegisterUsage signing keys are kept.
+	// The catalog, the RegisterUsage signing keys and the secrets
+	// (SecretStore) are kept.
 	ResetLedger(ctx context.Context) (LedgerReset, error)
 }
 
