@@ -11,10 +11,32 @@ type Catalog struct {
 	Subscriptions []*Subscription
 }
 
+// Origin says who made a catalog entry, which decides what a restart does
+// with it: the seed file replaces the seed's entries at every start, and
+// leaves the admin API's alone (docs/catalog.md).
+type Origin string
+
+const (
+	// OriginSeed entries come from the seed file; "" means seed too.
+	OriginSeed Origin = "seed"
+	// OriginAdmin entries were made, or last changed, through the admin
+	// API; the seed no longer replaces or deletes them.
+	OriginAdmin Origin = "admin"
+)
+
+// Normal returns o with "" read as OriginSeed.
+func (o Origin) Normal() Origin {
+	if o == "" {
+		return OriginSeed
+	}
+	return o
+}
+
 // Account is an AWS account: a seller, a buyer, or both.
 type Account struct {
-	ID   string // 12 digits
-	Name string
+	ID     string // 12 digits
+	Name   string
+	Origin Origin
 }
 
 // AccessKey is a SigV4 key pair of an account.
@@ -29,6 +51,9 @@ type AccessKey struct {
 	HomeRegion string
 	// Platform of the simulated compute resource; "" is any.
 	Platform Platform
+	// Disabled keys are refused like unknown ones.
+	Disabled bool
+	Origin   Origin
 }
 
 // Platform is where a metered resource runs.
@@ -87,6 +112,12 @@ type Product struct {
 	Dimensions      []Dimension
 	// Integration applies to SaaS products only; "" means IntegrationLegacy.
 	Integration ProductIntegration
+	// FulfillmentURL is where a subscribing buyer's browser POSTs the
+	// registration token (SaaS); "" means none.
+	FulfillmentURL string
+	// NotificationTargets receive the product's lifecycle events.
+	NotificationTargets []NotificationTarget
+	Origin              Origin
 }
 
 // ConcurrentAgreements reports whether the product uses the Concurrent
@@ -120,6 +151,10 @@ const (
 type Dimension struct {
 	Name string
 	Type ValueType // "" means Integer
+	// UnitPrice is what one unit costs the buyer (meterd bill); nil means
+	// the dimension has no price. It is kept in the dimension's JSON in the
+	// catalog, so a catalog written before prices existed reads as unpriced.
+	UnitPrice *Price `json:",omitempty"`
 }
 
 // Customer is a buyer as a product's seller knows it.
@@ -127,6 +162,7 @@ type Customer struct {
 	// Identifier is the opaque CustomerIdentifier ResolveCustomer returns.
 	Identifier   string
 	AWSAccountID string
+	Origin       Origin
 }
 
 // SubscriptionStatus follows the SaaS notification life cycle.
@@ -145,6 +181,18 @@ func (s SubscriptionStatus) Metered() bool {
 	return s == SubscriptionActive || s == SubscriptionUnsubscribePending
 }
 
+// OfferType is the kind of offer a buyer accepted.
+type OfferType string
+
+const (
+	OfferPublic    OfferType = "public"
+	OfferPrivate   OfferType = "private"
+	OfferFreeTrial OfferType = "free-trial"
+)
+
+// OfferTypes lists the offer types; "" means OfferPublic.
+var OfferTypes = []OfferType{OfferPublic, OfferPrivate, OfferFreeTrial}
+
 // Subscription is an agreement of a customer for a product, identified by
 // its license.
 type Subscription struct {
@@ -156,14 +204,26 @@ type Subscription struct {
 	// zero means unbounded.
 	LicenseStart, LicenseEnd time.Time
 	Entitlements             []Entitlement
+	// OfferType and OfferID name the offer accepted; "" is a public offer.
+	OfferType OfferType
+	OfferID   string
+	// UnsubscribeAt is when an unsubscribe-pending subscription becomes
+	// unsubscribed (unsubscribe-success); zero otherwise.
+	UnsubscribeAt time.Time
+	Origin        Origin
 }
 
-// Active reports whether the license is active at t.
+// Active reports whether the license is active at t. An unsubscribe-pending
+// license ends at UnsubscribeAt, even before the change to unsubscribed is
+// written: the seller's final hour is over.
 func (s *Subscription) Active(t time.Time) bool {
 	if !s.LicenseStart.IsZero() && t.Before(s.LicenseStart) {
 		return false
 	}
 	if !s.LicenseEnd.IsZero() && !t.Before(s.LicenseEnd) {
+		return false
+	}
+	if s.Status == SubscriptionUnsubscribePending && !s.UnsubscribeAt.IsZero() && !t.Before(s.UnsubscribeAt) {
 		return false
 	}
 	return true

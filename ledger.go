@@ -1,6 +1,11 @@
 package meterd
 
-import "time"
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"time"
+)
 
 // ClientTokenWindow is how long a MeterUsage ClientToken is remembered after
 // its first use, measured on the business clock (the records' ReceivedAt).
@@ -59,6 +64,17 @@ type UsageAllocation struct {
 type Tag struct {
 	Key   string
 	Value string
+}
+
+// NewRegistrationTokenValue returns 32 random bytes (enough that tokens
+// cannot be guessed, since a token alone identifies a customer), base64url
+// without padding so that it survives a form POST unescaped.
+func NewRegistrationTokenValue() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // RegistrationToken is what the buyer's browser POSTs to the seller's

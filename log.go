@@ -59,6 +59,8 @@ const (
 	LogKeyAuth    = "auth"
 	// LogKeySubscriptions counts a seed's subscriptions.
 	LogKeySubscriptions = "subscriptions"
+	// LogKeyEntry names a catalog entry ("product \"p\"").
+	LogKeyEntry = "entry"
 )
 
 // LoggerOrDiscard returns l, or a logger that discards everything when l is

@@ -58,9 +58,14 @@ type Caller struct {
 // only that. Backends assert that they satisfy each one at compile time.
 type Store interface {
 	CatalogStore
+	CatalogEditor
+	SubscriptionWriter
+	Outbox
 	LedgerStore
 	LedgerResetter
 	SecretStore
+	UsageReader
+	UsageSummarizer
 	Pinger
 	Close() error
 }
@@ -123,6 +128,54 @@ type CatalogStore interface {
 
 	AccessKeyFinder
 	CatalogReader
+}
+
+// CatalogEditor changes the catalog one admin request at a time. Every
+// entry it writes is admin-made (OriginAdmin): the seed no longer replaces
+// or deletes it at start.
+type CatalogEditor interface {
+	// CreateEntries inserts every entry of c in one transaction: EConflict
+	// naming the first entry whose key is taken, EValidation naming one
+	// that refers to a missing entry; nothing is written then.
+	CreateEntries(ctx context.Context, c *Catalog) error
+	// UpdateAccessKey runs fn on the stored key id and stores the result in
+	// one transaction; ENotFound when there is none. fn may not change ID.
+	UpdateAccessKey(ctx context.Context, id string, fn func(k *AccessKey) error) (*AccessKey, error)
+	// UpdateProduct is UpdateAccessKey for the product with code.
+	UpdateProduct(ctx context.Context, code string, fn func(p *Product) error) (*Product, error)
+	// ListCatalog returns the accounts, access keys (disabled ones too),
+	// products and customers, each ordered by key; no subscriptions
+	// (FindSubscriptions pages them).
+	ListCatalog(ctx context.Context) (*Catalog, error)
+	// SeedConflicts names the entries of c whose key an admin-made entry
+	// holds: ReplaceCatalog keeps the admin-made one, and start-up says so.
+	SeedConflicts(ctx context.Context, c *Catalog) ([]string, error)
+}
+
+// SubscriptionWriter applies buyer actions (lifecycle decides them).
+type SubscriptionWriter interface {
+	// ChangeSubscription runs fn on the subscription licenseArn (nil when
+	// there is none) and stores, in one transaction, what fn returns: the
+	// subscription (admin-made), the registration token if any, and the
+	// event if any with one Delivery per notification target of the
+	// product, due at the event's time. fn's error is returned as is and
+	// nothing is written.
+	ChangeSubscription(ctx context.Context, licenseArn string, fn SubscriptionUpdater) (*SubscriptionChange, error)
+	// DueUnsubscribes returns at most limit unsubscribe-pending
+	// subscriptions whose UnsubscribeAt is not after now, earliest first.
+	DueUnsubscribes(ctx context.Context, now time.Time, limit int) ([]*Subscription, error)
+}
+
+// SubscriptionUpdater decides a change from the stored subscription.
+type SubscriptionUpdater func(old *Subscription) (*SubscriptionChange, error)
+
+// SubscriptionChange is what one buyer action writes.
+type SubscriptionChange struct {
+	Subscription *Subscription
+	// Token, when set, is minted with the change (subscribe).
+	Token *RegistrationToken
+	// Event, when set, is announced to the product's targets.
+	Event *LifecycleEvent
 }
 
 // LedgerStore holds what the API operations record.

@@ -2,17 +2,11 @@ package metering
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"time"
 
 	"github.com/meterd/meterd"
 )
-
-// registrationTokenBytes is the entropy of a registration token: enough that
-// tokens cannot be guessed, since a token alone identifies a customer.
-const registrationTokenBytes = 32
 
 // CreateRegistrationToken mints the token that AWS Marketplace would POST to
 // the seller's fulfillment URL as x-amzn-marketplace-token after customer
@@ -37,7 +31,7 @@ func (s *Service) CreateRegistrationToken(ctx context.Context, productCode, cust
 	if err != nil {
 		return nil, err
 	}
-	token, err := newRegistrationTokenValue()
+	token, err := meterd.NewRegistrationTokenValue()
 	if err != nil {
 		return nil, err
 	}
@@ -87,16 +81,6 @@ func (s *Service) tokenLicense(ctx context.Context, productCode, customerIdentif
 		return subs[0].LicenseArn, nil
 	}
 	return "", nil
-}
-
-// newRegistrationTokenValue returns registrationTokenBytes random bytes,
-// base64url without padding so that it survives a form POST unescaped.
-func newRegistrationTokenValue() (string, error) {
-	b := make([]byte, registrationTokenBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("random token: %w", err)
-	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // adminLookupError gives a store ENotFound a message naming what is missing

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/audit"
+	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
+	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
 	"github.com/meterd/meterd/store/postgres"
@@ -36,6 +39,9 @@ type Config struct {
 	// MonthEndGrace is how long into the 1st (UTC) last month's usage is
 	// still accepted; 0 turns the month-end rule off.
 	MonthEndGrace time.Duration
+	// UnsubscribeDelay is how long, on the business clock, an unsubscribe
+	// stays pending (the seller's final hour) before unsubscribe-success.
+	UnsubscribeDelay time.Duration
 	// Throttle enforces AWS's request quotas (server.DefaultQuotas).
 	Throttle bool
 	// Metrics serves Prometheus metrics at /metrics, without the admin
@@ -64,6 +70,13 @@ type Config struct {
 	// ledger and the audit trail; off, it answers Conflict, so that a
 	// meterd holding data worth keeping cannot be wiped by mistake.
 	AllowReset bool
+	// PublicURL is how notification subscribers reach this meterd (the
+	// SNS SigningCertURL, SubscribeURL and UnsubscribeURL); "" is the
+	// listen address, with 127.0.0.1 for an unspecified host.
+	PublicURL string
+	// NotifyRetry is the delay before a failed notification's first
+	// retry; each further failure doubles it, up to 10 minutes.
+	NotifyRetry time.Duration
 }
 
 // DefaultConfig returns the configuration of a plain `meterd serve`.
@@ -77,10 +90,13 @@ func DefaultConfig() Config {
 		BatchWindow:   rules.BatchWindow,
 		MonthEndGrace: rules.MonthEndGrace,
 		Throttle:      true,
-		WriteTimeout:  sqlite.DefaultWriteTimeout,
-		Limits:        server.DefaultLimits(),
+
+		UnsubscribeDelay: lifecycle.DefaultConfig().UnsubscribeDelay,
+		WriteTimeout:     sqlite.DefaultWriteTimeout,
+		Limits:           server.DefaultLimits(),
 
 		AuditRetention: audit.DefaultRetention,
+		NotifyRetry:    notify.DefaultConfig().RetryBase,
 	}
 }
 
@@ -110,6 +126,7 @@ func (c Config) Validate() error {
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
+		{"unsubscribe-delay", checkRange(c.UnsubscribeDelay, 0, 1<<63-1)},
 		{"quota", checkQuotas(c.QuotaOverrides)},
 		{"write-timeout", checkRange(c.WriteTimeout, time.Millisecond, 1<<63-1)},
 		{"max-conns", checkAtLeast(int64(c.Limits.MaxConns), 0)},
@@ -119,6 +136,8 @@ func (c Config) Validate() error {
 		{"read-header-timeout", checkRange(c.Limits.ReadHeaderTimeout, time.Nanosecond, 1<<63-1)},
 		{"idle-timeout", checkRange(c.Limits.IdleTimeout, 0, 1<<63-1)},
 		{"audit-retention", checkRange(c.AuditRetention, 0, 1<<63-1)},
+		{"public-url", checkPublicURL(c.PublicURL)},
+		{"notify-retry", checkRange(c.NotifyRetry, time.Millisecond, time.Hour)},
 	}
 	for _, ch := range checks {
 		if ch.err != nil {
@@ -140,6 +159,17 @@ func checkStore(s string) error {
 	}
 	// The value is not echoed: a mistyped URL may hold a password.
 	return errors.New("want a postgres:// or postgresql:// URL, or empty for the SQLite ledger in --data")
+}
+
+func checkPublicURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("must be an http(s) URL such as https://meterd.example.com, got %q", s)
+	}
+	return nil
 }
 
 func checkQuotas(qs []sim.Quota) error {

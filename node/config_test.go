@@ -24,6 +24,7 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrBadLogLevel", func(c *Config) { c.LogLevel = "loud" }, `--log-level (METERD_LOG_LEVEL): "loud"`},
 		{"ErrZeroBatchWindow", func(c *Config) { c.BatchWindow = 0 }, "--batch-window (METERD_BATCH_WINDOW): must be positive"},
 		{"ErrNegativeGrace", func(c *Config) { c.MonthEndGrace = -time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must not be negative"},
+		{"ErrNegativeUnsubscribeDelay", func(c *Config) { c.UnsubscribeDelay = -time.Second }, "--unsubscribe-delay (METERD_UNSUBSCRIBE_DELAY): must not be negative"},
 		{"ErrGraceOverADay", func(c *Config) { c.MonthEndGrace = 25 * time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must be at most 24h"},
 		{"ErrQuota", func(c *Config) { c.QuotaOverrides = []sim.Quota{{Operation: "MeterUsage"}} }, "--quota (METERD_QUOTA): quota rate 0: want above 0"},
 		{"ErrSubMillisecondWriteTimeout", func(c *Config) { c.WriteTimeout = time.Microsecond }, "--write-timeout (METERD_WRITE_TIMEOUT): must be at least 1ms"},
@@ -33,6 +34,9 @@ func TestConfigValidate(t *testing.T) {
 		{"ErrZeroBodyReadTimeout", func(c *Config) { c.Limits.BodyReadTimeout = 0 }, "--body-read-timeout (METERD_BODY_READ_TIMEOUT): must be positive"},
 		{"ErrZeroReadHeaderTimeout", func(c *Config) { c.Limits.ReadHeaderTimeout = 0 }, "--read-header-timeout (METERD_READ_HEADER_TIMEOUT): must be positive"},
 		{"ErrNegativeAuditRetention", func(c *Config) { c.AuditRetention = -time.Hour }, "--audit-retention (METERD_AUDIT_RETENTION): must not be negative"},
+		{"ErrPublicURLNotHTTP", func(c *Config) { c.PublicURL = "meterd.example.com" }, `--public-url (METERD_PUBLIC_URL): must be an http(s) URL such as https://meterd.example.com, got "meterd.example.com"`},
+		{"ErrNotifyRetryZero", func(c *Config) { c.NotifyRetry = 0 }, "--notify-retry (METERD_NOTIFY_RETRY): must be positive, got 0s"},
+		{"ErrNotifyRetryTooLong", func(c *Config) { c.NotifyRetry = 2 * time.Hour }, "--notify-retry (METERD_NOTIFY_RETRY): must be at most 1h0m0s, got 2h0m0s"},
 		{"ErrNegativeIdleTimeout", func(c *Config) { c.Limits.IdleTimeout = -time.Second }, "--idle-timeout (METERD_IDLE_TIMEOUT): must not be negative"},
 	}
 	for _, tt := range tests {

@@ -17,7 +17,18 @@ import (
 // answered request, client side included.
 //
 //	go test -run=^$ -bench=MeterUsageHTTP -benchtime=5x -cpuprofile=cpu.out ./node
-func BenchmarkMeterUsageHTTP(b *testing.B) {
+func BenchmarkMeterUsageHTTP(b *testing.B) { benchmarkHTTP(b, "meter-usage", 64) }
+
+// BenchmarkBatch25HTTP is BenchmarkMeterUsageHTTP for bench.sh's Batch25
+// c=16 scenario: 16 clients each sending BatchMeterUsage calls of 25 new
+// records. records/s is what its target is stated in.
+//
+//	go test -run=^$ -bench=Batch25HTTP -benchtime=5x -cpuprofile=cpu.out ./node
+func BenchmarkBatch25HTTP(b *testing.B) { benchmarkHTTP(b, "batch25", 16) }
+
+// benchmarkHTTP runs scenario from concurrency clients against a whole
+// meterd; each iteration is one second of load.
+func benchmarkHTTP(b *testing.B, scenario string, concurrency int) {
 	f := bench.NewFixture(2000)
 	s, err := bench.Spawn(context.Background(), f, b.TempDir(), nil)
 	if err != nil {
@@ -31,7 +42,7 @@ func BenchmarkMeterUsageHTTP(b *testing.B) {
 	// The warm-up fills the catalog cache with the 2,000 buyers' keys and
 	// subscriptions, as a long run does, so that what is measured is the
 	// steady state rather than the first lookups.
-	cfg := bench.Config{URL: s.Node.URL(), Scenario: "meter-usage", Concurrency: 64,
+	cfg := bench.Config{URL: s.Node.URL(), Scenario: scenario, Concurrency: concurrency,
 		Duration: 5 * time.Second, Region: "us-east-1", Fixture: f}
 	if _, err := bench.Run(context.Background(), cfg); err != nil {
 		b.Fatal(err)
@@ -51,6 +62,9 @@ func BenchmarkMeterUsageHTTP(b *testing.B) {
 	}
 	n := float64(rep.Requests)
 	b.ReportMetric(rep.RequestsPerSecond, "req/s")
+	if rep.Records > 0 {
+		b.ReportMetric(rep.RecordsPerSecond, "records/s")
+	}
 	b.ReportMetric(rep.Seconds*1e9/n, "ns/req")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/req")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/req")

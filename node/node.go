@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
@@ -49,6 +50,11 @@ type Node struct {
 	adminToken string
 	tokenPath  string          // "" when the token is configured
 	metrics    *server.Metrics // nil unless Config.Metrics
+	lifecycle  *worker         // completes pending unsubscribes
+	// notifier delivers the ledger's Outbox; nil when the ledger keeps
+	// none.
+	notifier    *notify.Notifier
+	notifierRun notifierRun
 	// seedLoad is how long reading and applying the seed took at Open.
 	seedLoad struct{ parse, apply time.Duration }
 
@@ -139,6 +145,14 @@ func (n *Node) prepare(ctx context.Context) error {
 func (n *Node) applySeed(ctx context.Context) error {
 	n.logger.Info("applying seed", meterd.LogKeyFile, n.cfg.SeedFile, meterd.LogKeySubscriptions, len(n.catalog.Subscriptions))
 	start := time.Now()
+	conflicts, err := n.store.SeedConflicts(ctx, n.catalog)
+	if err != nil {
+		return fmt.Errorf("apply seed: %w", err)
+	}
+	for _, entry := range conflicts {
+		n.logger.Warn("seed entry not applied: the admin API made or changed it since; the admin-made one is kept",
+			meterd.LogKeyEntry, entry)
+	}
 	if err := n.store.ReplaceCatalog(ctx, n.catalog); err != nil {
 		return fmt.Errorf("apply seed: %w", err)
 	}
@@ -164,6 +178,8 @@ func (n *Node) Run(ctx context.Context) error {
 		return errors.New("node: Run called twice")
 	}
 	n.audit.start()
+	n.lifecycle.start()
+	n.startNotifier()
 	served := make(chan error, 1)
 	go func() { served <- n.http.Serve(n.listener) }()
 	n.logger.Info("meterd serving", meterd.LogKeyAddr, n.URL(), meterd.LogKeyDataDir, n.cfg.DataDir, meterd.LogKeyAuth, !n.cfg.NoAuth)
@@ -196,7 +212,8 @@ func (n *Node) shutdown() error {
 	if cerr := n.listener.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) {
 		err = errors.Join(err, cerr)
 	}
-	err = errors.Join(err, n.audit.close(), n.store.Close())
+	n.stopNotifier()
+	err = errors.Join(err, n.lifecycle.stop(), n.audit.close(), n.store.Close())
 	if err != nil {
 		n.logger.Error("shutdown", meterd.LogKeyError, err)
 		return err

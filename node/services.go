@@ -10,6 +10,8 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/insight"
+	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
@@ -48,6 +50,10 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	lcfg := lifecycle.DefaultConfig()
+	lcfg.UnsubscribeDelay, lcfg.TokenTTL = n.cfg.UnsubscribeDelay, mcfg.RegistrationTokenTTL
+	ls := lifecycle.New(n.store, clock, lcfg, n.logger)
+	n.lifecycle = newWorker(ls.Run)
 	if n.cfg.NoAuth {
 		n.logger.Warn("SigV4 verification is OFF (--no-auth): any request is served")
 	}
@@ -64,12 +70,22 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Audit:           n.audit.log,
+		Insight:         insight.New(n.store, n.audit.db, clock),
 		Resetter:        n.store,
 		AllowReset:      n.cfg.AllowReset,
 		Logger:          n.logger,
 		Metrics:         metrics,
+		Catalog:         n.store,
+		Lifecycle:       ls,
+		Registrations:   n.store,
 	}
-	return srv.Handler(), nil
+	// The notifier needs a ledger keeping an Outbox (the SQLite ledger
+	// once lifecycle events land); without one there is nothing to send.
+	if outbox, ok := n.store.(meterd.Outbox); ok {
+		n.notifier = n.newNotifier(outbox, clock)
+		srv.Outbox, srv.SNS = outbox, n.notifier
+	}
+	return n.withConsole(srv)
 }
 
 // nextTokenKeyName names the NextToken key among the ledger's secrets.

@@ -112,7 +112,7 @@ func (p *parser) dimensions(o *object, product *meterd.Product) error {
 
 // dimension returns the dimension and the node of its name.
 func (p *parser) dimension(n *yaml.Node, path string) (meterd.Dimension, *yaml.Node, error) {
-	o, err := p.object(n, path, "name", "type")
+	o, err := p.object(n, path, "name", "type", "unit_price")
 	if err != nil {
 		return meterd.Dimension{}, nil, err
 	}
@@ -135,5 +135,27 @@ func (p *parser) dimension(n *yaml.Node, path string) (meterd.Dimension, *yaml.N
 			return meterd.Dimension{}, nil, p.errorf(typeNode, o.field("type"), "unknown value type %q (want %s)", s, want)
 		}
 	}
-	return meterd.Dimension{Name: name, Type: typ}, nameNode, nil
+	price, err := p.unitPrice(o)
+	if err != nil {
+		return meterd.Dimension{}, nil, err
+	}
+	return meterd.Dimension{Name: name, Type: typ, UnitPrice: price}, nameNode, nil
+}
+
+// unitPrice reads a dimension's optional price. The scalar's text is
+// parsed as written, so an unquoted 0.1 is exactly a tenth of a dollar,
+// never the float YAML would make of it.
+func (p *parser) unitPrice(o *object) (*meterd.Price, error) {
+	n := o.value("unit_price")
+	if n == nil {
+		return nil, nil
+	}
+	if n.Kind != yaml.ScalarNode {
+		return nil, p.errorf(n, o.field("unit_price"), "want a decimal number of US dollars, got %s", describe(n))
+	}
+	price, err := meterd.ParsePrice(n.Value)
+	if err != nil {
+		return nil, p.errorf(n, o.field("unit_price"), "%v", err)
+	}
+	return &price, nil
 }

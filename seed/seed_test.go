@@ -195,6 +195,14 @@ func TestParse_OK(t *testing.T) {
 					t.Errorf("status = %q, want active", got)
 				}
 			}},
+		{"UnitPrices", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - {name: a, unit_price: 0.1}\n      - {name: b, unit_price: \"12\"}\n      - {name: c}\n",
+			func(t *testing.T, c *meterd.Catalog) {
+				d := c.Products[0].Dimensions
+				if d[0].UnitPrice == nil || d[0].UnitPrice.Micros() != 100_000 || d[1].UnitPrice == nil ||
+					d[1].UnitPrice.Micros() != 12_000_000 || d[2].UnitPrice != nil {
+					t.Errorf("dimensions %s, want prices 0.1, 12 and none", dump(d))
+				}
+			}},
 		{"IntegrationDefaultsToLegacy", base, func(t *testing.T, c *meterd.Catalog) {
 			if got := c.Products[0].Integration; got != "" || c.Products[0].ConcurrentAgreements() {
 				t.Errorf("integration = %q, want \"\" (legacy)", got)
@@ -321,6 +329,11 @@ func TestParse_Errors(t *testing.T) {
 		{"ErrDimensionNameTooLong", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions: [{name: " + long + "}]\n", `seed.yaml:6: products[0].dimensions[0].name: is 256 characters long (want at most 255)`},
 		{"ErrDimensionDuplicate", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions:\n      - name: users\n      - name: users\n", `seed.yaml:8: products[0].dimensions[1].name: duplicate dimension "users" (first at line 7)`},
 		{"ErrDimensionType", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: AMI\n    dimensions: [{name: a}]\n  - code: q\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: users\n        type: Integer\n      - name: ratio\n        type: Float\n", `seed.yaml:14: products[1].dimensions[1].type: unknown value type "Float" (want Integer, Double, Boolean or String)`},
+
+		{"ErrUnitPriceNegative", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: a\n        unit_price: -0.5\n", `seed.yaml:8: products[0].dimensions[0].unit_price: price "-0.5": want a decimal number of US dollars such as 0.012 (digits and one point only)`},
+		{"ErrUnitPriceExponent", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: a\n        unit_price: 1e-3\n", `seed.yaml:8: products[0].dimensions[0].unit_price: price "1e-3": want a decimal number of US dollars such as 0.012 (digits and one point only)`},
+		{"ErrUnitPriceTooPrecise", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: a\n        unit_price: 0.0000001\n", `seed.yaml:8: products[0].dimensions[0].unit_price: price "0.0000001": at most 6 decimal places`},
+		{"ErrUnitPriceNotScalar", "accounts: [{id: \"111122223333\"}]\nproducts:\n  - code: p\n    seller: \"111122223333\"\n    type: SaaS\n    dimensions:\n      - name: a\n        unit_price: [1]\n", `seed.yaml:8: products[0].dimensions[0].unit_price: want a decimal number of US dollars, got a list`},
 
 		// Customers.
 		{"ErrCustomerIdentifierRequired", "customers:\n  - aws_account_id: \"444455556666\"\n", `seed.yaml:2: customers[0].identifier: required`},

@@ -54,7 +54,8 @@ func (s *Server) adminRoutes() []adminRoute {
 		{http.MethodPost, "/admin/v1/quotas", http.StatusOK, s.setQuota},
 		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
 		{http.MethodPost, pathReset, http.StatusOK, s.reset},
-	}, s.auditRoutes()...)
+		{http.MethodGet, pathNotifications, http.StatusOK, s.listNotifications},
+	}, append(append(s.auditRoutes(), s.insightRoutes()...), s.catalogRoutes()...)...)
 }
 
 // adminHandler routes the admin API. The patterns carry no method, so that
@@ -184,4 +185,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
+}
+
+// AdminStatusOf is the HTTP status the admin API answers err with, from
+// adminStatus; 500 for an error without a listed code. The console uses it
+// so that its pages answer a failed change as the admin API would.
+func AdminStatusOf(err error) int {
+	if status, ok := adminStatus[meterd.ErrorCode(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
 }

@@ -23,11 +23,13 @@ import (
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/regions"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
+	"github.com/meterd/meterd/store/sqlite"
 	"github.com/meterd/meterd/store/sqlite/sqlitetest"
 )
 
@@ -70,6 +72,18 @@ func newServer(tb testing.TB, wrap func(metering.Store) metering.Store) *server.
 		MaxBodyBytes: 1 << 20,
 		Logger:       logger,
 	}
+}
+
+// newCatalogServer is newServer with the catalog and buyer-action routes,
+// on a settable business clock.
+func newCatalogServer(tb testing.TB) (*server.Server, *sim.Clock) {
+	tb.Helper()
+	s := newServer(tb, nil)
+	store := s.Store.(*sqlite.DB)
+	clock := sim.NewClock(meterd.SystemClock{})
+	s.Clock, s.Catalog, s.Registrations = clock, store, store
+	s.Lifecycle = lifecycle.New(store, clock, lifecycle.DefaultConfig(), nil)
+	return s, clock
 }
 
 // serve runs s's handler over HTTP until the test ends and returns its URL.

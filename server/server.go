@@ -12,6 +12,8 @@ import (
 	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/awsproto/sigv4"
 	"github.com/meterd/meterd/entitlement"
+	"github.com/meterd/meterd/insight"
+	"github.com/meterd/meterd/lifecycle"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/sim"
 )
@@ -51,11 +53,33 @@ type Server struct {
 	AllowReset bool
 	// Audit records every call; nil records nothing.
 	Audit *audit.Log
+	// Insight answers the bill and health routes; nil answers NotFound.
+	Insight *insight.Service
 	// Logger gets the request log; nil discards.
 	Logger *slog.Logger
+	// Outbox lists the notification deliveries at
+	// /admin/v1/notifications; nil lists none.
+	Outbox meterd.Outbox
+	// SNS serves the public SNS routes (signing certificate,
+	// SubscribeURL, UnsubscribeURL); nil leaves them 404.
+	SNS SNSSubscriptions
 	// Metrics, when set, counts the API requests and is served at
 	// /metrics without the admin token; nil answers /metrics with 404.
 	Metrics *Metrics
+	// Catalog and Lifecycle serve the catalog and buyer-action admin
+	// routes; nil leaves them answering Invalid.
+	Catalog   CatalogStore
+	Lifecycle *lifecycle.Service
+	// Registrations finds the tokens of the registration page.
+	Registrations RegistrationFinder
+	// RegistrationClient POSTs registration tokens to fulfillment URLs;
+	// nil is http.DefaultClient.
+	RegistrationClient *http.Client
+}
+
+// RegistrationFinder finds a registration token.
+type RegistrationFinder interface {
+	FindRegistrationToken(ctx context.Context, token string) (*meterd.RegistrationToken, error)
 }
 
 // log is s.Logger, or a discarding logger when it is nil: Server is built
@@ -70,7 +94,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /meterd/keys/jwks.json", s.handleJWKS)
 	mux.HandleFunc("GET /meterd/keys/{version}", s.handlePublicKeyPEM)
 	mux.Handle("GET /metrics", s.metricsHandler())
+	s.snsRoutes(mux)
 	mux.Handle("/admin/", s.adminHandler())
+	mux.HandleFunc("GET "+registerPath+"{token}", s.handleRegister)
 	mux.HandleFunc("/", s.handleAPI)
 	return mux
 }

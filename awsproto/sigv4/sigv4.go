@@ -284,7 +284,8 @@ func (v *Verifier) findKey(ctx context.Context, id string) (*meterd.AccessKey, e
 	if err != nil && !meterd.IsNotFound(err) {
 		return nil, fmt.Errorf("sigv4: find access key: %w", err)
 	}
-	if err != nil || key == nil || key.Secret == "" {
+	// A disabled key is refused as AWS refuses a deactivated one: as unknown.
+	if err != nil || key == nil || key.Secret == "" || key.Disabled {
 		return nil, errUnknownKey()
 	}
 	return key, nil

@@ -53,7 +53,26 @@ func TestExitCodes(t *testing.T) {
 		{"ErrAuditListBadSince", []string{"audit", "list", "--since", "yesterday", "--token", "x"}, nil, 2},
 		{"ErrAuditListBadLimit", []string{"audit", "list", "--limit", "0", "--token", "x"}, nil, 2},
 		{"ErrAuditExportNoFile", []string{"audit", "export", "--out", "", "--token", "x"}, nil, 2},
+		{"ErrProductsCreateNoCode", []string{"products", "create", "--seller", "111122223333", "--token", "x"}, nil, 2},
+		{"ErrProductsCreateBadTarget", []string{"products", "create", "--code", "p", "--seller", "1", "--target", "sns-sqs", "--token", "x"}, nil, 2},
+		{"ErrProductsShowNoCode", []string{"products", "show", "--token", "x"}, nil, 2},
+		{"ErrProductsUpdateNothing", []string{"products", "update", "p", "--token", "x"}, nil, 2},
+		{"ErrProductsUpdateBothTargets", []string{"products", "update", "p", "--target", "sns-sqs=http://x", "--no-targets", "--token", "x"}, nil, 2},
+		{"ErrProductsListNobodyListening", []string{"products", "list", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
+		{"ErrCustomersCreateNoAccount", []string{"customers", "create", "--identifier", "c", "--token", "x"}, nil, 2},
+		{"ErrCustomersSubscribeNoProduct", []string{"customers", "subscribe", "--customer", "c", "--token", "x"}, nil, 2},
+		{"ErrCustomersSubscribeBadEntitlement", []string{"customers", "subscribe", "--product", "p", "--customer", "c", "--entitlement", "users", "--token", "x"}, nil, 2},
+		{"ErrCustomersSubscribeBadLicenseEnd", []string{"customers", "subscribe", "--product", "p", "--customer", "c", "--license-end", "soon", "--token", "x"}, nil, 2},
+		{"ErrCustomersUnsubscribeNoLicense", []string{"customers", "unsubscribe", "--token", "x"}, nil, 2},
+		{"ErrCustomersEntitlementsSetNoLicense", []string{"customers", "entitlements", "set", "--token", "x"}, nil, 2},
+		{"ErrAccountsCreateNoID", []string{"accounts", "create", "--token", "x"}, nil, 2},
+		{"ErrAccessKeysCreateNoAccount", []string{"access-keys", "create", "--token", "x"}, nil, 2},
+		{"ErrAccessKeysRotateNoID", []string{"access-keys", "rotate", "--token", "x"}, nil, 2},
 		{"ErrResetExtraArgument", []string{"reset", "now"}, nil, 2},
+		{"ErrBillBadMonth", []string{"bill", "--month", "2026-13", "--token", "x"}, nil, 2},
+		{"ErrBillExtraArgument", []string{"bill", "now"}, nil, 2},
+		{"ErrHealthBadSince", []string{"health", "--since", "yesterday", "--token", "x"}, nil, 2},
+		{"ErrHealthExtraArgument", []string{"health", "now"}, nil, 2},
 		{"ErrResetNobodyListening", []string{"reset", "--url", "http://127.0.0.1:1", "--token", "x"}, nil, 1},
 		{"ErrCallsListExtraArgument", []string{"calls", "list", "now"}, nil, 2},
 		{"ErrCallsWaitNoMin", []string{"calls", "wait", "--min", "0", "--token", "x"}, nil, 2},
@@ -83,6 +102,9 @@ func TestExitCodes(t *testing.T) {
 		{"ErrFaultsAddUnmodeledError", []string{"faults", "add", "--token", "x", "--operation", "MeterUsage", "--error", "ExpiredTokenException"}, nil, 2},
 		{"ErrFaultsDeleteNoID", []string{"faults", "delete", "--token", "x"}, nil, 2},
 		{"ErrFaultsDeleteBadID", []string{"faults", "delete", "--token", "x", "one"}, nil, 2},
+		{"ErrNotificationsListArgument", []string{"notifications", "list", "--token", "x", "all"}, nil, 2},
+		{"ErrNotificationsListBadLimit", []string{"notifications", "list", "--token", "x", "--limit", "0"}, nil, 2},
+		{"ErrNotificationsListBadPending", []string{"notifications", "list", "--token", "x", "--pending=maybe"}, nil, 2},
 		{"ErrQuotasSetNoArgument", []string{"quotas", "set", "--token", "x"}, nil, 2},
 		{"ErrQuotasSetBad", []string{"quotas", "set", "--token", "x", "MeterUsage=0"}, nil, 2},
 		{"ErrQuotasResetNoArgument", []string{"quotas", "reset", "--token", "x"}, nil, 2},
@@ -191,6 +213,31 @@ func TestJSONOutput(t *testing.T) {
 		{"quotas set", []string{"quotas", "set", "--json", "MeterUsage@444455556666=1/2"}, quotaKeys},
 		{"quotas", []string{"quotas", "--json"}, quotaKeys},
 		{"quotas reset", []string{"quotas", "reset", "--json", "MeterUsage@444455556666"}, quotaKeys},
+		{"bill", []string{"bill", "--json"}, []string{"month", "products", "total"}},
+		{"health", []string{"health", "--json", "--since", "2h"}, []string{"products", "since", "until"}},
+		{"accounts create", []string{"accounts", "create", "--json", "--id", "999988887777", "--name", "CLI"}, []string{"id", "name", "origin"}},
+		{"accounts list", []string{"accounts", "list", "--json"}, []string{"accounts"}},
+		{"access-keys create", []string{"access-keys", "create", "--json", "--id", "cli-key", "--account", "999988887777"},
+			[]string{"accountId", "id", "origin", "secret"}},
+		{"access-keys list", []string{"access-keys", "list", "--json"}, []string{"accessKeys"}},
+		{"access-keys rotate", []string{"access-keys", "rotate", "--json", "cli-key"}, []string{"accountId", "id", "origin", "secret"}},
+		{"access-keys disable", []string{"access-keys", "disable", "--json", "cli-key"}, []string{"accountId", "disabled", "id", "origin"}},
+		{"access-keys enable", []string{"access-keys", "enable", "--json", "cli-key"}, []string{"accountId", "id", "origin"}},
+		{"products create", []string{"products", "create", "--json", "--code", "cli-saas", "--seller", "111122223333", "--dimension", "users"},
+			productKeys},
+		{"products list", []string{"products", "list", "--json"}, []string{"products"}},
+		{"products update", []string{"products", "update", "--json", "--fulfillment-url", "http://127.0.0.1:1/register", "cli-saas"},
+			productWithURLKeys},
+		{"products show", []string{"products", "show", "--json", "cli-saas"}, productWithURLKeys},
+		{"customers create", []string{"customers", "create", "--json", "--identifier", "cli-buyer", "--aws-account", "444455556666"},
+			[]string{"awsAccountId", "identifier", "origin"}},
+		{"customers list", []string{"customers", "list", "--json"}, []string{"customers"}},
+		{"customers subscribe", []string{"customers", "subscribe", "--json", "--product", "cli-saas", "--customer", "cli-buyer",
+			"--license", cliLicense}, []string{"event", "registerUrl", "registration", "subscription", "token"}},
+		{"customers entitlements set", []string{"customers", "entitlements", "set", "--json", cliLicense, "users=5"},
+			[]string{"event", "subscription"}},
+		{"customers unsubscribe", []string{"customers", "unsubscribe", "--json", cliLicense}, []string{"event", "subscription"}},
+		{"notifications list", []string{"notifications", "list", "--json", "--pending", "--product", "demo-saas"}, []string{"deliveries"}},
 		// Last: it empties the ledger and the trail the rows above use.
 		{"reset", []string{"reset", "--json"},
 			[]string{"auditEvents", "clientTokens", "meteringRecords", "registrationTokens", "taskRegistrations"}},
@@ -223,6 +270,14 @@ var (
 
 // assertJSONLine checks that out is one line holding a JSON object with
 // exactly keys.
+// productKeys are the fields of a product without a fulfillment URL.
+var (
+	productKeys        = []string{"code", "dimensions", "notificationTargets", "origin", "sellerAccountId", "type"}
+	productWithURLKeys = []string{"code", "dimensions", "fulfillmentUrl", "notificationTargets", "origin", "sellerAccountId", "type"}
+)
+
+const cliLicense = "arn:aws:license-manager::111122223333:license:l-cli"
+
 func assertJSONLine(t *testing.T, out string, keys []string) {
 	t.Helper()
 	var obj map[string]any

@@ -60,7 +60,7 @@ func (c *serveCommand) run(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ready := serveReady{Version: version, URL: n.URL(), DataDir: c.cfg.DataDir,
+	ready := serveReady{Version: version, URL: n.URL(), ConsoleURL: n.ConsoleURL(), DataDir: c.cfg.DataDir,
 		AdminTokenFile: n.AdminTokenPath(), Demo: c.cfg.SeedFile == ""}
 	if err := c.out.write(e.stdout, ready); err != nil {
 		n.Close()
@@ -73,6 +73,7 @@ func (c *serveCommand) run(ctx context.Context, e *env, args []string) error {
 type serveReady struct {
 	Version        string `json:"version"`
 	URL            string `json:"url"`
+	ConsoleURL     string `json:"consoleUrl"`
 	DataDir        string `json:"dataDir"`
 	AdminTokenFile string `json:"adminTokenFile,omitempty"` // "" when the token is configured
 	Demo           bool   `json:"demo"`                     // serving the built-in demo data
@@ -86,6 +87,7 @@ func (r serveReady) writeText(w io.Writer) error {
 	if r.AdminTokenFile != "" {
 		fmt.Fprintf(w, "admin token: in %s\n", r.AdminTokenFile)
 	}
+	fmt.Fprintf(w, "console: %s (log in with the admin token)\n", r.ConsoleURL)
 	if !r.Demo {
 		return nil
 	}

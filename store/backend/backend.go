@@ -135,6 +135,7 @@ func CloneAccessKey(k *meterd.AccessKey) *meterd.AccessKey {
 func CloneProduct(p *meterd.Product) *meterd.Product {
 	c := *p
 	c.Dimensions = slices.Clone(p.Dimensions)
+	c.NotificationTargets = slices.Clone(p.NotificationTargets)
 	return &c
 }
 

@@ -31,9 +31,9 @@ func (db *DB) queryRow(ctx context.Context, query string, args ...any) rowScanne
 
 // loadAccessKey reads the access key id, or ENotFound.
 func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
-	const q = `SELECT id, secret, account_id, home_region, platform FROM access_keys WHERE id = ?`
+	const q = `SELECT id, secret, account_id, home_region, platform, disabled, origin FROM access_keys WHERE id = ?`
 	var k meterd.AccessKey
-	err := db.queryRow(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
+	err := db.queryRow(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform, &k.Disabled, &k.Origin)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find access key: %w", notFound(err, "access key %q not found", id))
 	}
@@ -42,17 +42,30 @@ func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, 
 
 // loadProduct reads the product with code, or ENotFound.
 func (db *DB) loadProduct(ctx context.Context, code string) (*meterd.Product, error) {
-	const q = `SELECT code, seller_account_id, type, dimensions, integration FROM products WHERE code = ?`
-	var (
-		p    meterd.Product
-		dims string
-	)
-	err := db.queryRow(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration)
+	p, err := scanProduct(db.queryRow(ctx, productColumns+` WHERE code = ?`, code))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find product: %w", notFound(err, "product %q not found", code))
 	}
+	return p, nil
+}
+
+const productColumns = `SELECT code, seller_account_id, type, dimensions, integration, fulfillment_url,
+	notification_targets, origin FROM products`
+
+func scanProduct(r rowScanner) (*meterd.Product, error) {
+	var (
+		p             meterd.Product
+		dims, targets string
+	)
+	err := r.Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration, &p.FulfillmentURL, &targets, &p.Origin)
+	if err != nil {
+		return nil, err
+	}
 	if p.Dimensions, err = backend.DecodeList[meterd.Dimension](dims); err != nil {
-		return nil, fmt.Errorf("sqlite: find product %q: dimensions: %w", code, err)
+		return nil, fmt.Errorf("product %q: dimensions: %w", p.Code, err)
+	}
+	if p.NotificationTargets, err = backend.DecodeList[meterd.NotificationTarget](targets); err != nil {
+		return nil, fmt.Errorf("product %q: notification targets: %w", p.Code, err)
 	}
 	return &p, nil
 }
@@ -72,10 +85,10 @@ func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 	if len(where) == 0 {
 		return nil, errors.New("sqlite: find customer: empty filter")
 	}
-	q := `SELECT identifier, aws_account_id FROM customers WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT identifier, aws_account_id, origin FROM customers WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY identifier LIMIT 1`
 	var c meterd.Customer
-	if err := db.queryRow(ctx, q, args...).Scan(&c.Identifier, &c.AWSAccountID); err != nil {
+	if err := db.queryRow(ctx, q, args...).Scan(&c.Identifier, &c.AWSAccountID, &c.Origin); err != nil {
 		return nil, fmt.Errorf("sqlite: find customer: %w", notFound(err, "customer %+v not found", f))
 	}
 	return &c, nil
@@ -137,25 +150,28 @@ func subscriptionsQuery(f meterd.SubscriptionFilter) (string, []any) {
 		where = append(where, "(customer_identifier, license_arn) > (?, ?)")
 		args = append(args, f.After.CustomerIdentifier, f.After.LicenseArn)
 	}
-	q := `SELECT license_arn, product_code, customer_identifier, status, license_start, license_end, entitlements
-		FROM subscriptions WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order
+	q := subscriptionColumns + ` WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order
 	if f.Limit > 0 {
 		q, args = q+` LIMIT ?`, append(args, f.Limit)
 	}
 	return q, args
 }
 
+const subscriptionColumns = `SELECT license_arn, product_code, customer_identifier, status, license_start,
+	license_end, entitlements, offer_type, offer_id, unsubscribe_at, origin FROM subscriptions`
+
 func scanSubscription(r rowScanner) (*meterd.Subscription, error) {
 	var (
-		s          meterd.Subscription
-		start, end sql.NullString
-		ents       string
+		s                 meterd.Subscription
+		start, end, unsub sql.NullString
+		ents              string
 	)
-	if err := r.Scan(&s.LicenseArn, &s.ProductCode, &s.CustomerIdentifier, &s.Status, &start, &end, &ents); err != nil {
+	if err := r.Scan(&s.LicenseArn, &s.ProductCode, &s.CustomerIdentifier, &s.Status, &start, &end, &ents,
+		&s.OfferType, &s.OfferID, &unsub, &s.Origin); err != nil {
 		return nil, err
 	}
 	var td timeDecoder
-	s.LicenseStart, s.LicenseEnd = td.decode(start), td.decode(end)
+	s.LicenseStart, s.LicenseEnd, s.UnsubscribeAt = td.decode(start), td.decode(end), td.decode(unsub)
 	if td.err != nil {
 		return nil, fmt.Errorf("subscription %q: %w", s.LicenseArn, td.err)
 	}

@@ -119,8 +119,9 @@ func (t catalogTable) upsertRange(tx *writeTx, c *meterd.Catalog, start, end int
 	return fmt.Errorf("%s: %w", t.table, err)
 }
 
-// upsertQuery inserts the rows of a JSON batch. An entry equal to the
-// stored one is left alone, so that re-applying an unchanged seed (every
+// upsertQuery inserts the rows of a JSON batch. A seed entry never
+// replaces an admin-made one (docs/catalog.md; SeedConflicts names them for
+// the start-up log). An entry equal to the stored one is left alone, so that re-applying an unchanged seed (every
 // restart) writes no page at all. The SELECT needs its WHERE: without it
 // SQLite would read ON CONFLICT as a join constraint.
 func (t catalogTable) upsertQuery() string {
@@ -137,11 +138,13 @@ func (t catalogTable) upsertQuery() string {
 	}
 	return "INSERT INTO " + t.table + " (" + strings.Join(t.columns, ", ") + ") SELECT " + strings.Join(values, ", ") +
 		" FROM json_each(?) WHERE true ON CONFLICT (" + t.columns[0] + ") DO UPDATE SET " + strings.Join(set, ", ") +
-		" WHERE (" + strings.Join(rest, ", ") + ") IS NOT (" + strings.Join(excluded, ", ") + ")"
+		" WHERE (" + strings.Join(rest, ", ") + ") IS NOT (" + strings.Join(excluded, ", ") + ")" +
+		" AND (excluded.origin = 'admin' OR " + t.table + ".origin = 'seed')"
 }
 
-// pruneCatalog deletes, table by table, the entries c does not list: one
-// statement per table, with c's keys as one JSON array.
+// pruneCatalog deletes, table by table, the seed's entries c does not list:
+// one statement per table, with c's keys as one JSON array. Admin-made
+// entries stay; one that uses a deleted entry fails the whole replacement.
 func pruneCatalog(ctx context.Context, tx *writeTx, c *meterd.Catalog) error {
 	for _, t := range catalogTables {
 		if err := ctx.Err(); err != nil {
@@ -159,8 +162,14 @@ func pruneCatalog(ctx context.Context, tx *writeTx, c *meterd.Catalog) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", t.table, err)
 		}
-		q := "DELETE FROM " + t.table + " WHERE " + t.columns[0] + " NOT IN (SELECT value FROM json_each(?))"
-		if _, err := tx.exec(q, string(keys)); err != nil {
+		q := "DELETE FROM " + t.table + " WHERE origin = 'seed' AND " + t.columns[0] +
+			" NOT IN (SELECT value FROM json_each(?))"
+		_, err = tx.exec(q, string(keys))
+		if isForeignKeyViolation(err) {
+			return meterd.Errorf(meterd.EConflict, "%s: an entry the seed no longer lists is used by an entry "+
+				"made through the admin API; put it back in the seed or change the admin-made entry", t.table)
+		}
+		if err != nil {
 			return fmt.Errorf("delete from %s: %w", t.table, err)
 		}
 	}
@@ -178,10 +187,10 @@ func danglingReference(err error, format string, args ...any) error {
 
 var accountsTable = catalogTable{
 	table:   "accounts",
-	columns: []string{"id", "name"},
+	columns: []string{"id", "name", "origin"},
 	count:   func(c *meterd.Catalog) int { return len(c.Accounts) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
-		return []any{c.Accounts[i].ID, c.Accounts[i].Name}, nil
+		return []any{c.Accounts[i].ID, c.Accounts[i].Name, string(c.Accounts[i].Origin.Normal())}, nil
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		return fmt.Errorf("account %q: %w", c.Accounts[i].ID, err)
@@ -190,11 +199,12 @@ var accountsTable = catalogTable{
 
 var accessKeysTable = catalogTable{
 	table:   "access_keys",
-	columns: []string{"id", "secret", "account_id", "home_region", "platform"},
+	columns: []string{"id", "secret", "account_id", "home_region", "platform", "disabled", "origin"},
 	count:   func(c *meterd.Catalog) int { return len(c.AccessKeys) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
 		k := c.AccessKeys[i]
-		return []any{k.ID, k.Secret, k.AccountID, k.HomeRegion, string(k.Platform)}, nil
+		return []any{k.ID, k.Secret, k.AccountID, k.HomeRegion, string(k.Platform), boolInt(k.Disabled),
+			string(k.Origin.Normal())}, nil
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		k := c.AccessKeys[i]
@@ -204,13 +214,19 @@ var accessKeysTable = catalogTable{
 }
 
 var productsTable = catalogTable{
-	table:   "products",
-	columns: []string{"code", "seller_account_id", "type", "dimensions", "integration"},
-	count:   func(c *meterd.Catalog) int { return len(c.Products) },
+	table: "products",
+	columns: []string{"code", "seller_account_id", "type", "dimensions", "integration", "fulfillment_url",
+		"notification_targets", "origin"},
+	count: func(c *meterd.Catalog) int { return len(c.Products) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
 		p := c.Products[i]
 		dims, err := encodeJSON(backend.NonNil(p.Dimensions))
-		return []any{p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration)}, err
+		if err != nil {
+			return nil, err
+		}
+		targets, err := encodeJSON(backend.NonNil(p.NotificationTargets))
+		return []any{p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration), p.FulfillmentURL,
+			targets, string(p.Origin.Normal())}, err
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		p := c.Products[i]
@@ -223,10 +239,11 @@ var productsTable = catalogTable{
 
 var customersTable = catalogTable{
 	table:   "customers",
-	columns: []string{"identifier", "aws_account_id"},
+	columns: []string{"identifier", "aws_account_id", "origin"},
 	count:   func(c *meterd.Catalog) int { return len(c.Customers) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
-		return []any{c.Customers[i].Identifier, c.Customers[i].AWSAccountID}, nil
+		cu := c.Customers[i]
+		return []any{cu.Identifier, cu.AWSAccountID, string(cu.Origin.Normal())}, nil
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		return fmt.Errorf("customer %q: %w", c.Customers[i].Identifier, err)
@@ -236,7 +253,7 @@ var customersTable = catalogTable{
 var subscriptionsTable = catalogTable{
 	table: "subscriptions",
 	columns: []string{"license_arn", "product_code", "customer_identifier", "status",
-		"license_start", "license_end", "entitlements"},
+		"license_start", "license_end", "entitlements", "offer_type", "offer_id", "unsubscribe_at", "origin"},
 	count: func(c *meterd.Catalog) int { return len(c.Subscriptions) },
 	row:   subscriptionRow,
 	fail: func(c *meterd.Catalog, i int, err error) error {
@@ -258,11 +275,12 @@ func subscriptionRow(c *meterd.Catalog, i int) ([]any, error) {
 		return nil, err
 	}
 	var te timeEncoder
-	start, end := te.encode(s.LicenseStart), te.encode(s.LicenseEnd)
+	start, end, unsub := te.encode(s.LicenseStart), te.encode(s.LicenseEnd), te.encode(s.UnsubscribeAt)
 	if te.err != nil {
 		return nil, te.err
 	}
-	return []any{s.LicenseArn, s.ProductCode, s.CustomerIdentifier, string(s.Status), nullJSON(start), nullJSON(end), ents}, nil
+	return []any{s.LicenseArn, s.ProductCode, s.CustomerIdentifier, string(s.Status), nullJSON(start), nullJSON(end), ents,
+		string(s.OfferType), s.OfferID, nullJSON(unsub), string(s.Origin.Normal())}, nil
 }
 
 // nullJSON is a nullable text as JSON: null, or the string.

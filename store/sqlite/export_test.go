@@ -1,5 +1,11 @@
 package sqlite
 
+import (
+	"context"
+
+	"github.com/meterd/meterd"
+)
+
 // WithBeforeCommit installs a hook that runs in the writer just before each
 // COMMIT: it can fail the commit or hang it like a stuck disk.
 func WithBeforeCommit(f func() error) Option {
@@ -29,4 +35,10 @@ const (
 // that a test sees the WAL change only by its own writes.
 func WithoutCheckpointer() Option {
 	return func(db *DB) { db.checkpointInterval = 0 }
+}
+
+// SumUsageUnrolled sums as SumUsage does without rolling up first, so that
+// a test sees the records after the watermark summed in Go.
+func (db *DB) SumUsageUnrolled(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
+	return db.sumRolled(ctx, s, meterd.NewUsageAggregator(s))
 }

@@ -26,7 +26,12 @@ func (db *DB) ResetLedger(ctx context.Context) (meterd.LedgerReset, error) {
 			}
 			*counts[i] = n
 		}
-		return nil
+		// The next records reuse seq from 1: the rollup starts anew.
+		if _, err := tx.exec(`DELETE FROM usage_rollup`); err != nil {
+			return err
+		}
+		_, err := tx.exec(`UPDATE usage_rollup_mark SET seq = 0`)
+		return err
 	})
 	if err != nil {
 		return meterd.LedgerReset{}, fmt.Errorf("sqlite: reset ledger: %w", err)

@@ -87,10 +87,14 @@ type DB struct {
 	stopCheckpoints    chan struct{}
 	checkpointsDone    chan struct{}
 
-	ops        chan *writeOp
-	writerDone chan struct{}
-	groups     atomic.Int64 // see WriterStats
-	groupedOps atomic.Int64
+	ops         chan *writeOp
+	writerDone  chan struct{}
+	groups      atomic.Int64 // see WriterStats
+	groupedOps  atomic.Int64
+	groupsEnded atomic.Int64 // groups committed or failed, for the checkpointer
+	// commitObserver, when set, hears of every group commit (see
+	// ObserveCommits).
+	commitObserver atomic.Pointer[func(ops int, commit time.Duration)]
 
 	// The watchdog fails callers of a group stuck longer than writeTimeout
 	// (see stall.go); health and files let writes and Ping notice a failing

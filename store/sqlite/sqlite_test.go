@@ -116,8 +116,9 @@ func TestOpen(t *testing.T) {
 		// Take the file back to version 2 with a product in it.
 		execSQL(t, dir, `ALTER TABLE products DROP COLUMN integration;
 			DELETE FROM schema_migrations WHERE version = 3;
-			INSERT INTO accounts VALUES ('111111111111', 'seller');
-			INSERT INTO products VALUES ('old-saas', '111111111111', 'SaaS', '[]')`)
+			INSERT INTO accounts (id, name) VALUES ('111111111111', 'seller');
+			INSERT INTO products (code, seller_account_id, type, dimensions)
+				VALUES ('old-saas', '111111111111', 'SaaS', '[]')`)
 		got, err := mustOpen(t, dir).FindProduct(t.Context(), "old-saas")
 		must(t, err)
 		if got.Integration != meterd.IntegrationLegacy {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/meterd/meterd"
 )
@@ -171,8 +172,14 @@ func (db *DB) commitGroup(group []*writeOp) {
 	db.groups.Add(1)
 	db.groupedOps.Add(int64(len(claimed)))
 	db.startGroup()
+	start := time.Now()
 	results, err := db.runGroup(claimed)
+	elapsed := time.Since(start)
+	db.groupsEnded.Add(1)
 	db.endGroup()
+	if observe := db.commitObserver.Load(); observe != nil {
+		(*observe)(len(claimed), elapsed)
+	}
 	if !errors.Is(err, ErrFileReplaced) { // logged once when found, reported by Ping
 		if err != nil {
 			db.logger.Error("sqlite group commit failed", meterd.LogKeyOps, len(claimed), meterd.LogKeyError, err)
@@ -279,6 +286,22 @@ type WriterStats struct {
 // is the mean number of callers sharing one fsync.
 func (db *DB) WriterStats() WriterStats {
 	return WriterStats{Groups: db.groups.Load(), Operations: db.groupedOps.Load()}
+}
+
+// QueueDepth is the number of write operations queued for the writer,
+// not counting the group it is committing.
+func (db *DB) QueueDepth() int { return len(db.ops) }
+
+// ObserveCommits makes the writer call f after each group commit (or
+// failed attempt) with the number of operations in it and the time from
+// BEGIN to the end of COMMIT, fsync included. f runs on the writer
+// goroutine, so it must be quick; a later call replaces f, nil removes it.
+func (db *DB) ObserveCommits(f func(ops int, commit time.Duration)) {
+	if f == nil {
+		db.commitObserver.Store(nil)
+		return
+	}
+	db.commitObserver.Store(&f)
 }
 
 // writeTx is the group transaction as an operation sees it.

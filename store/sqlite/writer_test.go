@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/meterd/meterd"
 )
@@ -260,6 +263,42 @@ func TestWriterStatsCountGroups(t *testing.T) {
 	// The held operation committed alone, then the three queued together.
 	if got, want := db.WriterStats(), (WriterStats{Groups: 2, Operations: 4}); got != want {
 		t.Errorf("WriterStats = %+v, want %+v", got, want)
+	}
+}
+
+// The metrics hooks: QueueDepth counts what waits behind the running
+// group, and the commit observer hears of each group with its size before
+// its callers are answered.
+func TestQueueDepthAndCommitObserver(t *testing.T) {
+	db, release := openHeld(t, t.TempDir())
+	var mu sync.Mutex
+	var sizes []int
+	db.ObserveCommits(func(ops int, _ time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		sizes = append(sizes, ops)
+	})
+	if got := db.QueueDepth(); got != 0 {
+		t.Errorf("QueueDepth with only the running group = %d, want 0", got)
+	}
+	ops := enqueueAll(t, db, createKey(1), createKey(2), createKey(3))
+	if got := db.QueueDepth(); got != 3 {
+		t.Errorf("QueueDepth = %d, want 3", got)
+	}
+	release()
+	for _, op := range ops {
+		if err := op.wait(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	got := slices.Clone(sizes)
+	mu.Unlock()
+	if want := []int{1, 3}; !slices.Equal(got, want) {
+		t.Errorf("observed group sizes %v, want %v", got, want)
+	}
+	if got := db.QueueDepth(); got != 0 {
+		t.Errorf("QueueDepth after the commits = %d, want 0", got)
 	}
 }
 

@@ -18,7 +18,7 @@ func ptr[T any](v T) *T { return &v }
 // fixtureCatalog returns a catalog that uses every field, including
 // zero-valued times and each entitlement value type.
 func fixtureCatalog() *meterd.Catalog {
-	return &meterd.Catalog{
+	return seedMade(&meterd.Catalog{
 		Accounts: []*meterd.Account{
 			{ID: sellerAccount, Name: "Seller"},
 			{ID: buyerAccount, Name: "Buyer"},
@@ -53,7 +53,27 @@ func fixtureCatalog() *meterd.Catalog {
 				}},
 			{ProductCode: "prod-ami", CustomerIdentifier: "cust-a", LicenseArn: "arn:lic-2", Status: meterd.SubscriptionPending},
 		},
+	})
+}
+
+// seedMade marks every entry of c OriginSeed, as a store reads them back.
+func seedMade(c *meterd.Catalog) *meterd.Catalog {
+	for _, a := range c.Accounts {
+		a.Origin = meterd.OriginSeed
 	}
+	for _, k := range c.AccessKeys {
+		k.Origin = meterd.OriginSeed
+	}
+	for _, p := range c.Products {
+		p.Origin = meterd.OriginSeed
+	}
+	for _, cu := range c.Customers {
+		cu.Origin = meterd.OriginSeed
+	}
+	for _, s := range c.Subscriptions {
+		s.Origin = meterd.OriginSeed
+	}
+	return c
 }
 
 func catalogTests() []test {
@@ -120,10 +140,10 @@ func testApplyCatalogReplace(t *testing.T, s meterd.Store) {
 	customer := &meterd.Customer{Identifier: "cust-a", AWSAccountID: otherSellerAccount}
 	sub := &meterd.Subscription{ProductCode: "prod-ami", CustomerIdentifier: "cust-b", LicenseArn: "arn:lic-1",
 		Status: meterd.SubscriptionUnsubscribed, LicenseEnd: at(2, 0)}
-	must(t, s.ApplyCatalog(ctx, &meterd.Catalog{
+	must(t, s.ApplyCatalog(ctx, seedMade(&meterd.Catalog{
 		AccessKeys: []*meterd.AccessKey{key}, Products: []*meterd.Product{product},
 		Customers: []*meterd.Customer{customer}, Subscriptions: []*meterd.Subscription{sub},
-	}))
+	})))
 
 	gotKey, err := s.FindAccessKey(ctx, key.ID)
 	must(t, err)

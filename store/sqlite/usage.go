@@ -1,0 +1,464 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
+)
+
+// Usage queries. Listing reads metering_records a page at a time, by seq
+// (keyset pagination). Sums read usage_rollup, the hourly rollup of the
+// records up to a watermark, plus the records after it, in one read
+// transaction: exact whatever has been rolled. The rollup is brought up to
+// date before a sum (rollUsage), on the writer but outside RecordUsage's
+// statements, so that metering pays nothing for it per record: a roll
+// folds a chunk of records in Go and writes one row per rollup key, where
+// an upsert per record in RecordUsage would dirty a random rollup page per
+// record (see docs/architecture.md).
+
+var _ meterd.UsageReader = (*DB)(nil)
+
+// maxUsagePage caps a page of ListUsage.
+const maxUsagePage = 1000
+
+// rollChunk is how many records one roll folds in one write operation,
+// bounding how long it holds the writer (tens of milliseconds).
+const rollChunk = 5000
+
+// ListUsage returns a page of the records matching q, in ledger order.
+func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.MeteringRecord, string, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > maxUsagePage {
+		limit = maxUsagePage
+	}
+	w, err := usageWhere(q, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
+	}
+	if q.Cursor != "" {
+		after, err := decodeUsageCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		w.add("seq > ?", after)
+	}
+	rows, err := db.readDB.QueryContext(ctx, `SELECT seq, `+usageColumns+` FROM metering_records`+w.sql()+
+		` ORDER BY seq LIMIT ?`, append(w.args, limit+1)...)
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
+	}
+	defer rows.Close()
+	recs := []*meterd.MeteringRecord{}
+	var last int64
+	for len(recs) < limit && rows.Next() {
+		rec, err := scanUsage(seqScanner{rows, &last})
+		if err != nil {
+			return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	more := rows.Next()
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
+	}
+	if !more {
+		return recs, "", nil
+	}
+	return recs, encodeUsageCursor(last), nil
+}
+
+// seqScanner scans a leading seq column, then the record's.
+type seqScanner struct {
+	rows *sql.Rows
+	seq  *int64
+}
+
+func (s seqScanner) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}, dest...)...) }
+
+func encodeUsageCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("u" + strconv.FormatInt(seq, 10)))
+}
+
+func decodeUsageCursor(s string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil && len(b) > 1 && b[0] == 'u' {
+		if seq, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && seq >= 0 {
+			return seq, nil
+		}
+	}
+	return 0, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
+}
+
+// where is a WHERE clause under construction; every value is a parameter.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds, w.args = append(w.conds, cond), append(w.args, args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// tagExistsSQL keeps records with an allocation tag ?1 (= ?2 unless NULL).
+const tagExistsSQL = `EXISTS (SELECT 1 FROM json_each(allocations) a, json_each(a.value, '$.Tags') t
+	WHERE t.value ->> '$.Key' = ? AND (? IS NULL OR t.value ->> '$.Value' = ?))`
+
+// usageWhere is q's filter on metering_records; with raw false, on
+// usage_rollup, without the receipt times and tags it does not have.
+func usageWhere(q meterd.UsageQuery, raw bool) (*where, error) {
+	w := &where{}
+	for _, c := range []struct{ col, v string }{{"product_code", q.ProductCode},
+		{"license_arn", q.LicenseArn}, {"dimension", q.Dimension}} {
+		if c.v != "" {
+			w.add(c.col+" = ?", c.v)
+		}
+	}
+	switch {
+	case q.Customer != "" && raw:
+		w.add(`(customer_identifier = ? OR customer_aws_account_id = ?
+			OR (operation = 'MeterUsage' AND customer_aws_account_id = '' AND caller_account_id = ?))`,
+			q.Customer, q.Customer, q.Customer)
+	case q.Customer != "":
+		w.add("(customer_identifier = ? OR customer_account = ?)", q.Customer, q.Customer)
+	}
+	if q.Test != nil {
+		w.add("test = ?", boolInt(*q.Test))
+	}
+	var te timeEncoder
+	for _, b := range []struct {
+		cond string
+		t    time.Time
+	}{{"hour >= ?", q.UsageSince}, {"hour < ?", q.UsageUntil},
+		{"received_at >= ?", q.ReceivedSince}, {"received_at < ?", q.ReceivedUntil}} {
+		if v := te.encode(b.t); v.Valid && (raw || !strings.HasPrefix(b.cond, "received")) {
+			w.add(b.cond, v)
+		}
+	}
+	if te.err != nil {
+		return nil, te.err
+	}
+	if raw && q.TagKey != "" {
+		value := nullString(q.TagValue)
+		w.add(tagExistsSQL, q.TagKey, value, value)
+	}
+	return w, nil
+}
+
+// SumUsage rolls the ledger up, then sums the rollup and the records after
+// its watermark in one read transaction. A sum by receipt time needs the
+// records themselves: it reads them (by product and hour when given).
+func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
+	s.Query.Limit, s.Query.Cursor = 0, ""
+	agg := meterd.NewUsageAggregator(s)
+	if !s.Query.ReceivedSince.IsZero() || !s.Query.ReceivedUntil.IsZero() {
+		err := meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
+			agg.Add(r.Sent())
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: sum usage: %w", err)
+		}
+		return agg.Groups(), nil
+	}
+	if err := db.rollUsage(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
+	}
+	return db.sumRolled(ctx, s, agg)
+}
+
+// sumRolled sums the rollup and the records after its watermark.
+func (db *DB) sumRolled(ctx context.Context, s meterd.UsageSum, agg *meterd.UsageAggregator) ([]meterd.UsageGroup, error) {
+	tx, err := db.readDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	var mark int64
+	if err := tx.QueryRowContext(ctx, `SELECT seq FROM usage_rollup_mark`).Scan(&mark); err != nil {
+		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
+	}
+	if err := sumRollup(ctx, tx, s, agg); err != nil {
+		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
+	}
+	if err := sumTail(ctx, tx, s, mark, agg); err != nil {
+		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
+	}
+	return agg.Groups(), nil
+}
+
+// periodSQL is the period of a rollup hour as text: the hour itself, or
+// its day's or month's prefix.
+func periodSQL(p meterd.UsagePeriod) string {
+	switch p {
+	case meterd.PerDay:
+		return "substr(hour, 1, 10)"
+	case meterd.PerMonth:
+		return "substr(hour, 1, 7)"
+	}
+	return "hour"
+}
+
+// parsePeriod reads periodSQL's text back.
+func parsePeriod(p meterd.UsagePeriod, s string) (time.Time, error) {
+	switch p {
+	case meterd.PerDay:
+		return time.Parse(time.DateOnly, s)
+	case meterd.PerMonth:
+		return time.Parse("2006-01", s)
+	}
+	return time.Parse(timeLayout, s)
+}
+
+// sumRollup adds the rollup's rows matching s, grouped in SQL.
+func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, agg *meterd.UsageAggregator) error {
+	q := s.Query
+	w, err := usageWhere(q, false)
+	if err != nil {
+		return err
+	}
+	w.add("period = ?", string(rollPeriod(s)))
+	switch {
+	case q.TagKey != "" && q.TagValue != "":
+		w.add("tag_key = ? AND tag_value = ?", q.TagKey, q.TagValue)
+	case q.TagKey != "":
+		w.add("tag_key = ?", q.TagKey)
+	case s.Groups(meterd.GroupTag):
+		w.add("tag_key != ''")
+	default:
+		w.add("tag_key = ''")
+	}
+	cols := []string{periodSQL(s.Per)}
+	for _, g := range []struct{ name, col string }{{meterd.GroupProduct, "product_code"},
+		{meterd.GroupCustomer, "CASE WHEN customer_identifier != '' THEN customer_identifier ELSE customer_account END"},
+		{meterd.GroupDimension, "dimension"}, {meterd.GroupLicense, "license_arn"}, {meterd.GroupTag, "tag_key"},
+		{meterd.GroupTag, "tag_value"}} {
+		if s.Groups(g.name) {
+			cols = append(cols, g.col)
+		} else {
+			cols = append(cols, "''")
+		}
+	}
+	group := strings.Join(cols, ", ")
+	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM usage_rollup`+w.sql()+
+		` GROUP BY `+group, w.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g meterd.UsageGroup
+		var period string
+		if err := rows.Scan(&period, &g.Product, &g.Customer, &g.Dimension, &g.LicenseArn, &g.TagKey, &g.TagValue,
+			&g.Quantity, &g.Records); err != nil {
+			return err
+		}
+		if g.Period, err = parsePeriod(s.Per, period); err != nil {
+			return err
+		}
+		agg.AddGroup(g, g.Quantity, g.Records)
+	}
+	return rows.Err()
+}
+
+// sumTail adds the records after the rollup's watermark.
+func sumTail(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, mark int64, agg *meterd.UsageAggregator) error {
+	w, err := usageWhere(s.Query, true)
+	if err != nil {
+		return err
+	}
+	w.add("seq > ?", mark)
+	rows, err := tx.QueryContext(ctx, `SELECT `+usageColumns+` FROM metering_records`+w.sql(), w.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rec, err := scanUsage(rows)
+		if err != nil {
+			return err
+		}
+		agg.Add(rec.Sent())
+	}
+	return rows.Err()
+}
+
+// rollUsage folds the records after the watermark into the rollup, a
+// chunk per write operation, until none is left. It looks first on a
+// reader: a rollup that is up to date costs no write (and no fsync).
+func (db *DB) rollUsage(ctx context.Context) error {
+	var behind bool
+	err := db.readDB.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM metering_records
+		WHERE seq > (SELECT seq FROM usage_rollup_mark))`).Scan(&behind)
+	if err != nil || !behind {
+		return err
+	}
+	for {
+		var n int
+		err := db.writeRerunnable(ctx, func(tx *writeTx) error {
+			var err error
+			n, err = rollChunkOnce(tx)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("roll up usage: %w", err)
+		}
+		if n < rollChunk {
+			return nil
+		}
+	}
+}
+
+// RollUsage brings the usage rollup up to date. Sums do it first; calling
+// it after a burst of metering keeps the next sum quick.
+func (db *DB) RollUsage(ctx context.Context) error { return db.rollUsage(ctx) }
+
+// rollKey is one row of usage_rollup.
+type rollKey struct {
+	period, product, tagKey, tagValue, hour string
+	customer, account, license, dim         string
+	test                                    int64
+}
+
+const rollSelectSQL = `SELECT seq, product_code, hour, customer_identifier,
+	CASE WHEN customer_aws_account_id = '' AND operation = 'MeterUsage' THEN caller_account_id
+		ELSE customer_aws_account_id END,
+	license_arn, dimension, test, quantity, allocations
+	FROM metering_records WHERE seq > (SELECT seq FROM usage_rollup_mark) ORDER BY seq LIMIT ?`
+
+const rollUpsertSQL = `INSERT INTO usage_rollup (period, product_code, tag_key, tag_value, hour,
+	customer_identifier, customer_account, license_arn, dimension, test, quantity, records)
+	VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+	ON CONFLICT DO UPDATE SET quantity = quantity + excluded.quantity, records = records + excluded.records`
+
+// rollChunkOnce folds up to rollChunk records and moves the watermark past
+// them; it returns how many it folded.
+func rollChunkOnce(tx *writeTx) (int, error) {
+	sums, last, n, err := readChunk(tx)
+	if err != nil || n == 0 {
+		return 0, err
+	}
+	for k, v := range sums {
+		if _, err := tx.exec(rollUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
+			k.license, k.dim, k.test, v[0], v[1]); err != nil {
+			return 0, err
+		}
+	}
+	_, err = tx.exec(`UPDATE usage_rollup_mark SET seq = ?`, last)
+	return n, err
+}
+
+// readChunk sums the next chunk of records per rollup key.
+func readChunk(tx *writeTx) (sums map[rollKey]*[2]int64, last int64, n int, err error) {
+	stmt, err := tx.stmt(rollSelectSQL)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	rows, err := stmt.QueryContext(tx.ctx, rollChunk)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer rows.Close()
+	sums = map[rollKey]*[2]int64{}
+	add := func(k rollKey, q int64) {
+		for _, p := range rollPeriods {
+			pk := k
+			pk.period = string(p)
+			if p != meterd.PerHour {
+				pk.hour = rollStart(p, k.hour)
+			}
+			v, ok := sums[pk]
+			if !ok {
+				v = new([2]int64)
+				sums[pk] = v
+			}
+			v[0] += q
+			v[1]++
+		}
+	}
+	for rows.Next() {
+		var k rollKey
+		var q int64
+		var alloc sql.NullString
+		if err := rows.Scan(&last, &k.product, &k.hour, &k.customer, &k.account, &k.license, &k.dim, &k.test,
+			&q, &alloc); err != nil {
+			return nil, 0, 0, err
+		}
+		n++
+		add(k, q)
+		if err := addTags(k, alloc, add); err != nil {
+			return nil, 0, 0, err
+		}
+	}
+	return sums, last, n, rows.Err()
+}
+
+// addTags adds a row per tag of a record's allocations with what they
+// gave it, as meterd.UsageAggregator counts tags.
+func addTags(k rollKey, alloc sql.NullString, add func(rollKey, int64)) error {
+	if !alloc.Valid {
+		return nil
+	}
+	allocs, err := backend.DecodeList[meterd.UsageAllocation](alloc.String)
+	if err != nil {
+		return errors.Join(errors.New("allocations"), err)
+	}
+	tags := map[meterd.Tag]int64{}
+	for _, a := range allocs {
+		for _, t := range a.Tags {
+			tags[t] += int64(a.AllocatedUsageQuantity)
+		}
+	}
+	for t, q := range tags {
+		tk := k
+		tk.tagKey, tk.tagValue = t.Key, t.Value
+		add(tk, q)
+	}
+	return nil
+}
+
+// rollPeriods are the periods the rollup keeps.
+var rollPeriods = []meterd.UsagePeriod{meterd.PerHour, meterd.PerDay, meterd.PerMonth}
+
+// rollStart is the stored start of the day or month of a stored hour: the
+// same text with the hour (and day) zeroed, so that it keeps timeLayout.
+func rollStart(p meterd.UsagePeriod, hour string) string {
+	const day, month = len("2006-01-02"), len("2006-01")
+	if len(hour) != len(timeLayout) {
+		return hour
+	}
+	if p == meterd.PerMonth {
+		return hour[:month] + "-01" + zeroTime
+	}
+	return hour[:day] + zeroTime
+}
+
+// zeroTime is timeLayout's time of day at midnight.
+const zeroTime = "T00:00:00.000000000Z"
+
+// rollPeriod is the coarsest rollup period that answers s exactly: one
+// that s's period is made of and its usage bounds fall on.
+func rollPeriod(s meterd.UsageSum) meterd.UsagePeriod {
+	for _, p := range []meterd.UsagePeriod{meterd.PerMonth, meterd.PerDay} {
+		if (s.Per == p || s.Per == meterd.PerMonth) && onStart(p, s.Query.UsageSince) && onStart(p, s.Query.UsageUntil) {
+			return p
+		}
+	}
+	return meterd.PerHour
+}
+
+func onStart(p meterd.UsagePeriod, t time.Time) bool { return t.IsZero() || p.Start(t).Equal(t) }
