@@ -190,3 +190,40 @@ func DecodeList[T any](text string) ([]T, error) {
 	}
 	return v, nil
 }
+
+// EntryKinds names each catalog table's entries in messages.
+var EntryKinds = map[string]string{
+	"accounts": "account", "access_keys": "access key", "products": "product",
+	"customers": "customer", "subscriptions": "subscription",
+}
+
+// AdminMade returns a copy of c whose entries are all OriginAdmin.
+func AdminMade(c *meterd.Catalog) *meterd.Catalog {
+	out := &meterd.Catalog{}
+	for _, a := range c.Accounts {
+		v := *a
+		v.Origin = meterd.OriginAdmin
+		out.Accounts = append(out.Accounts, &v)
+	}
+	for _, k := range c.AccessKeys {
+		v := *k
+		v.Origin = meterd.OriginAdmin
+		out.AccessKeys = append(out.AccessKeys, &v)
+	}
+	for _, p := range c.Products {
+		v := *p
+		v.Origin = meterd.OriginAdmin
+		out.Products = append(out.Products, &v)
+	}
+	for _, cu := range c.Customers {
+		v := *cu
+		v.Origin = meterd.OriginAdmin
+		out.Customers = append(out.Customers, &v)
+	}
+	for _, s := range c.Subscriptions {
+		v := *s
+		v.Origin = meterd.OriginAdmin
+		out.Subscriptions = append(out.Subscriptions, &v)
+	}
+	return out
+}

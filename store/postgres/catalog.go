@@ -13,9 +13,9 @@ import (
 )
 
 func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
-	const q = `SELECT id, secret, account_id, home_region, platform FROM access_keys WHERE id = $1`
+	const q = `SELECT id, secret, account_id, home_region, platform, disabled, origin FROM access_keys WHERE id = $1`
 	var k meterd.AccessKey
-	err := db.pool.QueryRow(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform)
+	err := db.pool.QueryRow(ctx, q, id).Scan(&k.ID, &k.Secret, &k.AccountID, &k.HomeRegion, &k.Platform, &k.Disabled, &k.Origin)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find access key: %w", notFound(err, "access key %q not found", id))
 	}
@@ -23,17 +23,30 @@ func (db *DB) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, 
 }
 
 func (db *DB) loadProduct(ctx context.Context, code string) (*meterd.Product, error) {
-	const q = `SELECT code, seller_account_id, type, dimensions, integration FROM products WHERE code = $1`
-	var (
-		p    meterd.Product
-		dims string
-	)
-	err := db.pool.QueryRow(ctx, q, code).Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration)
+	p, err := scanProduct(db.pool.QueryRow(ctx, productColumns+` WHERE code = $1`, code))
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find product: %w", notFound(err, "product %q not found", code))
 	}
+	return p, nil
+}
+
+const productColumns = `SELECT code, seller_account_id, type, dimensions, integration, fulfillment_url,
+	notification_targets, origin FROM products`
+
+func scanProduct(r pgx.Row) (*meterd.Product, error) {
+	var (
+		p             meterd.Product
+		dims, targets string
+	)
+	err := r.Scan(&p.Code, &p.SellerAccountID, &p.Type, &dims, &p.Integration, &p.FulfillmentURL, &targets, &p.Origin)
+	if err != nil {
+		return nil, err
+	}
 	if p.Dimensions, err = backend.DecodeList[meterd.Dimension](dims); err != nil {
-		return nil, fmt.Errorf("postgres: find product %q: dimensions: %w", code, err)
+		return nil, fmt.Errorf("product %q: dimensions: %w", p.Code, err)
+	}
+	if p.NotificationTargets, err = backend.DecodeList[meterd.NotificationTarget](targets); err != nil {
+		return nil, fmt.Errorf("product %q: notification targets: %w", p.Code, err)
 	}
 	return &p, nil
 }
@@ -49,9 +62,9 @@ func (db *DB) loadCustomer(ctx context.Context, f meterd.CustomerFilter) (*meter
 	if len(w.conds) == 0 {
 		return nil, errors.New("postgres: find customer: empty filter")
 	}
-	q := `SELECT identifier, aws_account_id FROM customers` + w.where() + ` ORDER BY identifier LIMIT 1`
+	q := `SELECT identifier, aws_account_id, origin FROM customers` + w.where() + ` ORDER BY identifier LIMIT 1`
 	var c meterd.Customer
-	if err := db.pool.QueryRow(ctx, q, w.args...).Scan(&c.Identifier, &c.AWSAccountID); err != nil {
+	if err := db.pool.QueryRow(ctx, q, w.args...).Scan(&c.Identifier, &c.AWSAccountID, &c.Origin); err != nil {
 		return nil, fmt.Errorf("postgres: find customer: %w", notFound(err, "customer %+v not found", f))
 	}
 	return &c, nil
@@ -101,24 +114,31 @@ func subscriptionsQuery(f meterd.SubscriptionFilter) (string, []any) {
 		a, b := w.next(f.After.CustomerIdentifier), w.next(f.After.LicenseArn)
 		w.conds = append(w.conds, "(customer_identifier, license_arn) > ("+a+", "+b+")")
 	}
-	q := `SELECT license_arn, product_code, customer_identifier, status, license_start, license_end, entitlements
-		FROM subscriptions` + w.where() + ` ORDER BY ` + order
+	q := subscriptionColumns + w.where() + ` ORDER BY ` + order
 	if f.Limit > 0 {
 		q += ` LIMIT ` + w.next(f.Limit)
 	}
 	return q, w.args
 }
 
+const subscriptionColumns = `SELECT license_arn, product_code, customer_identifier, status, license_start,
+	license_end, entitlements, offer_type, offer_id, unsubscribe_at, origin FROM subscriptions`
+
 func scanSubscription(r pgx.CollectableRow) (*meterd.Subscription, error) {
+	return scanSubscriptionRow(r)
+}
+
+func scanSubscriptionRow(r pgx.Row) (*meterd.Subscription, error) {
 	var (
-		s          meterd.Subscription
-		start, end *int64
-		ents       string
+		s                 meterd.Subscription
+		start, end, unsub *int64
+		ents              string
 	)
-	if err := r.Scan(&s.LicenseArn, &s.ProductCode, &s.CustomerIdentifier, &s.Status, &start, &end, &ents); err != nil {
+	if err := r.Scan(&s.LicenseArn, &s.ProductCode, &s.CustomerIdentifier, &s.Status, &start, &end, &ents,
+		&s.OfferType, &s.OfferID, &unsub, &s.Origin); err != nil {
 		return nil, err
 	}
-	s.LicenseStart, s.LicenseEnd = decodeTime(start), decodeTime(end)
+	s.LicenseStart, s.LicenseEnd, s.UnsubscribeAt = decodeTime(start), decodeTime(end), decodeTime(unsub)
 	var err error
 	if s.Entitlements, err = backend.DecodeList[meterd.Entitlement](ents); err != nil {
 		return nil, fmt.Errorf("subscription %q: entitlements: %w", s.LicenseArn, err)
@@ -281,7 +301,7 @@ func (t catalogTable) upsertRange(ctx context.Context, tx pgx.Tx, c *meterd.Cata
 
 // upsertQuery inserts the rows of a JSON batch; an entry equal to the
 // stored one is left alone, so re-applying an unchanged seed writes
-// nothing.
+// nothing. A seed entry never replaces an admin-made one (docs/catalog.md).
 func (t catalogTable) upsertQuery() string {
 	values := make([]string, len(t.columns))
 	for i := range t.columns {
@@ -298,10 +318,13 @@ func (t catalogTable) upsertQuery() string {
 	}
 	return "INSERT INTO " + t.table + " (" + strings.Join(t.columns, ", ") + ") SELECT " + strings.Join(values, ", ") +
 		" FROM jsonb_array_elements($1::jsonb) ON CONFLICT (" + t.columns[0] + ") DO UPDATE SET " + strings.Join(set, ", ") +
-		" WHERE (" + strings.Join(old, ", ") + ") IS DISTINCT FROM (" + strings.Join(excluded, ", ") + ")"
+		" WHERE (" + strings.Join(old, ", ") + ") IS DISTINCT FROM (" + strings.Join(excluded, ", ") + ")" +
+		" AND (excluded.origin = 'admin' OR " + t.table + ".origin = 'seed')"
 }
 
-// pruneCatalog deletes, table by table, the entries c does not list.
+// pruneCatalog deletes, table by table, the seed's entries c does not list.
+// Admin-made entries stay; one that uses a deleted entry fails the whole
+// replacement.
 func pruneCatalog(ctx context.Context, tx pgx.Tx, c *meterd.Catalog) error {
 	for _, t := range catalogTables {
 		if err := ctx.Err(); err != nil {
@@ -315,8 +338,13 @@ func pruneCatalog(ctx context.Context, tx pgx.Tx, c *meterd.Catalog) error {
 			}
 			keep[i] = row[0].(string)
 		}
-		q := "DELETE FROM " + t.table + " WHERE NOT (" + t.columns[0] + " = ANY ($1::text[]))"
-		if _, err := tx.Exec(ctx, q, keep); err != nil {
+		q := "DELETE FROM " + t.table + " WHERE origin = 'seed' AND NOT (" + t.columns[0] + " = ANY ($1::text[]))"
+		_, err := tx.Exec(ctx, q, keep)
+		if sqlState(err) == codeForeignKeyViolation {
+			return meterd.Errorf(meterd.EConflict, "%s: an entry the seed no longer lists is used by an entry "+
+				"made through the admin API; put it back in the seed or change the admin-made entry", t.table)
+		}
+		if err != nil {
 			return fmt.Errorf("delete from %s: %w", t.table, err)
 		}
 	}
@@ -334,11 +362,11 @@ func danglingReference(err error, format string, args ...any) error {
 
 var accountsTable = catalogTable{
 	table:   "accounts",
-	columns: []string{"id", "name"},
-	types:   []string{"text", "text"},
+	columns: []string{"id", "name", "origin"},
+	types:   []string{"text", "text", "text"},
 	count:   func(c *meterd.Catalog) int { return len(c.Accounts) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
-		return []any{c.Accounts[i].ID, c.Accounts[i].Name}, nil
+		return []any{c.Accounts[i].ID, c.Accounts[i].Name, string(c.Accounts[i].Origin.Normal())}, nil
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		return fmt.Errorf("account %q: %w", c.Accounts[i].ID, err)
@@ -347,12 +375,13 @@ var accountsTable = catalogTable{
 
 var accessKeysTable = catalogTable{
 	table:   "access_keys",
-	columns: []string{"id", "secret", "account_id", "home_region", "platform"},
-	types:   []string{"text", "text", "text", "text", "text"},
+	columns: []string{"id", "secret", "account_id", "home_region", "platform", "disabled", "origin"},
+	types:   []string{"text", "text", "text", "text", "text", "boolean", "text"},
 	count:   func(c *meterd.Catalog) int { return len(c.AccessKeys) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
 		k := c.AccessKeys[i]
-		return []any{k.ID, k.Secret, k.AccountID, k.HomeRegion, string(k.Platform)}, nil
+		return []any{k.ID, k.Secret, k.AccountID, k.HomeRegion, string(k.Platform), k.Disabled,
+			string(k.Origin.Normal())}, nil
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		k := c.AccessKeys[i]
@@ -361,14 +390,20 @@ var accessKeysTable = catalogTable{
 }
 
 var productsTable = catalogTable{
-	table:   "products",
-	columns: []string{"code", "seller_account_id", "type", "dimensions", "integration"},
-	types:   []string{"text", "text", "text", "text", "text"},
-	count:   func(c *meterd.Catalog) int { return len(c.Products) },
+	table: "products",
+	columns: []string{"code", "seller_account_id", "type", "dimensions", "integration", "fulfillment_url",
+		"notification_targets", "origin"},
+	types: []string{"text", "text", "text", "text", "text", "text", "text", "text"},
+	count: func(c *meterd.Catalog) int { return len(c.Products) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
 		p := c.Products[i]
 		dims, err := encodeJSON(backend.NonNil(p.Dimensions))
-		return []any{p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration)}, err
+		if err != nil {
+			return nil, err
+		}
+		targets, err := encodeJSON(backend.NonNil(p.NotificationTargets))
+		return []any{p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration), p.FulfillmentURL,
+			targets, string(p.Origin.Normal())}, err
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		p := c.Products[i]
@@ -381,11 +416,12 @@ var productsTable = catalogTable{
 
 var customersTable = catalogTable{
 	table:   "customers",
-	columns: []string{"identifier", "aws_account_id"},
-	types:   []string{"text", "text"},
+	columns: []string{"identifier", "aws_account_id", "origin"},
+	types:   []string{"text", "text", "text"},
 	count:   func(c *meterd.Catalog) int { return len(c.Customers) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
-		return []any{c.Customers[i].Identifier, c.Customers[i].AWSAccountID}, nil
+		cu := c.Customers[i]
+		return []any{cu.Identifier, cu.AWSAccountID, string(cu.Origin.Normal())}, nil
 	},
 	fail: func(c *meterd.Catalog, i int, err error) error {
 		return fmt.Errorf("customer %q: %w", c.Customers[i].Identifier, err)
@@ -395,8 +431,8 @@ var customersTable = catalogTable{
 var subscriptionsTable = catalogTable{
 	table: "subscriptions",
 	columns: []string{"license_arn", "product_code", "customer_identifier", "status",
-		"license_start", "license_end", "entitlements"},
-	types: []string{"text", "text", "text", "text", "bigint", "bigint", "text"},
+		"license_start", "license_end", "entitlements", "offer_type", "offer_id", "unsubscribe_at", "origin"},
+	types: []string{"text", "text", "text", "text", "bigint", "bigint", "text", "text", "text", "bigint", "text"},
 	count: func(c *meterd.Catalog) int { return len(c.Subscriptions) },
 	row:   subscriptionRow,
 	fail: func(c *meterd.Catalog, i int, err error) error {
@@ -419,9 +455,10 @@ func subscriptionRow(c *meterd.Catalog, i int) ([]any, error) {
 		return nil, err
 	}
 	var te timeEncoder
-	start, end := te.encode(s.LicenseStart), te.encode(s.LicenseEnd)
+	start, end, unsub := te.encode(s.LicenseStart), te.encode(s.LicenseEnd), te.encode(s.UnsubscribeAt)
 	if te.err != nil {
 		return nil, te.err
 	}
-	return []any{s.LicenseArn, s.ProductCode, s.CustomerIdentifier, string(s.Status), start, end, ents}, nil
+	return []any{s.LicenseArn, s.ProductCode, s.CustomerIdentifier, string(s.Status), start, end, ents,
+		string(s.OfferType), s.OfferID, unsub, string(s.Origin.Normal())}, nil
 }

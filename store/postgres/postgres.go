@@ -14,6 +14,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -62,6 +63,8 @@ type DB struct {
 	schemaVersion int // > 0 migrates only that far (a test hook)
 
 	cache *backend.Cache
+	// owner names this DB's leases of outbox deliveries (outbox.go).
+	owner string
 	// listening is true while the LISTEN connection is up: only then is a
 	// cached catalog entry known to be invalidated when another node
 	// changes the catalog, so only then does the cache keep entries.
@@ -114,6 +117,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger, opts ...Optio
 		url:          rawURL,
 		writeTimeout: DefaultWriteTimeout,
 		cache:        backend.NewCache(),
+		owner:        rand.Text(),
 		ops:          make(chan *writeOp, maxGroupOps),
 		writerDone:   make(chan struct{}),
 		listenDone:   make(chan struct{}),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/store/backend"
@@ -16,22 +17,32 @@ import (
 
 // CreateRegistrationToken stores t; EConflict if the token exists.
 func (db *DB) CreateRegistrationToken(ctx context.Context, t *meterd.RegistrationToken) error {
+	if err := insertToken(ctx, db.pool, t); err != nil {
+		return fmt.Errorf("postgres: create registration token: %w", err)
+	}
+	return nil
+}
+
+// execer is a pool or a transaction.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// insertToken stores t through e; EConflict if the token exists.
+func insertToken(ctx context.Context, e execer, t *meterd.RegistrationToken) error {
 	const q = `INSERT INTO registration_tokens (token, product_code, customer_identifier,
 		customer_aws_account_id, license_arn, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`
 	var te timeEncoder
 	issued, expires := te.encode(t.IssuedAt), te.encode(t.ExpiresAt)
 	if te.err != nil {
-		return fmt.Errorf("postgres: create registration token: %w", te.err)
+		return te.err
 	}
-	_, err := db.pool.Exec(ctx, q, t.Token, t.ProductCode, t.CustomerIdentifier, t.CustomerAWSAccountID,
+	_, err := e.Exec(ctx, q, t.Token, t.ProductCode, t.CustomerIdentifier, t.CustomerAWSAccountID,
 		t.LicenseArn, issued, expires)
 	if sqlState(err) == codeUniqueViolation {
 		return meterd.Errorf(meterd.EConflict, "registration token already exists")
 	}
-	if err != nil {
-		return fmt.Errorf("postgres: create registration token: %w", err)
-	}
-	return nil
+	return err
 }
 
 // FindRegistrationToken returns the stored token, or ENotFound.
