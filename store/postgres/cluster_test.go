@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -138,5 +139,85 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Two nodes asking for due deliveries at once are handed disjoint sets
+// that together hold every due one; a delivery one node holds goes to the
+// other only after the first records its attempt.
+func TestDueDeliveriesOneNodeEach(t *testing.T) {
+	ctx := t.Context()
+	url := pgtest.URL(t)
+	a, b := mustOpen(t, url), mustOpen(t, url)
+	target := meterd.NotificationTarget{Kind: meterd.TargetSNSHTTP, Endpoint: "http://seller.example/sns"}
+	must(t, a.ApplyCatalog(ctx, &meterd.Catalog{
+		Accounts: []*meterd.Account{{ID: "111122223333", Name: "seller"}},
+		Products: []*meterd.Product{{Code: "p", SellerAccountID: "111122223333", Type: meterd.ProductSaaS,
+			NotificationTargets: []meterd.NotificationTarget{target}}},
+	}))
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	const customers = 20 // one delivery each, all due
+	for i := range customers {
+		e := &meterd.LifecycleEvent{ID: fmt.Sprintf("evt-%d", i), Action: meterd.ActionSubscribeSuccess,
+			ProductCode: "p", CustomerIdentifier: fmt.Sprintf("cust-%d", i), Time: now}
+		_, err := a.ChangeSubscription(ctx, "arn:none", func(*meterd.Subscription) (*meterd.SubscriptionChange, error) {
+			return &meterd.SubscriptionChange{Event: e}, nil
+		})
+		must(t, err)
+	}
+	var (
+		wg  sync.WaitGroup
+		got [2][]meterd.Delivery
+	)
+	for i, db := range []*postgres.DB{a, b} {
+		wg.Go(func() {
+			ds, err := db.DueDeliveries(ctx, now, customers)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = ds
+		})
+	}
+	wg.Wait()
+	seen := map[int64]int{}
+	for _, ds := range got {
+		for _, d := range ds {
+			seen[d.ID]++
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("delivery %d handed out %d times", id, n)
+		}
+	}
+	if len(seen) != customers {
+		t.Errorf("%d deliveries handed out, want %d", len(seen), customers)
+	}
+
+	// a asks again (nothing recorded yet): it gets its own back, b nothing new.
+	held := got[0]
+	if len(held) == 0 {
+		held = got[1]
+		a, b = b, a
+	}
+	again, err := a.DueDeliveries(ctx, now, customers)
+	must(t, err)
+	if len(again) != len(held) {
+		t.Errorf("the holder asked again: %d deliveries, want its %d", len(again), len(held))
+	}
+	other, err := b.DueDeliveries(ctx, now, customers)
+	must(t, err)
+	for _, d := range other {
+		if d.ID == held[0].ID {
+			t.Errorf("delivery %d handed to the other node while held", d.ID)
+		}
+	}
+	// A failed attempt ends the lease: due again at once, b may take it.
+	must(t, a.RecordAttempt(ctx, meterd.DeliveryAttempt{DeliveryID: held[0].ID, At: now, StatusCode: 500,
+		Error: "500"}, now))
+	other, err = b.DueDeliveries(ctx, now, customers)
+	must(t, err)
+	if !slices.ContainsFunc(other, func(d meterd.Delivery) bool { return d.ID == held[0].ID }) {
+		t.Errorf("delivery %d not handed to the other node after its attempt was recorded", held[0].ID)
 	}
 }
