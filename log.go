@@ -31,6 +31,14 @@ const (
 	LogKeyStored            = "stored"
 	LogKeySigningKeyVersion = "signing_key_version"
 
+	// Accepted usage: one record of MeterUsage, or every accepted record
+	// of a BatchMeterUsage under LogKeyUsage.
+	LogKeyCustomer  = "customer"
+	LogKeyDimension = "dimension"
+	LogKeyQuantity  = "quantity"
+	LogKeyRecordID  = "metering_record_id"
+	LogKeyUsage     = "usage" // "customer/dimension/quantity/record id" per record, space-separated
+
 	// Fault injection (sim): the ids of the rules that changed a call. The
 	// audit trail marks the same calls as injected.
 	LogKeyFaultRules = "fault_rules"

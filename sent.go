@@ -32,8 +32,8 @@ type SentRecord struct {
 	// The call: when it arrived (CloudTrail's eventTime), its ids, who
 	// sent it.
 	CallTime        time.Time `json:"callTime"`
-	EventID         string    `json:"eventId"`
-	RequestID       string    `json:"requestId"`
+	EventID         string    `json:"eventId,omitempty"`
+	RequestID       string    `json:"requestId,omitempty"`
 	Operation       string    `json:"operation"`
 	Region          string    `json:"region,omitempty"`
 	CallerAccountID string    `json:"callerAccountId,omitempty"`

@@ -204,3 +204,10 @@ func sellerOf(ctx context.Context, products SellerFinder, cache map[string]strin
 	cache[product] = p.SellerAccountID
 	return p.SellerAccountID, nil
 }
+
+// EachSent walks the sent records of the calls matching f in l's trail
+// (see the function EachSent).
+func (l *Log) EachSent(ctx context.Context, products SellerFinder, f meterd.SentFilter,
+	yield func(*meterd.SentRecord) error) error {
+	return EachSent(ctx, l.store, products, f, yield)
+}

@@ -2,6 +2,8 @@ package node_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"runtime"
 	"testing"
 	"time"
@@ -17,20 +19,29 @@ import (
 // answered request, client side included.
 //
 //	go test -run=^$ -bench=MeterUsageHTTP -benchtime=5x -cpuprofile=cpu.out ./node
-func BenchmarkMeterUsageHTTP(b *testing.B) { benchmarkHTTP(b, "meter-usage", 64) }
+//
+// log=off discards the log, as a test does; log=info writes it at Info
+// (as JSON, to io.Discard), as a server does: every accepted call logs
+// one line.
+func BenchmarkMeterUsageHTTP(b *testing.B) {
+	b.Run("log=off", func(b *testing.B) { benchmarkHTTP(b, "meter-usage", 64, nil) })
+	b.Run("log=info", func(b *testing.B) {
+		benchmarkHTTP(b, "meter-usage", 64, slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})))
+	})
+}
 
 // BenchmarkBatch25HTTP is BenchmarkMeterUsageHTTP for bench.sh's Batch25
 // c=16 scenario: 16 clients each sending BatchMeterUsage calls of 25 new
 // records. records/s is what its target is stated in.
 //
 //	go test -run=^$ -bench=Batch25HTTP -benchtime=5x -cpuprofile=cpu.out ./node
-func BenchmarkBatch25HTTP(b *testing.B) { benchmarkHTTP(b, "batch25", 16) }
+func BenchmarkBatch25HTTP(b *testing.B) { benchmarkHTTP(b, "batch25", 16, nil) }
 
 // benchmarkHTTP runs scenario from concurrency clients against a whole
-// meterd; each iteration is one second of load.
-func benchmarkHTTP(b *testing.B, scenario string, concurrency int) {
+// meterd logging to logger; each iteration is one second of load.
+func benchmarkHTTP(b *testing.B, scenario string, concurrency int, logger *slog.Logger) {
 	f := bench.NewFixture(2000)
-	s, err := bench.Spawn(context.Background(), f, b.TempDir(), nil)
+	s, err := bench.Spawn(context.Background(), f, b.TempDir(), logger)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -71,6 +71,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		MaxBodyBytes:    maxBodyBytes,
 		Audit:           n.audit.log,
 		Insight:         insight.New(n.store, n.audit.db, clock),
+		Usage:           n.store,
 		Resetter:        n.store,
 		AllowReset:      n.cfg.AllowReset,
 		Logger:          n.logger,

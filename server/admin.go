@@ -55,7 +55,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{http.MethodDelete, "/admin/v1/quotas", http.StatusOK, s.resetQuota},
 		{http.MethodPost, pathReset, http.StatusOK, s.reset},
 		{http.MethodGet, pathNotifications, http.StatusOK, s.listNotifications},
-	}, append(append(s.auditRoutes(), s.insightRoutes()...), s.catalogRoutes()...)...)
+	}, append(append(append(s.auditRoutes(), s.insightRoutes()...), s.catalogRoutes()...), s.usageRoutes()...)...)
 }
 
 // adminHandler routes the admin API. The patterns carry no method, so that

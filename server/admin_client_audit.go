@@ -87,13 +87,18 @@ func (c *AdminClient) WaitCalls(ctx context.Context, q audit.CallQuery) (*CallsO
 			return out, nil
 		}
 		if d, ok := ctx.Deadline(); ctx.Err() != nil || (ok && time.Until(d) < minPollLeft) {
-			got := out.Calls
-			if q.Records {
-				got = out.Records
-			}
-			return out, fmt.Errorf("%d of %d matching %s arrived: %w", got, q.Min, unitName(q), context.DeadlineExceeded)
+			return out, notArrived(out, q)
 		}
 	}
+}
+
+// notArrived is WaitCalls' error when the deadline passes before q.Min.
+func notArrived(out *CallsOutput, q audit.CallQuery) error {
+	got := out.Calls
+	if q.Records {
+		got = out.Records
+	}
+	return fmt.Errorf("%d of %d matching %s arrived: %w", got, q.Min, unitName(q), context.DeadlineExceeded)
 }
 
 // countCalls reads the call log without waiting, after ctx has ended.

@@ -149,9 +149,12 @@ func (s *Server) call(ctx context.Context, caller meterd.Caller, in any) (any, e
 // client only sees a generic message.
 func (s *Server) logRequest(requestID string, call apiCall, err error, elapsed time.Duration) {
 	// A plain success is logged at Debug, which production leaves off:
-	// asking first spares boxing its attributes on every call.
-	if err == nil && !call.plan.Injected() && !s.log().Enabled(context.Background(), slog.LevelDebug) {
-		return
+	// asking first spares boxing its attributes on every call. Accepted
+	// usage gets its Info line instead.
+	if err == nil && !call.plan.Injected() {
+		if s.logUsage(requestID, call, elapsed) || !s.log().Enabled(context.Background(), slog.LevelDebug) {
+			return
+		}
 	}
 	attrs := []any{meterd.LogKeyRequestID, requestID, meterd.LogKeyOperation, call.op,
 		meterd.LogKeyAccessKeyID, call.caller.AccessKeyID, meterd.LogKeyRegion, call.caller.Region,

@@ -103,6 +103,9 @@ var adminEventNames = map[string]string{
 	"POST /admin/v1/quotas":              "SetQuota",
 	"DELETE /admin/v1/quotas":            "ResetQuota",
 	"POST " + pathReset:                  "Reset",
+	"GET " + pathUsage:                   "ListUsage",
+	"GET " + pathUsageSum:                "SumUsage",
+	"GET " + pathUsageExport:             "ExportUsage",
 }
 
 // adminEventName names an admin call; a route not listed is "METHOD PATH".

@@ -51,6 +51,8 @@ type Server struct {
 	// Conflict unless AllowReset is set too (--allow-reset).
 	Resetter   meterd.LedgerResetter
 	AllowReset bool
+	// Usage answers the usage routes; nil answers them NotFound.
+	Usage UsageStore
 	// Audit records every call; nil records nothing.
 	Audit *audit.Log
 	// Insight answers the bill and health routes; nil answers NotFound.

@@ -57,17 +57,27 @@ func (c *auditExportCommand) run(ctx context.Context, e *env, args []string) err
 		return err
 	}
 	admin.HTTP.Timeout = 0 // a long export streams for as long as it takes
-	file, err := os.Create(c.file)
+	res, err := exportToFile(c.file, e.stderr, c.out.json, func(w io.Writer) error { return admin.ExportEvents(ctx, f, w) })
 	if err != nil {
 		return err
 	}
-	w := &progress{w: file, stderr: e.stderr, quiet: c.out.json}
-	err = admin.ExportEvents(ctx, f, w)
-	w.done()
-	if err = errors.Join(err, file.Close()); err != nil {
-		return fmt.Errorf("export to %s: %w", c.file, err)
+	return c.out.write(e.stdout, res)
+}
+
+// exportToFile creates file and has export write it, with a progress line
+// on stderr unless quiet.
+func exportToFile(file string, stderr io.Writer, quiet bool, export func(io.Writer) error) (exportResult, error) {
+	out, err := os.Create(file)
+	if err != nil {
+		return exportResult{}, err
 	}
-	return c.out.write(e.stdout, exportResult{File: c.file, Bytes: w.n})
+	w := &progress{w: out, stderr: stderr, quiet: quiet}
+	err = export(w)
+	w.done()
+	if err = errors.Join(err, out.Close()); err != nil {
+		return exportResult{}, fmt.Errorf("export to %s: %w", file, err)
+	}
+	return exportResult{File: file, Bytes: w.n}, nil
 }
 
 // exportResult is a written export.

@@ -35,6 +35,7 @@ func commands() []command {
 		&adminTokenCreateCommand{},
 		&adminKeysRotateCommand{},
 		&auditListCommand{}, &auditExportCommand{}, &callsListCommand{}, &callsWaitCommand{},
+		&usageListCommand{}, &usageSumCommand{}, &usageExportCommand{},
 		&clockShowCommand{},
 		&clockSetCommand{},
 		&clockAdvanceCommand{},

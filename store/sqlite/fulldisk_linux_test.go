@@ -52,15 +52,17 @@ func fillDisk(t *testing.T, path string) {
 func TestFullDisk(t *testing.T) {
 	dir := mountTmpfs(t, "4m")
 	db := mustOpen(t, dir) // closed before the unmount (cleanups run last first)
-	key := func(v int32) *meterd.SigningKey {
-		return &meterd.SigningKey{Version: v, PrivateKeyPEM: bytes.Repeat([]byte("k"), 256<<10)}
+	key := func(v int32, size int) *meterd.SigningKey {
+		return &meterd.SigningKey{Version: v, PrivateKeyPEM: bytes.Repeat([]byte("k"), size)}
 	}
-	must(t, db.CreateSigningKey(t.Context(), key(1)))
+	must(t, db.CreateSigningKey(t.Context(), key(1, 256<<10)))
 	must(t, db.Ping(t.Context()))
 
 	filler := filepath.Join(dir, "filler")
 	fillDisk(t, filler)
-	if err := db.CreateSigningKey(t.Context(), key(2)); err == nil {
+	// Larger than the WAL the first key left behind, so that the write
+	// needs new space whether or not a checkpoint has truncated the WAL.
+	if err := db.CreateSigningKey(t.Context(), key(2, 1<<20)); err == nil {
 		t.Fatal("write on a full disk: err = nil")
 	}
 	if err := db.Ping(t.Context()); err == nil {
@@ -69,5 +71,5 @@ func TestFullDisk(t *testing.T) {
 
 	must(t, os.Remove(filler))
 	must(t, db.Ping(t.Context()))
-	must(t, db.CreateSigningKey(t.Context(), key(2)))
+	must(t, db.CreateSigningKey(t.Context(), key(2, 1<<20)))
 }

@@ -27,8 +27,10 @@ func (db *DB) ResetLedger(ctx context.Context) (meterd.LedgerReset, error) {
 			*counts[i] = n
 		}
 		// The next records reuse seq from 1: the rollup starts anew.
-		if _, err := tx.exec(`DELETE FROM usage_rollup`); err != nil {
-			return err
+		for _, table := range []string{"usage_rollup", "usage_totals"} {
+			if _, err := tx.exec("DELETE FROM " + table); err != nil {
+				return err
+			}
 		}
 		_, err := tx.exec(`UPDATE usage_rollup_mark SET seq = 0`)
 		return err

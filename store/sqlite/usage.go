@@ -1,11 +1,14 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -242,6 +245,10 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, agg *meterd.U
 	default:
 		w.add("tag_key = ''")
 	}
+	table := "usage_rollup"
+	if q.Customer == "" && q.LicenseArn == "" && !s.Groups(meterd.GroupCustomer) && !s.Groups(meterd.GroupLicense) {
+		table = "usage_totals" // the same sums, without the customers
+	}
 	cols := []string{periodSQL(s.Per)}
 	for _, g := range []struct{ name, col string }{{meterd.GroupProduct, "product_code"},
 		{meterd.GroupCustomer, "CASE WHEN customer_identifier != '' THEN customer_identifier ELSE customer_account END"},
@@ -254,7 +261,7 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, agg *meterd.U
 		}
 	}
 	group := strings.Join(cols, ", ")
-	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM usage_rollup`+w.sql()+
+	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM `+table+w.sql()+
 		` GROUP BY `+group, w.args...)
 	if err != nil {
 		return err
@@ -282,7 +289,10 @@ func sumTail(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, mark int64, agg
 		return err
 	}
 	w.add("seq > ?", mark)
-	rows, err := tx.QueryContext(ctx, `SELECT `+usageColumns+` FROM metering_records`+w.sql(), w.args...)
+	// NOT INDEXED: the tail is a range of seq, which the planner would
+	// otherwise trade for the (product_code, hour) index and read a
+	// product's whole month.
+	rows, err := tx.QueryContext(ctx, `SELECT `+usageColumns+` FROM metering_records NOT INDEXED`+w.sql(), w.args...)
 	if err != nil {
 		return err
 	}
@@ -329,6 +339,7 @@ func (db *DB) RollUsage(ctx context.Context) error { return db.rollUsage(ctx) }
 
 // rollKey is one row of usage_rollup.
 type rollKey struct {
+	total                                   bool // a row of usage_totals: no customer, account or license
 	period, product, tagKey, tagValue, hour string
 	customer, account, license, dim         string
 	test                                    int64
@@ -339,6 +350,10 @@ const rollSelectSQL = `SELECT seq, product_code, hour, customer_identifier,
 		ELSE customer_aws_account_id END,
 	license_arn, dimension, test, quantity, allocations
 	FROM metering_records WHERE seq > (SELECT seq FROM usage_rollup_mark) ORDER BY seq LIMIT ?`
+
+const totalsUpsertSQL = `INSERT INTO usage_totals (period, product_code, tag_key, tag_value, hour, dimension, test,
+	quantity, records) VALUES (?,?,?,?,?,?,?,?,?)
+	ON CONFLICT DO UPDATE SET quantity = quantity + excluded.quantity, records = records + excluded.records`
 
 const rollUpsertSQL = `INSERT INTO usage_rollup (period, product_code, tag_key, tag_value, hour,
 	customer_identifier, customer_account, license_arn, dimension, test, quantity, records)
@@ -352,14 +367,42 @@ func rollChunkOnce(tx *writeTx) (int, error) {
 	if err != nil || n == 0 {
 		return 0, err
 	}
-	for k, v := range sums {
-		if _, err := tx.exec(rollUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
-			k.license, k.dim, k.test, v[0], v[1]); err != nil {
+	// In key order, so that the upserts walk the rollup's pages in order
+	// rather than jump between them.
+	keys := slices.SortedFunc(maps.Keys(sums), compareRollKeys)
+	for _, k := range keys {
+		v := sums[k]
+		var err error
+		if k.total {
+			_, err = tx.exec(totalsUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.dim, k.test, v[0], v[1])
+		} else {
+			_, err = tx.exec(rollUpsertSQL, k.period, k.product, k.tagKey, k.tagValue, k.hour, k.customer, k.account,
+				k.license, k.dim, k.test, v[0], v[1])
+		}
+		if err != nil {
 			return 0, err
 		}
 	}
 	_, err = tx.exec(`UPDATE usage_rollup_mark SET seq = ?`, last)
 	return n, err
+}
+
+// compareRollKeys orders keys as usage_rollup's primary key does.
+func compareRollKeys(a, b rollKey) int {
+	if a.total != b.total {
+		if a.total {
+			return 1
+		}
+		return -1
+	}
+	for _, p := range [][2]string{{a.period, b.period}, {a.product, b.product}, {a.tagKey, b.tagKey},
+		{a.tagValue, b.tagValue}, {a.hour, b.hour}, {a.customer, b.customer}, {a.account, b.account},
+		{a.license, b.license}, {a.dim, b.dim}} {
+		if c := strings.Compare(p[0], p[1]); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(a.test, b.test)
 }
 
 // readChunk sums the next chunk of records per rollup key.
@@ -375,19 +418,23 @@ func readChunk(tx *writeTx) (sums map[rollKey]*[2]int64, last int64, n int, err 
 	defer rows.Close()
 	sums = map[rollKey]*[2]int64{}
 	add := func(k rollKey, q int64) {
-		for _, p := range rollPeriods {
-			pk := k
-			pk.period = string(p)
-			if p != meterd.PerHour {
-				pk.hour = rollStart(p, k.hour)
+		total := k
+		total.total, total.customer, total.account, total.license = true, "", "", ""
+		for _, key := range []rollKey{k, total} {
+			for _, p := range rollPeriods {
+				pk := key
+				pk.period = string(p)
+				if p != meterd.PerHour {
+					pk.hour = rollStart(p, key.hour)
+				}
+				v, ok := sums[pk]
+				if !ok {
+					v = new([2]int64)
+					sums[pk] = v
+				}
+				v[0] += q
+				v[1]++
 			}
-			v, ok := sums[pk]
-			if !ok {
-				v = new([2]int64)
-				sums[pk] = v
-			}
-			v[0] += q
-			v[1]++
 		}
 	}
 	for rows.Next() {

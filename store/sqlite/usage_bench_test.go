@@ -68,7 +68,9 @@ func BenchmarkSumUsage(b *testing.B) {
 // building it unless an earlier run left it.
 func usageLedger(b *testing.B, size int) string {
 	b.Helper()
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("meterd-bench-usage-%d", size))
+	// The name changes with the rollup's schema, so that a stale ledger
+	// is not reused.
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("meterd-bench-usage-v2-%d", size))
 	ready := filepath.Join(dir, "ready")
 	if _, err := os.Stat(ready); err == nil {
 		return dir
@@ -128,6 +130,8 @@ var usageLedgerSQL = []string{
 	`INSERT INTO usage_rollup SELECT 'month', product_code, '', '', substr(hour, 1, 7) || '-01T00:00:00.000000000Z',
 		customer_identifier, customer_account, license_arn, dimension, test, sum(quantity), sum(records)
 		FROM usage_rollup WHERE period = 'day' AND ?1 > 0 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`,
+	`INSERT INTO usage_totals SELECT period, product_code, tag_key, tag_value, hour, dimension, test,
+		sum(quantity), sum(records) FROM usage_rollup WHERE ?1 > 0 GROUP BY 1, 2, 3, 4, 5, 6, 7`,
 	`UPDATE usage_rollup_mark SET seq = (SELECT max(seq) FROM metering_records) WHERE ?1 > 0`,
 	`PRAGMA wal_checkpoint(TRUNCATE)`,
 }

@@ -28,6 +28,22 @@ CREATE TABLE usage_rollup (
 		license_arn, dimension, test)
 ) STRICT, WITHOUT ROWID;
 
+-- The same sums without customer and license, for the sums that neither
+-- filter nor group by them: a product's month per day is a few rows per
+-- dimension here, where usage_rollup has one per customer too.
+CREATE TABLE usage_totals (
+	period       TEXT NOT NULL,
+	product_code TEXT NOT NULL,
+	tag_key      TEXT NOT NULL,
+	tag_value    TEXT NOT NULL,
+	hour         TEXT NOT NULL,
+	dimension    TEXT NOT NULL,
+	test         INTEGER NOT NULL,
+	quantity     INTEGER NOT NULL,
+	records      INTEGER NOT NULL,
+	PRIMARY KEY (period, product_code, tag_key, tag_value, hour, dimension, test)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE usage_rollup_mark (
 	id  INTEGER PRIMARY KEY CHECK (id = 1),
 	seq INTEGER NOT NULL -- metering_records.seq of the last record rolled up
