@@ -59,6 +59,7 @@ const (
 	LogKeyOps              = "ops"
 	LogKeyFileMode         = "file_mode"     // a file's permissions, as ls shows them
 	LogKeyWriteTimeout     = "write_timeout" // the store's bound on one commit
+	LogKeyStore            = "store"         // a database URL, password redacted
 
 	// Start-up (cmd/meterd).
 	LogKeyAddr    = "addr"

@@ -63,10 +63,21 @@ type Store interface {
 	Outbox
 	LedgerStore
 	LedgerResetter
+	SecretStore
 	UsageReader
 	UsageSummarizer
 	Pinger
 	Close() error
+}
+
+// SecretStore keeps the secrets that every node sharing a ledger must
+// agree on and that must outlive a restart, such as the key that seals
+// GetEntitlements NextTokens.
+type SecretStore interface {
+	// EnsureSecret returns the secret named name, storing value as it
+	// first: the first caller's value wins (on any node), and every later
+	// call returns it. value must not be empty.
+	EnsureSecret(ctx context.Context, name string, value []byte) ([]byte, error)
 }
 
 // LedgerResetter empties the ledger between a seller's tests (meterd
@@ -76,8 +87,8 @@ type LedgerResetter interface {
 	// ResetLedger deletes, in one transaction, every metering record,
 	// remembered client token, registration token and task registration,
 	// and the outbox: lifecycle events, their deliveries and attempts
-	// (pending notifications are not sent). The catalog, subscriptions and
-	// the RegisterUsage signing keys are kept.
+	// (pending notifications are not sent). The catalog, subscriptions,
+	// the RegisterUsage signing keys and the secrets (SecretStore) are kept.
 	ResetLedger(ctx context.Context) (LedgerReset, error)
 }
 

@@ -24,6 +24,12 @@ type Spawned struct {
 // 127.0.0.1 with its ledger in dir, as `meterd serve --seed` would, with
 // the request quotas off: a load test is no abuse. Stop ends it.
 func Spawn(ctx context.Context, f *Fixture, dir string, logger *slog.Logger) (*Spawned, error) {
+	return SpawnOn(ctx, f, dir, "", logger)
+}
+
+// SpawnOn is Spawn with the ledger in the PostgreSQL database store (a
+// postgres:// URL) instead; "" is Spawn.
+func SpawnOn(ctx context.Context, f *Fixture, dir, store string, logger *slog.Logger) (*Spawned, error) {
 	seedFile := filepath.Join(dir, "seed.yaml")
 	if err := WriteSeedFile(f, seedFile); err != nil {
 		return nil, err
@@ -32,6 +38,7 @@ func Spawn(ctx context.Context, f *Fixture, dir string, logger *slog.Logger) (*S
 	cfg.Addr = "127.0.0.1:0"
 	cfg.DataDir = filepath.Join(dir, "data")
 	cfg.SeedFile = seedFile
+	cfg.Store = store
 	cfg.Throttle = false
 	n, err := node.Open(ctx, cfg, logger)
 	if err != nil {

@@ -12,12 +12,14 @@ package meterdtest
 import (
 	"context"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 	"testing"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/node"
+	"github.com/meterd/meterd/store/postgres/pgtest"
 )
 
 // Credentials is an access key of the catalog, with the account it signs as.
@@ -52,7 +54,18 @@ type options struct {
 	seedFile  string
 	configure []func(*node.Config)
 	logger    *slog.Logger
+	sqlite    bool
 }
+
+// EnvStore chooses the ledger of the nodes Start opens: "postgres" puts
+// each data directory's ledger in a PostgreSQL database of its own (see
+// store/postgres/pgtest for where the server comes from); empty or
+// "sqlite" keeps SQLite. CI runs the API tests once with each.
+const EnvStore = "METERD_TEST_STORE"
+
+// OnSQLite keeps the node on the SQLite ledger whatever EnvStore says, for
+// tests of the SQLite files themselves.
+func OnSQLite() Option { return func(o *options) { o.sqlite = true } }
 
 // WithSeedFile starts from the seed file at path instead of the demo data.
 func WithSeedFile(path string) Option { return func(o *options) { o.seedFile = path } }
@@ -70,6 +83,7 @@ func WithLogger(logger *slog.Logger) Option { return func(o *options) { o.logger
 // test if it does not start or does not shut down cleanly.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	opts = append(opts, withTestStore(t))
 	s, err := Run(t.TempDir(), opts...)
 	if err != nil {
 		t.Fatalf("meterdtest: %v", err)
@@ -80,6 +94,25 @@ func Start(t testing.TB, opts ...Option) *Server {
 		}
 	})
 	return s
+}
+
+// withTestStore applies EnvStore, last, once the data directory is known:
+// a node restarted on the same data directory finds the same database.
+func withTestStore(t testing.TB) Option {
+	return func(o *options) {
+		switch os.Getenv(EnvStore) {
+		case "", "sqlite":
+			return
+		case "postgres":
+		default:
+			t.Fatalf("meterdtest: %s=%q: want sqlite or postgres", EnvStore, os.Getenv(EnvStore))
+		}
+		o.configure = append(o.configure, func(c *node.Config) {
+			if !o.sqlite && c.Store == "" {
+				c.Store = pgtest.URLFor(t, c.DataDir)
+			}
+		})
+	}
 }
 
 // Run opens and runs a meterd with its data directory in dir, for code

@@ -3,20 +3,19 @@ package node
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/audit"
-	"github.com/meterd/meterd/store/sqlite"
 )
 
-// auditTrail is the node's audit log, on its own file beside the ledger
-// (see sqlite.AuditFileName) so that recording a call never joins a
-// ledger transaction, and its writer goroutine.
+// auditTrail is the node's audit log and its writer goroutine. Its store
+// is apart from the ledger's transactions (SQLite: its own file beside the
+// ledger; PostgreSQL: its own table), so that recording a call never joins
+// a ledger transaction.
 type auditTrail struct {
-	db  *sqlite.AuditDB
+	db  closingAuditStore
 	log *audit.Log
 
 	mu   sync.Mutex
@@ -24,13 +23,9 @@ type auditTrail struct {
 	done chan error
 }
 
-func openAudit(ctx context.Context, cfg Config, logger *slog.Logger) (*auditTrail, error) {
-	db, err := sqlite.OpenAudit(ctx, cfg.DataDir, logger)
-	if err != nil {
-		return nil, fmt.Errorf("open audit trail: %w", err)
-	}
+func newAuditTrail(db closingAuditStore, cfg Config, logger *slog.Logger) *auditTrail {
 	log := audit.New(db, meterd.SystemClock{}, audit.Config{Retention: cfg.AuditRetention}, logger)
-	return &auditTrail{db: db, log: log}, nil
+	return &auditTrail{db: db, log: log}
 }
 
 // start runs the writer until close; a trail closed first never starts.

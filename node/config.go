@@ -16,6 +16,7 @@ import (
 	"github.com/meterd/meterd/notify"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
+	"github.com/meterd/meterd/store/postgres"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -23,8 +24,13 @@ import (
 // has a row in Settings, which gives it a flag and a METERD_ environment
 // variable; fields without a row are for programs that embed a node.
 type Config struct {
-	Addr        string
-	DataDir     string
+	Addr    string
+	DataDir string
+	// Store, when set, is the ledger's PostgreSQL database
+	// (postgres://...), shared by every node given the same URL; empty
+	// keeps the SQLite ledger in DataDir. DataDir still holds the
+	// generated admin token.
+	Store       string
 	SeedFile    string
 	LogLevel    string
 	AdminToken  string
@@ -116,6 +122,7 @@ func (c Config) Validate() error {
 	}{
 		{"addr", checkAddr(c.Addr)},
 		{"data", checkNotEmpty(c.DataDir)},
+		{"store", checkStore(c.Store)},
 		{"log-level", checkLevel(c.LogLevel)},
 		{"batch-window", checkRange(c.BatchWindow, time.Nanosecond, 1<<63-1)},
 		{"month-end-grace", checkRange(c.MonthEndGrace, 0, 24*time.Hour)},
@@ -143,6 +150,15 @@ func (c Config) Validate() error {
 func checkAddr(addr string) error {
 	_, _, err := net.SplitHostPort(addr)
 	return err
+}
+
+// checkStore accepts "" (SQLite in --data) or a PostgreSQL URL.
+func checkStore(s string) error {
+	if s == "" || postgres.IsURL(s) {
+		return nil
+	}
+	// The value is not echoed: a mistyped URL may hold a password.
+	return errors.New("want a postgres:// or postgresql:// URL, or empty for the SQLite ledger in --data")
 }
 
 func checkPublicURL(s string) error {

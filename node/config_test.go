@@ -20,6 +20,7 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{"ErrBadAddress", func(c *Config) { c.Addr = "nohost" }, "--addr (METERD_ADDR)"},
 		{"ErrEmptyData", func(c *Config) { c.DataDir = "" }, "--data (METERD_DATA): must not be empty"},
+		{"ErrStoreNotPostgres", func(c *Config) { c.Store = "mysql://u:secret@db/m" }, "--store (METERD_STORE): want a postgres:// or postgresql:// URL"},
 		{"ErrBadLogLevel", func(c *Config) { c.LogLevel = "loud" }, `--log-level (METERD_LOG_LEVEL): "loud"`},
 		{"ErrZeroBatchWindow", func(c *Config) { c.BatchWindow = 0 }, "--batch-window (METERD_BATCH_WINDOW): must be positive"},
 		{"ErrNegativeGrace", func(c *Config) { c.MonthEndGrace = -time.Hour }, "--month-end-grace (METERD_MONTH_END_GRACE): must not be negative"},

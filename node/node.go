@@ -21,6 +21,7 @@ import (
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
+	"github.com/meterd/meterd/store/postgres"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -92,17 +93,12 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	store, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout))
+	store, auditStore, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("open ledger: %w", err)
-	}
-	trail, err := openAudit(ctx, cfg, logger)
-	if err != nil {
-		ln.Close()
-		store.Close()
 		return nil, err
 	}
+	trail := newAuditTrail(auditStore, cfg, logger)
 	n := &Node{cfg: cfg, logger: logger, catalog: seedFile.Catalog, simulation: seedFile.Sim, store: store, listener: ln, audit: trail}
 	n.seedLoad.parse = parsed
 	if err := n.prepare(ctx); err != nil {
@@ -226,6 +222,41 @@ func (n *Node) shutdown() error {
 	}
 	n.logger.Info("shut down: ledger closed")
 	return nil
+}
+
+// closingAuditStore is an audit trail's store, closed with its node.
+type closingAuditStore interface {
+	meterd.AuditStore
+	Close() error
+}
+
+// openStore opens the ledger and the audit trail's store: both in the
+// PostgreSQL database of cfg.Store (the trail closes with the ledger), or
+// both in cfg.DataDir (SQLite, one file each).
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (meterd.Store, closingAuditStore, error) {
+	if cfg.Store != "" {
+		db, err := postgres.Open(ctx, cfg.Store, logger, postgres.WithWriteTimeout(cfg.WriteTimeout))
+		if err != nil {
+			return nil, nil, fmt.Errorf("open ledger: %w", err)
+		}
+		if cfg.AdminToken == "" { // the generated token lives in the data directory
+			if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+				db.Close()
+				return nil, nil, fmt.Errorf("data directory: %w", err)
+			}
+		}
+		return db, db.Audit(), nil
+	}
+	db, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout))
+	if err != nil {
+		return nil, nil, fmt.Errorf("open ledger: %w", err)
+	}
+	trail, err := sqlite.OpenAudit(ctx, cfg.DataDir, logger)
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("open audit trail: %w", err)
+	}
+	return db, trail, nil
 }
 
 // URL is the base URL clients use, e.g. http://127.0.0.1:4599.

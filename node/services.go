@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/seed"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/postgres"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -38,10 +40,10 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	// The RegisterUsage signing key is made on first use, not here (see
 	// metering.Service.EnsureSigningKey): a fresh meterd answers at once.
 	ms := metering.New(ledger, clock, mcfg, n.logger)
-	// The GetEntitlements NextToken key lives as long as the process: a
-	// token from before a restart is refused rather than trusted.
-	tokenKey := make([]byte, 32)
-	if _, err := rand.Read(tokenKey); err != nil {
+	// The GetEntitlements NextToken key is kept in the ledger, so that a
+	// token from one node is good on every node and after a restart.
+	tokenKey, err := n.nextTokenKey(ctx)
+	if err != nil {
 		return nil, err
 	}
 	es, err := entitlement.New(n.store, clock, mcfg.Regions, tokenKey, n.logger)
@@ -88,6 +90,23 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	return n.withConsole(srv)
 }
 
+// nextTokenKeyName names the NextToken key among the ledger's secrets.
+const nextTokenKeyName = "entitlement-next-token-key"
+
+// nextTokenKey returns the key that seals GetEntitlements NextTokens,
+// made by the first node that asks.
+func (n *Node) nextTokenKey(ctx context.Context) ([]byte, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	key, err := n.store.EnsureSecret(ctx, nextTokenKeyName, fresh)
+	if err != nil {
+		return nil, fmt.Errorf("next token key: %w", err)
+	}
+	return key, nil
+}
+
 // newLimiter returns nil, no throttling, unless Config.Throttle is set.
 func (n *Node) newLimiter(clock meterd.Clock) *server.Limiter {
 	if !n.cfg.Throttle {
@@ -104,9 +123,10 @@ func (n *Node) newLimiter(clock meterd.Clock) *server.Limiter {
 // WriterStats; a queue depth and a per-commit report (group size, commit and
 // fsync time) are exported as soon as it offers them.
 type (
-	writerStatser interface{ WriterStats() sqlite.WriterStats }
-	queueDepther  interface{ QueueDepth() int }
-	commitWatcher interface {
+	writerStatser   interface{ WriterStats() sqlite.WriterStats }
+	pgWriterStatser interface{ WriterStats() postgres.WriterStats }
+	queueDepther    interface{ QueueDepth() int }
+	commitWatcher   interface {
 		ObserveCommits(func(ops int, commit time.Duration))
 	}
 )
@@ -120,6 +140,12 @@ func (n *Node) newMetrics() *server.Metrics {
 	m := server.NewMetrics()
 	m.SetSeedLoad(n.seedLoad.parse, n.seedLoad.apply)
 	if w, ok := n.store.(writerStatser); ok {
+		m.WatchWriter(func() server.WriterStats {
+			st := w.WriterStats()
+			return server.WriterStats{Groups: st.Groups, Operations: st.Operations}
+		})
+	}
+	if w, ok := n.store.(pgWriterStatser); ok {
 		m.WatchWriter(func() server.WriterStats {
 			st := w.WriterStats()
 			return server.WriterStats{Groups: st.Groups, Operations: st.Operations}

@@ -33,6 +33,8 @@ var settings = []Setting{
 		stringField(func(c *Config) *string { return &c.Addr })},
 	{"data", "METERD_DATA", "data `directory` of the ledger",
 		stringField(func(c *Config) *string { return &c.DataDir })},
+	{"store", "METERD_STORE", "ledger `URL` of a PostgreSQL database (postgres://user:pass@host/db) shared by several nodes; empty: SQLite in --data",
+		stringField(func(c *Config) *string { return &c.Store })},
 	{"seed", "METERD_SEED", "seed `file` (YAML) applied at start-up; built-in demo data when empty",
 		stringField(func(c *Config) *string { return &c.SeedFile })},
 	{"log-level", "METERD_LOG_LEVEL", "log `level`: debug, info, warn or error",

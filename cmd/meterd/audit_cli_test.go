@@ -31,7 +31,9 @@ func TestAuditCommands(t *testing.T) {
 		}
 	})
 	t.Run("ErrTimeout calls wait", func(t *testing.T) {
-		_, err := cli("calls", "wait", "--operation", "CreateRegistrationToken", "--min", "2", "--timeout", "300ms")
+		// 2s, not less: a poll answers within the last tenth of the timeout, which
+		// must cover a query of a database server (PostgreSQL) on a busy machine.
+		_, err := cli("calls", "wait", "--operation", "CreateRegistrationToken", "--min", "2", "--timeout", "2s")
 		if err == nil || err.Error() != "1 of 2 matching calls arrived: context deadline exceeded" || exitCode(err, io.Discard) != 1 {
 			t.Fatalf("got %v, want 1 of 2 arrived, exit 1", err)
 		}

@@ -18,6 +18,7 @@ type benchCommand struct {
 	client      clientFlags
 	out         output
 	spawn       bool
+	store       string
 	scenario    string
 	concurrency int
 	duration    time.Duration
@@ -60,6 +61,7 @@ func (c *benchCommand) bind(fs *flag.FlagSet, e *env) error {
 	c.client.bind(fs, e.getenv)
 	c.out.bind(fs)
 	fs.BoolVar(&c.spawn, "spawn", false, "start an in-process meterd with the fixture (on a temporary directory) and load it; --url is ignored")
+	fs.StringVar(&c.store, "store", e.getenv("METERD_STORE"), "with --spawn: the spawned meterd's ledger, a postgres:// URL (empty: SQLite in the temporary directory)")
 	fs.StringVar(&c.scenario, "scenario", "meter-usage", "what to send (see above)")
 	fs.IntVar(&c.concurrency, "concurrency", 16, "workers, each with one request in flight")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long to measure")
@@ -127,7 +129,7 @@ func (c *benchCommand) target(ctx context.Context, e *env, cfg *bench.Config) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	s, err := bench.Spawn(ctx, cfg.Fixture, dir, nil)
+	s, err := bench.SpawnOn(ctx, cfg.Fixture, dir, c.store, nil)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err

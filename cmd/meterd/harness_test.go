@@ -73,7 +73,18 @@ type testServer struct {
 // stderr.
 func startServer(t testing.TB, seedFile string, extra ...func(*node.Config)) *testServer {
 	t.Helper()
-	opts := []meterdtest.Option{meterdtest.WithSeedFile(seedFile)}
+	return startWith(t, []meterdtest.Option{meterdtest.WithSeedFile(seedFile)}, extra...)
+}
+
+// startSQLiteServer is startServer on the SQLite ledger whatever
+// meterdtest.EnvStore says, for tests of the ledger's files.
+func startSQLiteServer(t testing.TB, seedFile string, extra ...func(*node.Config)) *testServer {
+	t.Helper()
+	return startWith(t, []meterdtest.Option{meterdtest.WithSeedFile(seedFile), meterdtest.OnSQLite()}, extra...)
+}
+
+func startWith(t testing.TB, opts []meterdtest.Option, extra ...func(*node.Config)) *testServer {
+	t.Helper()
 	for _, f := range extra {
 		opts = append(opts, meterdtest.WithConfig(f))
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/postgres/pgtest"
 	"github.com/meterd/meterd/store/sqlite"
 )
 
@@ -31,7 +32,7 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 // killArgs run meterd without quotas and without the month-end rule, so

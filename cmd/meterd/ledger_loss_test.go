@@ -19,7 +19,7 @@ import (
 // a running meterd: it must stop acknowledging usage (a success would go
 // into the unlinked file, lost at the next start) and report not ready.
 func TestLedgerDeletedWhileServing(t *testing.T) {
-	s := startServer(t, "")
+	s := startSQLiteServer(t, "")
 	client := s.metering(buyerKey, testRegion)
 	hour := time.Now().Add(-time.Minute)
 	meter := func(ts time.Time) error {

@@ -535,7 +535,10 @@ func TestUsageExportConstantMemory(t *testing.T) {
 	}
 	growth := int64(peak.Load()) - int64(base.HeapAlloc)
 	t.Logf("exported %d bytes; heap grew by %d at most", w.bytes, growth)
-	if growth > w.bytes/3 {
+	// A buffered export holds at least all its bytes at once; a streamed
+	// one holds a page of records and the process's other work (on
+	// PostgreSQL the pgx pool too), measured at a third of this export.
+	if growth > w.bytes/2 {
 		t.Errorf("heap grew by %d bytes exporting %d: the export is buffered", growth, w.bytes)
 	}
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // AuditFileName is the audit trail's database inside the data directory.
@@ -179,7 +179,7 @@ func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) erro
 		dimensions = append(dimensions, s.Dimension)
 	}
 	_, err = stmt.ExecContext(ctx, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID,
-		e.ErrorCode, e.ProductCode, joinKeys(customers), joinKeys(dimensions), string(record),
+		e.ErrorCode, e.ProductCode, backend.JoinKeys(customers), backend.JoinKeys(dimensions), string(record),
 		rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements))
 	return err
 }
@@ -192,38 +192,11 @@ func rawJSONColumn(raw json.RawMessage) any {
 	return string(raw)
 }
 
-// keySep separates the values of a customers or dimensions column; it
-// cannot appear in a customer identifier or dimension name.
-const keySep = "\x1f"
-
-func joinKeys(values []string) string { return keySep + strings.Join(values, keySep) + keySep }
-
-// subjectsOf pairs the values of the customers and dimensions columns
-// again; nil when the event is about no record.
-func subjectsOf(customers, dimensions string) []meterd.AuditSubject {
-	if customers == keySep+keySep && dimensions == keySep+keySep {
-		return nil
-	}
-	cs := strings.Split(customers[len(keySep):len(customers)-len(keySep)], keySep)
-	ds := strings.Split(dimensions[len(keySep):len(dimensions)-len(keySep)], keySep)
-	if len(cs) != len(ds) {
-		return nil
-	}
-	subjects := make([]meterd.AuditSubject, len(cs))
-	for i := range cs {
-		subjects[i] = meterd.AuditSubject{Customer: cs[i], Dimension: ds[i]}
-	}
-	return subjects
-}
-
-// maxAuditPage caps a page of FindAuditEvents.
-const maxAuditPage = 1000
-
 // FindAuditEvents returns the events matching f, newest first.
 func (db *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([]*meterd.AuditEvent, string, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > maxAuditPage {
-		limit = maxAuditPage
+	if limit <= 0 || limit > backend.MaxAuditPage {
+		limit = backend.MaxAuditPage
 	}
 	where, args, err := auditWhere(f)
 	if err != nil {
@@ -243,27 +216,7 @@ func (db *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([
 	if len(events) <= limit {
 		return events, "", nil
 	}
-	return events[:limit], encodeCursor(last[limit-1]), nil
-}
-
-// auditCursor is the position of an event in the newest-first order.
-type auditCursor struct {
-	TimeNS int64 `json:"t"`
-	Seq    int64 `json:"s"`
-}
-
-func encodeCursor(c auditCursor) string {
-	b, _ := json.Marshal(c) // two integers cannot fail
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(s string) (auditCursor, error) {
-	var c auditCursor
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || json.Unmarshal(b, &c) != nil || c.Seq <= 0 {
-		return c, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
-	}
-	return c, nil
+	return events[:limit], last[limit-1].Encode(), nil
 }
 
 // auditWhere builds the WHERE clause of f; every value is a parameter.
@@ -278,10 +231,10 @@ func auditWhere(f meterd.AuditFilter) (string, []any, error) {
 		}
 	}
 	if f.Customer != "" {
-		add("instr(customers, ?) > 0", keySep+f.Customer+keySep)
+		add("instr(customers, ?) > 0", backend.KeySep+f.Customer+backend.KeySep)
 	}
 	if f.Dimension != "" {
-		add("instr(dimensions, ?) > 0", keySep+f.Dimension+keySep)
+		add("instr(dimensions, ?) > 0", backend.KeySep+f.Dimension+backend.KeySep)
 	}
 	if !f.Since.IsZero() {
 		add("time_ns >= ?", f.Since.UnixNano())
@@ -290,7 +243,7 @@ func auditWhere(f meterd.AuditFilter) (string, []any, error) {
 		add("time_ns < ?", f.Until.UnixNano())
 	}
 	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor)
+		c, err := backend.DecodeAuditCursor(f.Cursor)
 		if err != nil {
 			return "", nil, err
 		}
@@ -303,11 +256,11 @@ func auditWhere(f meterd.AuditFilter) (string, []any, error) {
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
 }
 
-func scanEvents(rows *sql.Rows) ([]*meterd.AuditEvent, []auditCursor, error) {
+func scanEvents(rows *sql.Rows) ([]*meterd.AuditEvent, []backend.AuditCursor, error) {
 	var events []*meterd.AuditEvent
-	var pos []auditCursor
+	var pos []backend.AuditCursor
 	for rows.Next() {
-		var c auditCursor
+		var c backend.AuditCursor
 		var customers, dimensions, record string
 		var params, response sql.NullString
 		e := new(meterd.AuditEvent)
@@ -323,7 +276,7 @@ func scanEvents(rows *sql.Rows) ([]*meterd.AuditEvent, []auditCursor, error) {
 		if response.Valid {
 			e.ResponseElements = json.RawMessage(response.String)
 		}
-		e.Subjects = subjectsOf(customers, dimensions)
+		e.Subjects = backend.SubjectsOf(customers, dimensions)
 		// The record holds whole seconds; the column the exact time.
 		e.EventTime = time.Unix(0, c.TimeNS).UTC()
 		events = append(events, e)

@@ -3,33 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
-
-// nonNil stores a nil slice as [] rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// decodeList reads a JSON array column, giving nil for an empty array.
-func decodeList[T any](text string) ([]T, error) {
-	var v []T
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
-		return nil, err
-	}
-	if len(v) == 0 {
-		return nil, nil
-	}
-	return v, nil
-}
 
 // notFound maps sql.ErrNoRows to meterd's ENotFound.
 func notFound(err error, format string, args ...any) error {
@@ -81,10 +61,10 @@ func scanProduct(r rowScanner) (*meterd.Product, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.Dimensions, err = decodeList[meterd.Dimension](dims); err != nil {
+	if p.Dimensions, err = backend.DecodeList[meterd.Dimension](dims); err != nil {
 		return nil, fmt.Errorf("product %q: dimensions: %w", p.Code, err)
 	}
-	if p.NotificationTargets, err = decodeList[meterd.NotificationTarget](targets); err != nil {
+	if p.NotificationTargets, err = backend.DecodeList[meterd.NotificationTarget](targets); err != nil {
 		return nil, fmt.Errorf("product %q: notification targets: %w", p.Code, err)
 	}
 	return &p, nil
@@ -196,7 +176,7 @@ func scanSubscription(r rowScanner) (*meterd.Subscription, error) {
 		return nil, fmt.Errorf("subscription %q: %w", s.LicenseArn, td.err)
 	}
 	var err error
-	if s.Entitlements, err = decodeList[meterd.Entitlement](ents); err != nil {
+	if s.Entitlements, err = backend.DecodeList[meterd.Entitlement](ents); err != nil {
 		return nil, fmt.Errorf("subscription %q: entitlements: %w", s.LicenseArn, err)
 	}
 	return &s, nil
@@ -204,22 +184,22 @@ func scanSubscription(r rowScanner) (*meterd.Subscription, error) {
 
 // FindAccessKey returns the key with id, or ENotFound.
 func (db *DB) FindAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "key", a: id},
-		func(ctx context.Context) (*meterd.AccessKey, error) { return db.loadAccessKey(ctx, id) }, cloneAccessKey)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: "key", A: id},
+		func(ctx context.Context) (*meterd.AccessKey, error) { return db.loadAccessKey(ctx, id) }, backend.CloneAccessKey)
 }
 
 // FindProduct returns the product with code, or ENotFound.
 func (db *DB) FindProduct(ctx context.Context, code string) (*meterd.Product, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "product", a: code},
-		func(ctx context.Context) (*meterd.Product, error) { return db.loadProduct(ctx, code) }, cloneProduct)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: "product", A: code},
+		func(ctx context.Context) (*meterd.Product, error) { return db.loadProduct(ctx, code) }, backend.CloneProduct)
 }
 
 // FindCustomer returns the customer matching every set field of f, or
 // ENotFound. When several customers share an AWS account, the one with the
 // smallest identifier is returned.
 func (db *DB) FindCustomer(ctx context.Context, f meterd.CustomerFilter) (*meterd.Customer, error) {
-	return cachedLookup(ctx, db, cacheKey{kind: "customer", a: f.Identifier, b: f.AWSAccountID},
-		func(ctx context.Context) (*meterd.Customer, error) { return db.loadCustomer(ctx, f) }, cloneCustomer)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: "customer", A: f.Identifier, B: f.AWSAccountID},
+		func(ctx context.Context) (*meterd.Customer, error) { return db.loadCustomer(ctx, f) }, backend.CloneCustomer)
 }
 
 // FindSubscriptions returns the subscriptions matching f ordered by product,
@@ -242,6 +222,6 @@ func (db *DB) FindSubscriptions(ctx context.Context, f meterd.SubscriptionFilter
 	if f.ByLicense {
 		kind = "subscriptions-by-license"
 	}
-	return cachedLookup(ctx, db, cacheKey{kind: kind, a: f.ProductCode, b: f.CustomerIdentifier, c: f.LicenseArn, limit: f.Limit},
-		load, cloneSubscriptions)
+	return cachedLookup(ctx, db, backend.CacheKey{Kind: kind, A: f.ProductCode, B: f.CustomerIdentifier, C: f.LicenseArn, Limit: f.Limit},
+		load, backend.CloneSubscriptions)
 }

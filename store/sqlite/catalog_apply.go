@@ -8,13 +8,14 @@ import (
 	"strings"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // ApplyCatalog upserts every entry of c, parents first so the foreign keys
 // hold, as one operation of a group commit. If ctx ends before the last
 // batch, nothing of c is applied and ctx's error is returned.
 func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
-	defer db.cache.invalidate()
+	defer db.cache.Invalidate()
 	if err := db.write(ctx, db.untimed(func(tx *writeTx) error { return upsertCatalog(ctx, tx, c) })); err != nil {
 		return fmt.Errorf("sqlite: apply catalog: %w", err)
 	}
@@ -24,7 +25,7 @@ func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
 // ReplaceCatalog upserts c and deletes, children first, every catalog entry
 // c does not list, in one operation; cancelled as ApplyCatalog is.
 func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
-	defer db.cache.invalidate()
+	defer db.cache.Invalidate()
 	err := db.write(ctx, db.untimed(func(tx *writeTx) error {
 		if err := upsertCatalog(ctx, tx, c); err != nil {
 			return err
@@ -219,11 +220,11 @@ var productsTable = catalogTable{
 	count: func(c *meterd.Catalog) int { return len(c.Products) },
 	row: func(c *meterd.Catalog, i int) ([]any, error) {
 		p := c.Products[i]
-		dims, err := encodeJSON(nonNil(p.Dimensions))
+		dims, err := encodeJSON(backend.NonNil(p.Dimensions))
 		if err != nil {
 			return nil, err
 		}
-		targets, err := encodeJSON(nonNil(p.NotificationTargets))
+		targets, err := encodeJSON(backend.NonNil(p.NotificationTargets))
 		return []any{p.Code, p.SellerAccountID, string(p.Type), dims, string(p.Integration), p.FulfillmentURL,
 			targets, string(p.Origin.Normal())}, err
 	},
@@ -269,7 +270,7 @@ var subscriptionsTable = catalogTable{
 // NULL, as the column stores it.
 func subscriptionRow(c *meterd.Catalog, i int) ([]any, error) {
 	s := c.Subscriptions[i]
-	ents, err := encodeJSON(nonNil(s.Entitlements))
+	ents, err := encodeJSON(backend.NonNil(s.Entitlements))
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 var (
@@ -15,17 +16,11 @@ var (
 	_ meterd.Outbox             = (*DB)(nil)
 )
 
-// entryKinds names each table's entries in messages.
-var entryKinds = map[string]string{
-	"accounts": "account", "access_keys": "access key", "products": "product",
-	"customers": "customer", "subscriptions": "subscription",
-}
-
 // CreateEntries inserts c's entries as admin-made, parents first, in one
 // operation. A taken key is EConflict, a missing parent EValidation.
 func (db *DB) CreateEntries(ctx context.Context, c *meterd.Catalog) error {
-	defer db.cache.invalidate()
-	c = adminMade(c)
+	defer db.cache.Invalidate()
+	c = backend.AdminMade(c)
 	err := db.write(ctx, func(tx *writeTx) error {
 		for i := len(catalogTables) - 1; i >= 0; i-- {
 			if err := catalogTables[i].insert(tx, c); err != nil {
@@ -52,44 +47,13 @@ func (t catalogTable) insert(tx *writeTx, c *meterd.Catalog) error {
 		}
 		_, err = tx.exec(q, row...)
 		if isPrimaryKeyViolation(err) {
-			return meterd.Errorf(meterd.EConflict, "%s %q already exists", entryKinds[t.table], row[0])
+			return meterd.Errorf(meterd.EConflict, "%s %q already exists", backend.EntryKinds[t.table], row[0])
 		}
 		if err != nil {
 			return t.fail(c, i, err)
 		}
 	}
 	return nil
-}
-
-// adminMade returns a copy of c whose entries are all OriginAdmin.
-func adminMade(c *meterd.Catalog) *meterd.Catalog {
-	out := &meterd.Catalog{}
-	for _, a := range c.Accounts {
-		v := *a
-		v.Origin = meterd.OriginAdmin
-		out.Accounts = append(out.Accounts, &v)
-	}
-	for _, k := range c.AccessKeys {
-		v := *k
-		v.Origin = meterd.OriginAdmin
-		out.AccessKeys = append(out.AccessKeys, &v)
-	}
-	for _, p := range c.Products {
-		v := *p
-		v.Origin = meterd.OriginAdmin
-		out.Products = append(out.Products, &v)
-	}
-	for _, cu := range c.Customers {
-		v := *cu
-		v.Origin = meterd.OriginAdmin
-		out.Customers = append(out.Customers, &v)
-	}
-	for _, s := range c.Subscriptions {
-		v := *s
-		v.Origin = meterd.OriginAdmin
-		out.Subscriptions = append(out.Subscriptions, &v)
-	}
-	return out
 }
 
 const accessKeyColumns = `SELECT id, secret, account_id, home_region, platform, disabled, origin FROM access_keys`
@@ -135,7 +99,7 @@ func (db *DB) UpdateProduct(ctx context.Context, code string, fn func(*meterd.Pr
 // origin admin).
 func updateEntry[T any](ctx context.Context, db *DB, t catalogTable, fn func(*T) error,
 	load func(tx *writeTx) (*T, error), entry func(*T) *meterd.Catalog) (*T, error) {
-	defer db.cache.invalidate()
+	defer db.cache.Invalidate()
 	var out *T
 	err := db.write(ctx, func(tx *writeTx) error {
 		v, err := load(tx)
@@ -149,7 +113,7 @@ func updateEntry[T any](ctx context.Context, db *DB, t catalogTable, fn func(*T)
 		return t.upsertRange(tx, entry(v), 0, 1)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: update %s: %w", entryKinds[t.table], err)
+		return nil, fmt.Errorf("sqlite: update %s: %w", backend.EntryKinds[t.table], err)
 	}
 	return out, nil
 }
@@ -231,7 +195,7 @@ func (db *DB) SeedConflicts(ctx context.Context, c *meterd.Catalog) ([]string, e
 		err = listRows(ctx, db, q, func(r rowScanner) error {
 			var key string
 			err := r.Scan(&key)
-			out = append(out, fmt.Sprintf("%s %q", entryKinds[t.table], key))
+			out = append(out, fmt.Sprintf("%s %q", backend.EntryKinds[t.table], key))
 			return err
 		}, string(text))
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 const usageColumns = `id, region, operation, product_code, customer_identifier, customer_aws_account_id,
@@ -124,7 +125,7 @@ func scanUsage(r rowScanner) (*meterd.MeteringRecord, error) {
 	}
 	m.ClientToken = token.String
 	if alloc.Valid {
-		if m.Allocations, err = decodeList[meterd.UsageAllocation](alloc.String); err != nil {
+		if m.Allocations, err = backend.DecodeList[meterd.UsageAllocation](alloc.String); err != nil {
 			return nil, fmt.Errorf("record %q: allocations: %w", m.ID, err)
 		}
 	}

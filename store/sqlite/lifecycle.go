@@ -12,7 +12,7 @@ import (
 // returns (subscription, token, event and its deliveries) in one operation,
 // so that a change is announced exactly when it happens.
 func (db *DB) ChangeSubscription(ctx context.Context, licenseArn string, fn meterd.SubscriptionUpdater) (*meterd.SubscriptionChange, error) {
-	defer db.cache.invalidate()
+	defer db.cache.Invalidate()
 	var out *meterd.SubscriptionChange
 	err := db.write(ctx, func(tx *writeTx) error {
 		old, err := scanSubscription(tx.queryRow(subscriptionColumns+` WHERE license_arn = ?`, licenseArn))

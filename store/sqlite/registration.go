@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // CreateRegistrationToken stores t; EConflict if the token exists.
@@ -150,7 +151,7 @@ func (db *DB) CreateSigningKey(ctx context.Context, k *meterd.SigningKey) error 
 		return fmt.Errorf("sqlite: create signing key: %w", te.err)
 	}
 	err := db.write(ctx, func(tx *writeTx) error {
-		_, err := tx.exec(q, k.Version, nonNil(k.PrivateKeyPEM), created, rotated)
+		_, err := tx.exec(q, k.Version, backend.NonNil(k.PrivateKeyPEM), created, rotated)
 		if isPrimaryKeyViolation(err) {
 			return meterd.Errorf(meterd.EConflict, "signing key version %d already exists", k.Version)
 		}
@@ -171,7 +172,7 @@ func (db *DB) UpdateSigningKey(ctx context.Context, k *meterd.SigningKey) error 
 		return fmt.Errorf("sqlite: update signing key: %w", te.err)
 	}
 	err := db.write(ctx, func(tx *writeTx) error {
-		n, err := tx.execAffected(q, nonNil(k.PrivateKeyPEM), created, rotated, k.Version)
+		n, err := tx.execAffected(q, backend.NonNil(k.PrivateKeyPEM), created, rotated, k.Version)
 		if err == nil && n == 0 {
 			return meterd.Errorf(meterd.ENotFound, "signing key version %d not found", k.Version)
 		}

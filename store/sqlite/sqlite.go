@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
@@ -72,7 +73,13 @@ type DB struct {
 	// readDB is a pool of query_only connections; in WAL mode they read a
 	// committed snapshot without blocking the writer.
 	readDB *sql.DB
-	cache  *catalogCache
+	cache  *backend.Cache
+	// readStmts holds the catalog's read queries prepared on the reader
+	// pool, query text → *sql.Stmt, so that a lookup the cache misses (a
+	// page of a large product, one buyer among 50,000) costs its
+	// execution, not the parsing of its SQL too. The queries are a small
+	// fixed set (filters choose among a few WHERE clauses).
+	readStmts sync.Map
 
 	// checkpointDB holds the checkpointer's one connection (checkpoint.go).
 	checkpointDB       *sql.DB
@@ -134,7 +141,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		logger:     logger,
 		stmts:      make(map[string]*sql.Stmt),
 		keyHash:    keyHash,
-		cache:      newCatalogCache(),
+		cache:      backend.NewCache(),
 		ops:        make(chan *writeOp, maxGroupOps),
 		writerDone: make(chan struct{}),
 
@@ -175,7 +182,7 @@ func (db *DB) open(ctx context.Context) error {
 	if err := db.checkPragmas(ctx); err != nil {
 		return err
 	}
-	if err := migrate(ctx, db.writeConn, db.logger, db.schemaVersion); err != nil {
+	if err := migrateSchema(ctx, db.writeConn, db.logger, db.schemaVersion); err != nil {
 		return fmt.Errorf("sqlite: %w", err)
 	}
 	// Readers open after the writer so the file is already in WAL mode.

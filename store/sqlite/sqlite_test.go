@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -104,17 +105,7 @@ func TestOpen(t *testing.T) {
 		if got := pragma(t, dir, "user_version"); got != "0" {
 			t.Errorf("user_version = %q; migrations are tracked in schema_migrations", got)
 		}
-		// Every file of migrations/, NNNN_name.sql, once and in order.
-		files, err := filepath.Glob(filepath.Join("migrations", "*.sql"))
-		must(t, err)
-		var applied []string
-		for _, f := range files { // Glob sorts, and the numbers have four digits
-			num, name, _ := strings.Cut(strings.TrimSuffix(filepath.Base(f), ".sql"), "_")
-			v, err := strconv.Atoi(num)
-			must(t, err)
-			applied = append(applied, strconv.Itoa(v)+":"+name)
-		}
-		want := strings.Join(applied, ",")
+		want := migrationFiles(t)
 		if got := query(t, dir, "SELECT group_concat(version || ':' || name) FROM schema_migrations"); got != want {
 			t.Errorf("schema_migrations = %q, want %s", got, want)
 		}
@@ -217,4 +208,20 @@ func execSQL(tb testing.TB, dir, q string) {
 	tb.Helper()
 	_, err := rawDB(tb, dir).Exec(q)
 	must(tb, err)
+}
+
+// migrationFiles lists migrations/NNNN_name.sql as "N:name,...", the
+// record every version applied once leaves in schema_migrations.
+func migrationFiles(t *testing.T) string {
+	t.Helper()
+	entries, err := os.ReadDir("migrations")
+	must(t, err)
+	var list []string
+	for _, e := range entries {
+		num, name, _ := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		n, err := strconv.Atoi(num)
+		must(t, err)
+		list = append(list, fmt.Sprintf("%d:%s", n, name))
+	}
+	return strings.Join(list, ",")
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // Usage queries. Listing reads metering_records a page at a time, by seq
@@ -459,7 +460,7 @@ func addTags(k rollKey, alloc sql.NullString, add func(rollKey, int64)) error {
 	if !alloc.Valid {
 		return nil
 	}
-	allocs, err := decodeList[meterd.UsageAllocation](alloc.String)
+	allocs, err := backend.DecodeList[meterd.UsageAllocation](alloc.String)
 	if err != nil {
 		return errors.Join(errors.New("allocations"), err)
 	}

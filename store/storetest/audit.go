@@ -18,6 +18,7 @@ func RunAudit(t *testing.T, open func(t *testing.T) meterd.AuditStore) {
 	t.Run("RoundTrip", func(t *testing.T) { t.Parallel(); testAuditRoundTrip(t, open(t)) })
 	t.Run("DeleteBefore", func(t *testing.T) { t.Parallel(); testAuditDelete(t, open(t)) })
 	t.Run("DeleteAll", func(t *testing.T) { t.Parallel(); testAuditDeleteAll(t, open(t)) })
+	t.Run("NUL", func(t *testing.T) { t.Parallel(); testAuditNUL(t, open(t)) })
 }
 
 var auditEpoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -134,6 +135,21 @@ func testAuditRoundTrip(t *testing.T, s meterd.AuditStore) {
 	}
 	if !got[0].EventTime.Equal(e.EventTime) || !slices.Equal(got[0].Subjects, e.Subjects) || got[0].ProductCode != "p" {
 		t.Errorf("index fields = %s %v %q", got[0].EventTime, got[0].Subjects, got[0].ProductCode)
+	}
+}
+
+// A call whose access key id or product code holds a NUL (an attacker's
+// request) is recorded with its record intact and does not fail the
+// events appended with it.
+func testAuditNUL(t *testing.T, s meterd.AuditStore) {
+	bad := auditEvent("bad", 0, "MeterUsage", "AK\x00X", "", "p\x00", meterd.AuditSubject{Customer: "c\x00"})
+	appendAudit(t, s, auditEvent("before", 0, "MeterUsage", "AK", "", "p"), bad)
+	got, _, err := s.FindAuditEvents(t.Context(), meterd.AuditFilter{})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("find: %d events, %v", len(got), err)
+	}
+	if id := got[0].UserIdentity.AccessKeyID + got[1].UserIdentity.AccessKeyID; id != "AKAK\x00X" && id != "AK\x00XAK" {
+		t.Errorf("access key ids %q and %q, want AK and AK\\x00X", got[0].UserIdentity.AccessKeyID, got[1].UserIdentity.AccessKeyID)
 	}
 }
 

@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/meterd/meterd"
+)
+
+// Times are stored as nanoseconds since the Unix epoch (BIGINT), NULL for
+// the zero time: exact to the nanosecond, as SQLite's text is, and ordered.
+// int64 nanoseconds span the years 1678-2262.
+var (
+	minTime = time.Unix(0, -1<<63).UTC()
+	maxTime = time.Unix(0, 1<<63-1).UTC()
+)
+
+// encodeTime returns the stored form of t: nil for the zero time.
+func encodeTime(t time.Time) (*int64, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	if t.Before(minTime) || t.After(maxTime) {
+		return nil, fmt.Errorf("time %v out of the storable range (years 1678-2262)", t)
+	}
+	n := t.UnixNano()
+	return &n, nil
+}
+
+// decodeTime is the inverse of encodeTime.
+func decodeTime(n *int64) time.Time {
+	if n == nil {
+		return time.Time{}
+	}
+	return time.Unix(0, *n).UTC()
+}
+
+// timeEncoder encodes several times, keeping the first error.
+type timeEncoder struct{ err error }
+
+func (e *timeEncoder) encode(t time.Time) *int64 {
+	n, err := encodeTime(t)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n
+}
+
+// encodeJSON returns v as JSON text, for the list columns.
+func encodeJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// nullBytes maps "" to NULL. The ledger's keys are BYTEA: a key is any
+// string, and PostgreSQL's text cannot hold NUL.
+func nullBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
+// SQLSTATE codes meterd reacts to.
+const (
+	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+)
+
+// sqlState returns the SQLSTATE of a server error in err's chain, or "".
+func sqlState(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// retryable reports whether a transaction that failed with err may be run
+// again from the start: the server chose it as a deadlock victim or could
+// not serialise it (distributed engines report contention so).
+func retryable(err error) bool {
+	s := sqlState(err)
+	return s == codeSerializationFailure || s == codeDeadlockDetected
+}
+
+// codeInvalidText is what PostgreSQL answers a text parameter holding NUL
+// with ("invalid byte sequence for encoding"); a lookup of one finds
+// nothing, since no stored text can hold it.
+const codeInvalidText = "22021"
+
+// notFound maps pgx.ErrNoRows, and a key no stored text can equal, to
+// meterd's ENotFound.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, pgx.ErrNoRows) || sqlState(err) == codeInvalidText {
+		return meterd.Errorf(meterd.ENotFound, format, args...)
+	}
+	return err
+}

@@ -1,0 +1,251 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/meterd/meterd"
+)
+
+var (
+	_ meterd.UsageReader     = (*DB)(nil)
+	_ meterd.UsageSummarizer = (*DB)(nil)
+)
+
+// maxUsagePage caps a page of ListUsage, as on SQLite.
+const maxUsagePage = 1000
+
+// ListUsage returns a page of the records matching q in ledger order (seq),
+// with the same cursor form as the SQLite ledger.
+func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.MeteringRecord, string, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > maxUsagePage {
+		limit = maxUsagePage
+	}
+	w, err := usageWhere(q)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: list usage: %w", err)
+	}
+	if q.Cursor != "" {
+		after, err := decodeUsageCursor(q.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		w.add("seq > ?", after)
+	}
+	rows, err := db.pool.Query(ctx, `SELECT seq, `+usageColumns+` FROM metering_records`+w.where()+
+		` ORDER BY seq LIMIT `+w.next(limit+1), w.args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("postgres: list usage: %w", err)
+	}
+	defer rows.Close()
+	recs := []*meterd.MeteringRecord{}
+	var last int64
+	for len(recs) < limit && rows.Next() {
+		rec, err := scanUsage(seqRow{rows, &last})
+		if err != nil {
+			return nil, "", fmt.Errorf("postgres: list usage: %w", err)
+		}
+		recs = append(recs, rec)
+	}
+	more := rows.Next()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("postgres: list usage: %w", err)
+	}
+	if !more {
+		return recs, "", nil
+	}
+	return recs, encodeUsageCursor(last), nil
+}
+
+// seqRow scans a row whose first column is seq into *seq, the rest as
+// scanUsage asks.
+type seqRow struct {
+	rows pgx.Rows
+	seq  *int64
+}
+
+func (s seqRow) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}, dest...)...) }
+
+// The cursor is the last seq of a page; its form is SQLite's.
+func encodeUsageCursor(seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("u" + strconv.FormatInt(seq, 10)))
+}
+
+func decodeUsageCursor(s string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil && len(b) > 1 && b[0] == 'u' {
+		if seq, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && seq >= 0 {
+			return seq, nil
+		}
+	}
+	return 0, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
+}
+
+// usageWhere is q as conditions on metering_records. A MeterUsage record's
+// customer is its caller's account, as on SQLite.
+func usageWhere(q meterd.UsageQuery) (*whereBuilder, error) {
+	w := &whereBuilder{}
+	for _, c := range []struct{ col, v string }{{"product_code", q.ProductCode},
+		{"license_arn", q.LicenseArn}, {"dimension", q.Dimension}} {
+		if c.v != "" {
+			w.add(c.col+" = ?", c.v)
+		}
+	}
+	if q.Customer != "" {
+		p := w.next(q.Customer)
+		w.conds = append(w.conds, `(customer_identifier = `+p+` OR customer_aws_account_id = `+p+`
+			OR (operation = 'MeterUsage' AND customer_aws_account_id = '' AND caller_account_id = `+p+`))`)
+	}
+	if q.Test != nil {
+		w.add("test = ?", *q.Test)
+	}
+	var te timeEncoder
+	for _, b := range []struct {
+		cond string
+		t    time.Time
+	}{{"hour >= ?", q.UsageSince}, {"hour < ?", q.UsageUntil},
+		{"received_at >= ?", q.ReceivedSince}, {"received_at < ?", q.ReceivedUntil}} {
+		if v := te.encode(b.t); v != nil {
+			w.add(b.cond, *v)
+		}
+	}
+	if te.err != nil {
+		return nil, te.err
+	}
+	if q.TagKey != "" {
+		// Allocations are JSON text (see 0001_init.sql); the cast reads
+		// them only for records of the other conditions.
+		cond := `EXISTS (SELECT 1 FROM jsonb_array_elements(allocations::jsonb) a,
+			jsonb_array_elements(a.value -> 'Tags') t WHERE t.value ->> 'Key' = ` + w.next(q.TagKey)
+		if q.TagValue != "" {
+			cond += ` AND t.value ->> 'Value' = ` + w.next(q.TagValue)
+		}
+		w.conds = append(w.conds, cond+`)`)
+	}
+	return w, nil
+}
+
+// SumUsage aggregates the matching records with meterd.UsageAggregator as
+// it reads them. Unlike SQLite it keeps no rollup tables: every node
+// writes records, and a rollup shared by nodes would need its own lease;
+// a sum reads the product's records (index metering_records_product_hour).
+func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
+	s.Query.Limit, s.Query.Cursor = 0, ""
+	agg := meterd.NewUsageAggregator(s)
+	err := meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
+		agg.Add(r.Sent())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("postgres: sum usage: %w", err)
+	}
+	return agg.Groups(), nil
+}
+
+// SummarizeUsage sums a product's records per customer, account, license,
+// dimension and hour in SQL, and folds the hours into f.Period's days or
+// months here (times are nanoseconds; calendar months are Go's to compute).
+func (db *DB) SummarizeUsage(ctx context.Context, f meterd.UsageSummaryFilter) ([]meterd.UsageSummary, error) {
+	switch f.Period {
+	case meterd.PerHour, meterd.PerDay, meterd.PerMonth:
+	default:
+		return nil, fmt.Errorf("postgres: summarize usage: unknown period %q", f.Period)
+	}
+	w := &whereBuilder{}
+	lateExpr := "0"
+	if f.LateAfter > 0 {
+		// Whole seconds, as SQLite's unixepoch difference counts them.
+		lateExpr = `sum(CASE WHEN received_at / 1000000000 - hour / 1000000000 >= ` +
+			w.next(int64(f.LateAfter/time.Second)) + ` THEN 1 ELSE 0 END)`
+	}
+	w.add("product_code = ?", f.ProductCode)
+	var te timeEncoder
+	if since := te.encode(f.Since); since != nil {
+		w.add("hour >= ?", *since)
+	}
+	if until := te.encode(f.Until); until != nil {
+		w.add("hour < ?", *until)
+	}
+	if te.err != nil {
+		return nil, fmt.Errorf("postgres: summarize usage: %w", te.err)
+	}
+	if f.ExcludeTest {
+		w.conds = append(w.conds, "NOT test")
+	}
+	q := `SELECT customer_identifier, CASE WHEN customer_aws_account_id = '' THEN caller_account_id
+		ELSE customer_aws_account_id END AS account, license_arn, dimension, hour,
+	count(*), coalesce(sum(quantity), 0), coalesce(` + lateExpr + `, 0), min(received_at), max(received_at)
+FROM metering_records` + w.where() + `
+GROUP BY customer_identifier, account, license_arn, dimension, hour`
+	rows, err := db.pool.Query(ctx, q, w.args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: summarize usage: %w", err)
+	}
+	defer rows.Close()
+	type key struct {
+		customer, account, license, dim string
+		period                          time.Time
+	}
+	sums := map[key]*meterd.UsageSummary{}
+	for rows.Next() {
+		var (
+			s                 meterd.UsageSummary
+			hour, first, last *int64
+		)
+		if err := rows.Scan(&s.CustomerIdentifier, &s.CustomerAWSAccountID, &s.LicenseArn, &s.Dimension,
+			&hour, &s.Records, &s.Quantity, &s.Late, &first, &last); err != nil {
+			return nil, fmt.Errorf("postgres: summarize usage: %w", err)
+		}
+		s.Period, s.FirstReceivedAt, s.LastReceivedAt = decodeTime(hour), decodeTime(first), decodeTime(last)
+		if !s.Period.IsZero() {
+			s.Period = f.Period.Start(s.Period)
+		}
+		k := key{s.CustomerIdentifier, s.CustomerAWSAccountID, s.LicenseArn, s.Dimension, s.Period}
+		sum, ok := sums[k]
+		if !ok {
+			sums[k] = &s
+			continue
+		}
+		sum.Records += s.Records
+		sum.Quantity += s.Quantity
+		sum.Late += s.Late
+		sum.FirstReceivedAt = minTimeOf(sum.FirstReceivedAt, s.FirstReceivedAt, true)
+		sum.LastReceivedAt = minTimeOf(sum.LastReceivedAt, s.LastReceivedAt, false)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: summarize usage: %w", err)
+	}
+	out := make([]meterd.UsageSummary, 0, len(sums))
+	for _, s := range sums {
+		out = append(out, *s)
+	}
+	slices.SortFunc(out, func(a, b meterd.UsageSummary) int {
+		return cmp.Or(cmp.Compare(a.CustomerIdentifier, b.CustomerIdentifier),
+			cmp.Compare(a.CustomerAWSAccountID, b.CustomerAWSAccountID), cmp.Compare(a.LicenseArn, b.LicenseArn),
+			cmp.Compare(a.Dimension, b.Dimension), a.Period.Compare(b.Period))
+	})
+	return out, nil
+}
+
+// minTimeOf returns the earlier (min) or later of a and b, ignoring zero
+// times as SQL's min and max ignore NULL.
+func minTimeOf(a, b time.Time, min bool) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero():
+		return a
+	case (b.Before(a)) == min:
+		return b
+	}
+	return a
+}

@@ -1,0 +1,309 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/meterd/meterd"
+)
+
+// Group commit, as on SQLite (store/sqlite/writer.go): one writer goroutine
+// per node runs whatever RecordUsage calls are queued in one transaction,
+// so concurrent calls share one commit (one WAL flush) instead of paying a
+// round trip and a flush each. Other nodes run their own writers; the
+// unique constraints, not the writer, keep the ledger exact across them.
+//
+// An operation is rerunnable: it only assigns results. A group first runs
+// without savepoints; in PostgreSQL a failed statement aborts the whole
+// transaction, so when one operation fails the group runs again with a
+// savepoint around each operation, and the failing one fails alone. A
+// deadlock with another node's group, or a serialisation failure, reruns
+// the whole group (the other transaction went through).
+
+// maxGroupOps bounds how many operations share one transaction.
+const maxGroupOps = 256
+
+// maxGroupRuns bounds the reruns of a group after deadlocks.
+const maxGroupRuns = 5
+
+// writeFunc is one write operation inside the group transaction.
+type writeFunc func(ctx context.Context, tx pgx.Tx) error
+
+const (
+	opQueued int32 = iota
+	opClaimed
+	opAbandoned
+)
+
+type writeOp struct {
+	fn writeFunc
+	// usage, when set, are the rows of a RecordUsage call that fn inserts
+	// one statement at a time; a group of such calls is first sent as one
+	// pipeline (see runPipelined), and outcomes get the result.
+	usage    []usageRow
+	outcomes []meterd.RecordOutcome
+	state    atomic.Int32
+	done     chan error // buffered
+}
+
+// write runs fn in the next group commit and returns once that group is
+// committed or failed. If ctx ends before the writer claims the operation
+// it is dropped; once claimed, write waits for the outcome, which the
+// write timeout bounds: nil means committed, an error that it was rolled
+// back or, when the connection broke during COMMIT, that its fate is
+// unknown (never reported as stored).
+func (db *DB) write(ctx context.Context, fn writeFunc) error {
+	return db.writeOp(ctx, &writeOp{fn: fn})
+}
+
+func (db *DB) writeOp(ctx context.Context, op *writeOp) error {
+	op.done = make(chan error, 1)
+	if err := db.enqueue(ctx, op); err != nil {
+		return err
+	}
+	select {
+	case err := <-op.done:
+		return err
+	case <-ctx.Done():
+		if op.state.CompareAndSwap(opQueued, opAbandoned) {
+			return ctx.Err()
+		}
+		return <-op.done
+	}
+}
+
+func (db *DB) enqueue(ctx context.Context, op *writeOp) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	db.closeMu.RLock()
+	if db.closed {
+		db.closeMu.RUnlock()
+		return ErrClosed
+	}
+	db.pending.Add(1)
+	db.closeMu.RUnlock()
+	select {
+	case db.ops <- op:
+		return nil
+	case <-ctx.Done():
+		db.pending.Done()
+		return ctx.Err()
+	}
+}
+
+// runWriter commits queued operations in groups until Close.
+func (db *DB) runWriter() {
+	defer close(db.writerDone)
+	group := make([]*writeOp, 0, maxGroupOps)
+	for op := range db.ops {
+		group = append(group[:0], op)
+	collect:
+		for len(group) < maxGroupOps {
+			select {
+			case op, ok := <-db.ops:
+				if !ok {
+					break collect
+				}
+				group = append(group, op)
+			default:
+				break collect
+			}
+		}
+		db.commitGroup(group)
+	}
+}
+
+func (db *DB) commitGroup(group []*writeOp) {
+	claimed := group[:0:0]
+	for _, op := range group {
+		if op.state.CompareAndSwap(opQueued, opClaimed) {
+			claimed = append(claimed, op)
+		} else {
+			db.pending.Done()
+		}
+	}
+	if len(claimed) == 0 {
+		return
+	}
+	db.groups.Add(1)
+	db.groupedOps.Add(int64(len(claimed)))
+	ctx, cancel := context.WithTimeout(context.Background(), db.writeTimeout)
+	results, err := db.runGroup(ctx, claimed)
+	cancel()
+	if err != nil {
+		db.logger.Error("postgres group commit failed", meterd.LogKeyOps, len(claimed), meterd.LogKeyError, err)
+	}
+	for i, op := range claimed {
+		if err != nil {
+			op.done <- err
+		} else {
+			op.done <- results[i]
+		}
+		db.pending.Done()
+	}
+}
+
+// errRerun aborts a run without savepoints in which an operation failed.
+var errRerun = errors.New("postgres: an operation failed without a savepoint")
+
+// errConflict aborts a pipelined run in which a record was not inserted.
+var errConflict = errors.New("postgres: a pipelined record collided")
+
+// runGroup returns each operation's own error, or one error for the group.
+// Each run is one transaction, in the cheapest mode that may succeed:
+// pipelined (RecordUsage calls whose records are all new), then one
+// statement at a time, then with a savepoint per operation.
+func (db *DB) runGroup(ctx context.Context, ops []*writeOp) ([]error, error) {
+	pipelined, savepoints := allUsage(ops), false
+	for run := 1; ; run++ {
+		var results []error
+		var err error
+		if pipelined {
+			results, err = db.runPipelined(ctx, ops)
+		} else {
+			results, err = db.runOps(ctx, ops, savepoints)
+		}
+		switch {
+		case err == nil:
+			return results, nil
+		case pipelined && (errors.Is(err, errConflict) || errors.Is(err, errRerun)):
+			pipelined = false
+		case errors.Is(err, errRerun) && !savepoints:
+			savepoints = true
+		case retryable(err) && run < maxGroupRuns:
+			db.logger.Debug("postgres group rerun", meterd.LogKeyError, err)
+		default:
+			return nil, err
+		}
+	}
+}
+
+func allUsage(ops []*writeOp) bool {
+	for _, op := range ops {
+		if op.usage == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// runPipelined sends the inserts of every record of ops in one pipeline
+// (one round trip for the whole group instead of one per record) and
+// commits when every record was inserted: the common case, new usage. A
+// record that collided needs its conflict looked up, and in order with the
+// records after it, so the run is rolled back with errConflict and the
+// group runs one statement at a time.
+func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	var b pgx.Batch
+	for _, op := range ops {
+		for _, row := range op.usage {
+			b.Queue(insertUsageSQL, row.args...)
+		}
+	}
+	if err := readPipeline(ctx, tx.SendBatch(ctx, &b), b.Len()); err != nil {
+		if retryable(err) || tx.Conn().IsClosed() || errors.Is(err, errConflict) {
+			return nil, err
+		}
+		return nil, errRerun // an error of one record: rerun to find its call
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: commit: %w", err)
+	}
+	for _, op := range ops {
+		for i := range op.outcomes {
+			op.outcomes[i] = meterd.RecordOutcome{Inserted: true}
+		}
+	}
+	return make([]error, len(ops)), nil
+}
+
+// readPipeline reads n results of insertUsageSQL; errConflict when a
+// record was not inserted.
+func readPipeline(ctx context.Context, br pgx.BatchResults, n int) (err error) {
+	defer func() {
+		if cerr := br.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	for range n {
+		var claimed, inserted bool
+		if err := br.QueryRow().Scan(&claimed, &inserted); err != nil {
+			return err
+		}
+		if !inserted {
+			return errConflict
+		}
+	}
+	return nil
+}
+
+// runOps runs ops in one transaction and commits it.
+func (db *DB) runOps(ctx context.Context, ops []*writeOp, savepoints bool) ([]error, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background()) // after Commit, a no-op
+	results := make([]error, len(ops))
+	for i, op := range ops {
+		if !savepoints {
+			if err := callOp(ctx, op.fn, tx); err != nil {
+				if retryable(err) || tx.Conn().IsClosed() {
+					return nil, err
+				}
+				return nil, errRerun
+			}
+			continue
+		}
+		if results[i], err = runSavepoint(ctx, tx, op.fn); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: commit: %w", err)
+	}
+	return results, nil
+}
+
+// runSavepoint runs fn in a savepoint (a nested pgx transaction). opErr is
+// fn's own failure, rolled back; err means the transaction is broken (the
+// connection is gone, or a deadlock to rerun the group for).
+func runSavepoint(ctx context.Context, tx pgx.Tx, fn writeFunc) (opErr, err error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: savepoint: %w", err)
+	}
+	if opErr = callOp(ctx, fn, sp); opErr != nil {
+		if retryable(opErr) || tx.Conn().IsClosed() {
+			return nil, opErr
+		}
+		if err := sp.Rollback(ctx); err != nil {
+			return nil, fmt.Errorf("postgres: rollback to savepoint: %w (after %w)", err, opErr)
+		}
+		return opErr, nil
+	}
+	if err := sp.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: release savepoint: %w", err)
+	}
+	return nil, nil
+}
+
+// callOp runs fn, turning a panic (a bug) into the operation's error.
+func callOp(ctx context.Context, fn writeFunc, tx pgx.Tx) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("postgres: write operation panicked: %v", r)
+		}
+	}()
+	return fn(ctx, tx)
+}
