@@ -43,10 +43,18 @@ func Demo() *meterd.Catalog {
 	}
 }
 
+// demoPrices are the demo dimensions' unit prices in US dollars, so that
+// meterd bill has something to multiply on the demo data.
+var demoPrices = map[string]string{"users": "1.25", "api_calls": "0.002", "vcpu_hours": "0.045", "requests": "0.0001"}
+
 func demoProduct(code string, typ meterd.ProductType, dimensions ...string) *meterd.Product {
 	p := &meterd.Product{Code: code, SellerAccountID: DemoSellerAccountID, Type: typ}
 	for _, d := range dimensions {
-		p.Dimensions = append(p.Dimensions, meterd.Dimension{Name: d, Type: meterd.IntegerValue})
+		price, err := meterd.ParsePrice(demoPrices[d])
+		if err != nil {
+			panic("seed: demo price of " + d + ": " + err.Error())
+		}
+		p.Dimensions = append(p.Dimensions, meterd.Dimension{Name: d, Type: meterd.IntegerValue, UnitPrice: &price})
 	}
 	return p
 }
