@@ -3,15 +3,14 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 var (
@@ -34,7 +33,7 @@ func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.Met
 		return nil, "", fmt.Errorf("postgres: list usage: %w", err)
 	}
 	if q.Cursor != "" {
-		after, err := decodeUsageCursor(q.Cursor)
+		after, err := backend.DecodeUsageCursor(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
@@ -63,7 +62,7 @@ func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.Met
 	if !more {
 		return recs, "", nil
 	}
-	return recs, encodeUsageCursor(last), nil
+	return recs, backend.EncodeUsageCursor(last), nil
 }
 
 // seqRow scans a row whose first column is seq into *seq, the rest as
@@ -74,21 +73,6 @@ type seqRow struct {
 }
 
 func (s seqRow) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}, dest...)...) }
-
-// The cursor is the last seq of a page; its form is SQLite's.
-func encodeUsageCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("u" + strconv.FormatInt(seq, 10)))
-}
-
-func decodeUsageCursor(s string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil && len(b) > 1 && b[0] == 'u' {
-		if seq, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && seq >= 0 {
-			return seq, nil
-		}
-	}
-	return 0, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
-}
 
 // usageWhere is q as conditions on metering_records. A MeterUsage record's
 // customer is its caller's account, as on SQLite.

@@ -4,12 +4,10 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -47,7 +45,7 @@ func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.Met
 		return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
 	}
 	if q.Cursor != "" {
-		after, err := decodeUsageCursor(q.Cursor)
+		after, err := backend.DecodeUsageCursor(q.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
@@ -75,7 +73,7 @@ func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.Met
 	if !more {
 		return recs, "", nil
 	}
-	return recs, encodeUsageCursor(last), nil
+	return recs, backend.EncodeUsageCursor(last), nil
 }
 
 // seqScanner scans a leading seq column, then the record's.
@@ -85,20 +83,6 @@ type seqScanner struct {
 }
 
 func (s seqScanner) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}, dest...)...) }
-
-func encodeUsageCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("u" + strconv.FormatInt(seq, 10)))
-}
-
-func decodeUsageCursor(s string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err == nil && len(b) > 1 && b[0] == 'u' {
-		if seq, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && seq >= 0 {
-			return seq, nil
-		}
-	}
-	return 0, meterd.Errorf(meterd.EInvalid, "nextToken is not one this meterd issued")
-}
 
 // where is a WHERE clause under construction; every value is a parameter.
 type where struct {
