@@ -100,13 +100,20 @@ func notFound(err error, what, key string) error {
 	return fmt.Errorf("find %s %q: %w", what, key, err)
 }
 
-// newLicenseArn makes a License Manager ARN as AWS issues them.
-func newLicenseArn(sellerAccountID string) (string, error) {
+// MarketplaceLicenseIssuer is the account in the ARN of every license AWS
+// Marketplace grants through License Manager (issuer "AWS/Marketplace"):
+// AWS's container licensing guide and sellers' code show
+// arn:aws:license-manager::294406891311:license:l-<32 hex>, whoever the
+// seller and the buyer are.
+const MarketplaceLicenseIssuer = "294406891311"
+
+// newLicenseArn makes a License Manager ARN as AWS Marketplace issues them.
+func newLicenseArn() (string, error) {
 	b := make([]byte, 16)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("random license id: %w", err)
 	}
-	return "arn:aws:license-manager::" + sellerAccountID + ":license:l-" + hex.EncodeToString(b), nil
+	return "arn:aws:license-manager::" + MarketplaceLicenseIssuer + ":license:l-" + hex.EncodeToString(b), nil
 }
 
 // newToken mints a registration token for sub, as

@@ -56,7 +56,7 @@ func (s *Service) Subscribe(ctx context.Context, in SubscribeInput) (*Result, er
 		}
 	}
 	if arn == "" {
-		if arn, err = newLicenseArn(product.SellerAccountID); err != nil {
+		if arn, err = newLicenseArn(); err != nil {
 			return nil, err
 		}
 	}
