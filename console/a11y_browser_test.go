@@ -40,7 +40,9 @@ var viewports = []struct {
 // the keyboard alone and changes a quota by typing and Enter, and an SDK
 // client calling faster than the new quota is throttled.
 func TestBrowserAccessibility(t *testing.T) {
-	ctx := startBrowser(t)
+	// 14 pages at two widths, each walked with the keyboard: minutes under
+	// -race on a busy machine.
+	ctx := startBrowserFor(t, 5*time.Minute)
 	shots := artifactDir(t)
 	s := meterdtest.Start(t, meterdtest.WithConfig(func(c *node.Config) { c.AllowReset = true }))
 	buyer := meteringClient(s, s.Buyer)
