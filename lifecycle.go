@@ -122,3 +122,19 @@ type DeliveryRecord struct {
 	Delivery
 	AttemptLog []DeliveryAttempt
 }
+
+// LifecycleEventFilter selects lifecycle events; empty fields match
+// everything.
+type LifecycleEventFilter struct {
+	ProductCode        string
+	CustomerIdentifier string
+}
+
+// LifecycleReader reads back the lifecycle events the outbox keeps: the
+// history of each subscription (when it started, stopped, started again),
+// which the subscription row alone does not hold.
+type LifecycleReader interface {
+	// FindLifecycleEvents returns the events f selects in the order they
+	// were written. ResetLedger deletes them.
+	FindLifecycleEvents(ctx context.Context, f LifecycleEventFilter) ([]LifecycleEvent, error)
+}

@@ -61,6 +61,7 @@ type Store interface {
 	CatalogEditor
 	SubscriptionWriter
 	Outbox
+	LifecycleReader
 	LedgerStore
 	LedgerResetter
 	SecretStore

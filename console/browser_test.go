@@ -132,6 +132,12 @@ func TestBrowser(t *testing.T) {
 // test when there is none (fails in CI: METERD_REQUIRE_CHROMIUM=1).
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
+	return startBrowserFor(t, 90*time.Second)
+}
+
+// startBrowserFor is startBrowser for a test that may take up to limit.
+func startBrowserFor(t *testing.T, limit time.Duration) context.Context {
+	t.Helper()
 	path := os.Getenv("METERD_CHROMIUM")
 	if path == "" {
 		for _, name := range []string{"chromium", "chromium-browser"} {
@@ -152,7 +158,7 @@ func startBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
 	ctx, cancelCtx := chromedp.NewContext(alloc)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
 	return ctx
 }

@@ -127,6 +127,8 @@ func (c *Console) routes() http.Handler {
 	page("POST "+Path+"/faults", c.faultAdd)
 	page("POST "+Path+"/faults/{id}/delete", c.faultDelete)
 	page("GET "+Path+"/quotas", c.quotasPage)
+	page("POST "+Path+"/quotas", c.quotaSet)
+	page("POST "+Path+"/quotas/reset", c.quotaReset)
 	page("GET "+Path+"/keys", c.keysPage)
 	page("POST "+Path+"/keys/rotate", c.keysRotate)
 	page("GET "+Path+"/reset", c.resetPage)

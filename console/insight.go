@@ -10,8 +10,8 @@ import (
 )
 
 // healthData is the integration health report and its grid: a row per
-// product, customer and dimension, a cell per hour of the range, the
-// missed hours marked.
+// product, customer and dimension, a cell per hour of the range that says
+// what the hour is (hourStates).
 type healthData struct {
 	Range    overviewRange
 	EndValue string
@@ -19,13 +19,35 @@ type healthData struct {
 	Report   *insight.Health
 	Hours    []time.Time
 	Rows     []healthRow
+	States   []hourState // for the legend
 }
+
+// hourState is what one cell of the grid shows: a class for its colour,
+// a glyph and a label for those who cannot tell colours apart.
+type hourState struct {
+	Class, Glyph, Label string
+}
+
+// The states of an hour, in the legend's order.
+var (
+	hourRecorded      = hourState{"rec", "✓", "recorded"}
+	hourMissed        = hourState{"miss", "✗", "missed"}
+	hourNotMetered    = hourState{"unmetered", "?", "not metered yet"}
+	hourNotSubscribed = hourState{"unsub", "·", "not subscribed"}
+	hourStates        = []hourState{hourRecorded, hourMissed, hourNotMetered, hourNotSubscribed}
+)
 
 // healthRow is one dimension of one customer of one product.
 type healthRow struct {
 	Product, Customer, Dimension string
-	Missing                      int
-	Cells                        []bool // true: a missed hour
+	Missing, NotMetered          int
+	Cells                        []healthCell
+}
+
+// healthCell is one hour of one row.
+type healthCell struct {
+	hourState
+	Hour time.Time
 }
 
 func (c *Console) healthPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -53,27 +75,42 @@ func (c *Console) readHealth(r *http.Request, q url.Values, d *healthData) error
 	if err != nil {
 		return err
 	}
-	d.Report = rep
+	d.Report, d.States = rep, hourStates
 	for h := rep.Since.UTC(); h.Before(rep.Until); h = h.Add(time.Hour) {
 		d.Hours = append(d.Hours, h)
 	}
 	for _, p := range rep.Products {
 		for _, cu := range p.Customers {
 			for _, dim := range cu.Dimensions {
-				row := healthRow{Product: p.ProductCode, Customer: customerName(cu), Dimension: dim.Dimension,
-					Missing: dim.MissingHours, Cells: make([]bool, len(d.Hours))}
-				for _, m := range dim.Missing {
-					for h := m.From.UTC(); h.Before(m.Until); h = h.Add(time.Hour) {
-						if i := hourIndex(d.Hours, h); i >= 0 {
-							row.Cells[i] = true
-						}
-					}
-				}
-				d.Rows = append(d.Rows, row)
+				d.Rows = append(d.Rows, healthRow{Product: p.ProductCode, Customer: customerName(cu), Dimension: dim.Dimension,
+					Missing: dim.MissingHours, NotMetered: dim.NotMeteredHours, Cells: gridCells(d.Hours, dim)})
 			}
 		}
 	}
 	return nil
+}
+
+// gridCells says, hour by hour, what the report found for one dimension:
+// its runs of recorded, missed and not metered hours; any other hour was
+// not subscribed.
+func gridCells(hours []time.Time, dim insight.DimensionHealth) []healthCell {
+	cells := make([]healthCell, len(hours))
+	for i, h := range hours {
+		cells[i] = healthCell{hourState: hourNotSubscribed, Hour: h}
+	}
+	mark := func(runs []insight.HourRange, st hourState) {
+		for _, r := range runs {
+			for h := r.From.UTC(); h.Before(r.Until); h = h.Add(time.Hour) {
+				if i := hourIndex(hours, h); i >= 0 {
+					cells[i].hourState = st
+				}
+			}
+		}
+	}
+	mark(dim.NotMetered, hourNotMetered)
+	mark(dim.Missing, hourMissed)
+	mark(dim.Recorded, hourRecorded)
+	return cells
 }
 
 func customerName(cu insight.CustomerHealth) string {

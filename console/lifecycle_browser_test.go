@@ -108,11 +108,11 @@ func TestBrowserBuyerLifecycle(t *testing.T) {
 	}
 	shot(t, ctx, shots, "records")
 
-	// Health: the hours the demo customer's subscriptions were not metered
-	// are marked on the grid; the bill preview prices the record.
+	// Health: the demo customer's dimensions without records in the range
+	// are "not metered yet" on the grid; the bill preview prices the record.
 	run(t, ctx, chromedp.Navigate(s.URL+"/console/health"), chromedp.WaitVisible(chromedp.CSS("#health-grid")),
-		chromedp.WaitVisible(chromedp.CSS("#health-grid td.miss")))
-	wantText(t, ctx, "#health-grid", "demo-saas", "demo-customer", "users")
+		chromedp.WaitVisible(chromedp.CSS("#health-grid td.unmetered")))
+	wantText(t, ctx, "#health-grid", "demo-saas", "demo-customer", "users", "not metered yet")
 	shot(t, ctx, shots, "health")
 	run(t, ctx, chromedp.Navigate(s.URL+"/console/bill"), chromedp.WaitVisible(chromedp.CSS("#bill")))
 	wantText(t, ctx, "#bill", "demo-ami", "vcpu_hours")

@@ -34,11 +34,44 @@ func (c *Console) liveStart(ctx context.Context, v *view) {
 	if err != nil {
 		return // the page shows without live updates
 	}
-	v.Live, v.Since, v.Seen = true, since.UTC().Format(time.RFC3339Nano), calls.Calls
+	v.Live, v.Since, v.Seen = true, since.UTC().Format(time.RFC3339Nano), apiCalls(calls.Events)
 }
 
-// live serves Server-Sent Events on the call log's long poll: one poll per
-// connection, up to server.MaxCallsWait, then the stream ends and the
+// apiCalls counts the calls of the AWS APIs among events. Admin calls
+// refresh no page: the console's own reads through the admin API are
+// admin calls, and a page that counted them would refresh itself for ever.
+func apiCalls(events []*meterd.AuditEvent) int {
+	n := 0
+	for _, e := range events {
+		if e.EventSource != audit.SourceAdmin {
+			n++
+		}
+	}
+	return n
+}
+
+// waitAPICalls waits, up to server.MaxCallsWait, for more than seen AWS
+// API calls since since; met says whether they came.
+func (c *Console) waitAPICalls(ctx context.Context, since time.Time, seen int) (calls *audit.Calls, met bool, err error) {
+	deadline := c.cfg.Now().Add(server.MaxCallsWait)
+	q := audit.CallQuery{Filter: meterd.AuditFilter{Since: since}, Min: seen + 1}
+	for {
+		calls, err = c.cfg.Audit.Wait(ctx, q, deadline.Sub(c.cfg.Now()))
+		if err != nil || !calls.Met {
+			return calls, false, err
+		}
+		if apiCalls(calls.Events) > seen {
+			return calls, true, nil
+		}
+		if !c.cfg.Now().Before(deadline) {
+			return calls, false, nil
+		}
+		q.Min = calls.Calls + 1 // only admin calls came: wait for one more call
+	}
+}
+
+// live serves Server-Sent Events on the call log's long poll (of AWS API
+// calls: see apiCalls): one poll per connection, up to server.MaxCallsWait, then the stream ends and the
 // browser's EventSource reconnects with Last-Event-ID, the time after the
 // newest call it was told of. One poll per connection keeps each request
 // shorter than the server's write timeout and lets a shutdown finish (the
@@ -68,8 +101,7 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, s *session) {
 	fmt.Fprintf(w, "retry: %d\n\n", liveRetry)
 	rc := http.NewResponseController(w)
 	_ = rc.Flush() // a writer that cannot flush sends it all at the end
-	q := audit.CallQuery{Filter: meterd.AuditFilter{Since: since}, Min: seen + 1}
-	calls, err := c.cfg.Audit.Wait(r.Context(), q, server.MaxCallsWait)
+	calls, met, err := c.waitAPICalls(r.Context(), since, seen)
 	if err != nil {
 		// The next connection starts where this one did: nothing is lost.
 		fmt.Fprintf(w, "id: %s\n\n", since.UTC().Format(time.RFC3339Nano))
@@ -83,7 +115,7 @@ func (c *Console) live(w http.ResponseWriter, r *http.Request, s *session) {
 	if newest := newestCall(calls.Events); newest.After(since) || newest.Equal(since) {
 		id = newest.Add(time.Nanosecond).UTC().Format(time.RFC3339Nano)
 	}
-	if !calls.Met {
+	if !met {
 		fmt.Fprintf(w, "id: %s\n\n", id)
 		return
 	}

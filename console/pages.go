@@ -11,7 +11,6 @@ import (
 
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/audit"
-	"github.com/meterd/meterd/server"
 	"github.com/meterd/meterd/sim"
 )
 
@@ -246,19 +245,6 @@ func (c *Console) faultDelete(w http.ResponseWriter, r *http.Request, s *session
 		return
 	}
 	c.done(w, r, s, "/faults", fmt.Sprintf("Fault rule %d removed.", id))
-}
-
-// quotasData is the quota table and the buckets in use.
-type quotasData struct {
-	Throttle bool
-	Quotas   []server.QuotaState
-	Buckets  []server.BucketState
-}
-
-func (c *Console) quotasPage(w http.ResponseWriter, r *http.Request, s *session) {
-	quotas, buckets := c.cfg.Limiter.State()
-	d := &quotasData{Throttle: c.cfg.Limiter != nil, Quotas: quotas, Buckets: buckets}
-	c.page(w, s, http.StatusOK, "quotas", view{Title: "Quotas", Data: d})
 }
 
 // keysData lists the RegisterUsage signing keys (never the private part).

@@ -47,6 +47,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05Z")
 	},
+	"iso":              func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"pretty":           prettyJSON,
 	"entitlementsText": entitlementsText,
 }

@@ -50,33 +50,47 @@ type ProductHealth struct {
 }
 
 // CustomerHealth is what one customer's records show. OK is true when no
-// hour is missing and no record was late or rejected.
+// hour is missing or not metered and no record was late or rejected.
 type CustomerHealth struct {
 	CustomerIdentifier   string `json:"customerIdentifier,omitempty"`
 	CustomerAWSAccountID string `json:"customerAwsAccountId,omitempty"`
 	// MeteredHours counts the hours of the range in which a subscription
 	// of the customer was in a metered state (active or
-	// unsubscribe-pending) with its license active.
-	MeteredHours int               `json:"meteredHours"`
-	MissingHours int               `json:"missingHours"`
-	Records      int64             `json:"records"`
-	LateRecords  int64             `json:"lateRecords"`
-	Rejected     int64             `json:"rejectedRecords"`
-	Dimensions   []DimensionHealth `json:"dimensions"`
-	Rejections   []Rejection       `json:"rejections"`
-	OK           bool              `json:"ok"`
+	// unsubscribe-pending) with its license active for the whole hour, as
+	// its lifecycle events tell; Subscribed lists them as runs.
+	MeteredHours int         `json:"meteredHours"`
+	Subscribed   []HourRange `json:"subscribed"`
+	// MissingHours counts the dimensions' missed hours; NotMeteredHours
+	// their metered hours without a record in dimensions with no record
+	// at all in the range.
+	MissingHours    int               `json:"missingHours"`
+	NotMeteredHours int               `json:"notMeteredHours"`
+	Records         int64             `json:"records"`
+	LateRecords     int64             `json:"lateRecords"`
+	Rejected        int64             `json:"rejectedRecords"`
+	Dimensions      []DimensionHealth `json:"dimensions"`
+	Rejections      []Rejection       `json:"rejections"`
+	OK              bool              `json:"ok"`
 }
 
 // DimensionHealth is one dimension of a customer.
 type DimensionHealth struct {
 	Dimension string `json:"dimension"`
-	// MissingHours counts the metered hours without a record; Missing
-	// lists them as runs of consecutive hours.
+	// MissingHours counts the missed hours: metered, without a record,
+	// in a dimension that has records in the range (before or after);
+	// Missing lists them as runs of consecutive hours.
 	MissingHours int         `json:"missingHours"`
 	Missing      []HourRange `json:"missing"`
-	Records      int64       `json:"records"`
-	Quantity     int64       `json:"quantity"`
-	LateRecords  int64       `json:"lateRecords"`
+	// NotMeteredHours counts the metered hours of a dimension with no
+	// record at all in the range (its metering has not started, or the
+	// seller never uses it); NotMetered lists them.
+	NotMeteredHours int         `json:"notMeteredHours"`
+	NotMetered      []HourRange `json:"notMetered"`
+	// Recorded lists the hours with a record, as runs.
+	Recorded    []HourRange `json:"recorded"`
+	Records     int64       `json:"records"`
+	Quantity    int64       `json:"quantity"`
+	LateRecords int64       `json:"lateRecords"`
 	// FirstRecord and LastRecord are the earliest and latest usage hours
 	// with a record in the range, and when their records arrived.
 	FirstRecord *RecordTime `json:"firstRecord"`

@@ -13,6 +13,7 @@ import (
 type healthCustomer struct {
 	key        customerKey
 	subs       []*meterd.Subscription
+	periods    []period
 	sums       []meterd.UsageSummary
 	rejections []Rejection
 }
@@ -24,6 +25,9 @@ func (s *Service) productHealth(ctx context.Context, code, customer string, sinc
 	}
 	customers, err := s.healthCustomers(ctx, code, since, until)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.addPeriods(ctx, code, customers); err != nil {
 		return nil, err
 	}
 	if err := s.addRejections(ctx, code, since, until, customers); err != nil {
@@ -101,13 +105,31 @@ func (x *customerIndex) find(identifier, account string) *healthCustomer {
 	return c
 }
 
-// meteredHours are the hours of the range in which a subscription was
-// metered with its license active. meterd keeps no history of a
-// subscription's status: its current status stands for the whole range.
+// addPeriods gives every customer the spans its licenses could be metered
+// in, from the product's lifecycle events.
+func (s *Service) addPeriods(ctx context.Context, code string, x *customerIndex) error {
+	events, err := s.store.FindLifecycleEvents(ctx, meterd.LifecycleEventFilter{ProductCode: code})
+	if err != nil {
+		return err
+	}
+	byLicense := map[string][]meterd.LifecycleEvent{}
+	for _, e := range events {
+		byLicense[e.LicenseArn] = append(byLicense[e.LicenseArn], e)
+	}
+	for _, c := range x.list {
+		for _, sub := range c.subs {
+			c.periods = append(c.periods, subscribedPeriods(sub, byLicense[sub.LicenseArn], s.unsubscribeDelay)...)
+		}
+	}
+	return nil
+}
+
+// meteredHours are the hours of the range that a span of one of the
+// customer's licenses covers whole.
 func (c *healthCustomer) meteredHours(since, until time.Time) []time.Time {
 	var hours []time.Time
 	for h := since; h.Before(until); h = h.Add(time.Hour) {
-		if slices.ContainsFunc(c.subs, func(s *meterd.Subscription) bool { return s.Status.Metered() && s.Active(h) }) {
+		if slices.ContainsFunc(c.periods, func(p period) bool { return p.covers(h) }) {
 			hours = append(hours, h)
 		}
 	}
@@ -125,15 +147,16 @@ func (c *healthCustomer) health(product *meterd.Product, since, until time.Time)
 		ch.Rejected += r.Count
 	}
 	metered := c.meteredHours(since, until)
-	ch.MeteredHours = len(metered)
+	ch.MeteredHours, ch.Subscribed = len(metered), hourRuns(metered)
 	for _, name := range c.dimensions(product) {
 		d := c.dimension(name, metered)
 		ch.MissingHours += d.MissingHours
+		ch.NotMeteredHours += d.NotMeteredHours
 		ch.Records += d.Records
 		ch.LateRecords += d.LateRecords
 		ch.Dimensions = append(ch.Dimensions, d)
 	}
-	ch.OK = ch.MissingHours == 0 && ch.LateRecords == 0 && ch.Rejected == 0
+	ch.OK = ch.MissingHours == 0 && ch.NotMeteredHours == 0 && ch.LateRecords == 0 && ch.Rejected == 0
 	return ch
 }
 
@@ -151,14 +174,17 @@ func (c *healthCustomer) dimensions(product *meterd.Product) []string {
 	return slices.Compact(names)
 }
 
+// dimension sums one dimension's records and sorts its metered hours
+// without a record into missed (the dimension has records in the range)
+// and not metered (it has none).
 func (c *healthCustomer) dimension(name string, metered []time.Time) DimensionHealth {
-	d := DimensionHealth{Dimension: name, Missing: []HourRange{}}
-	reported := map[time.Time]bool{}
+	d := DimensionHealth{Dimension: name}
+	var recorded []time.Time
 	for _, u := range c.sums {
 		if u.Dimension != name {
 			continue
 		}
-		reported[u.Period] = true
+		recorded = append(recorded, u.Period)
 		d.Records += u.Records
 		d.Quantity += u.Quantity
 		d.LateRecords += u.Late
@@ -169,16 +195,34 @@ func (c *healthCustomer) dimension(name string, metered []time.Time) DimensionHe
 			d.LastRecord = &RecordTime{Hour: u.Period, ReceivedAt: u.LastReceivedAt}
 		}
 	}
+	slices.SortFunc(recorded, time.Time.Compare)
+	recorded = slices.CompactFunc(recorded, time.Time.Equal)
+	var empty []time.Time
 	for _, h := range metered {
-		if reported[h] {
-			continue
-		}
-		d.MissingHours++
-		if n := len(d.Missing); n > 0 && d.Missing[n-1].Until.Equal(h) {
-			d.Missing[n-1].Until = h.Add(time.Hour)
-		} else {
-			d.Missing = append(d.Missing, HourRange{From: h, Until: h.Add(time.Hour)})
+		if _, found := slices.BinarySearchFunc(recorded, h, time.Time.Compare); !found {
+			empty = append(empty, h)
 		}
 	}
+	d.Recorded = hourRuns(recorded)
+	d.Missing, d.NotMetered = hourRuns(nil), hourRuns(nil)
+	if len(recorded) > 0 {
+		d.MissingHours, d.Missing = len(empty), hourRuns(empty)
+	} else {
+		d.NotMeteredHours, d.NotMetered = len(empty), hourRuns(empty)
+	}
 	return d
+}
+
+// hourRuns turns sorted hours into runs of consecutive hours (never nil,
+// so that JSON shows []).
+func hourRuns(hours []time.Time) []HourRange {
+	runs := []HourRange{}
+	for _, h := range hours {
+		if n := len(runs); n > 0 && runs[n-1].Until.Equal(h) {
+			runs[n-1].Until = h.Add(time.Hour)
+		} else {
+			runs = append(runs, HourRange{From: h, Until: h.Add(time.Hour)})
+		}
+	}
+	return runs
 }

@@ -16,6 +16,7 @@ import (
 // usage rollups for bills, hourly summaries with arrival times for health).
 type Store interface {
 	meterd.CatalogReader
+	meterd.LifecycleReader
 	meterd.UsageReader
 	meterd.UsageSummarizer
 }
@@ -25,13 +26,30 @@ type Service struct {
 	store Store
 	trail meterd.AuditStore
 	clock meterd.Clock
+	// unsubscribeDelay is how long metering goes on after
+	// unsubscribe-pending.
+	unsubscribeDelay time.Duration
+}
+
+// Option changes a Service.
+type Option func(*Service)
+
+// WithUnsubscribeDelay tells health how long a pending unsubscribe lets a
+// seller meter (lifecycle.Config.UnsubscribeDelay); the default is AWS's
+// hour.
+func WithUnsubscribeDelay(d time.Duration) Option {
+	return func(s *Service) { s.unsubscribeDelay = d }
 }
 
 // New returns a Service reading store and the audit trail (the records
 // AWS would have rejected are only there; nil reports none), with "now"
 // from clock (the business clock).
-func New(store Store, trail meterd.AuditStore, clock meterd.Clock) *Service {
-	return &Service{store: store, trail: trail, clock: clock}
+func New(store Store, trail meterd.AuditStore, clock meterd.Clock, opts ...Option) *Service {
+	s := &Service{store: store, trail: trail, clock: clock, unsubscribeDelay: DefaultUnsubscribeDelay}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // productCodes returns code when set, else every product that has a

@@ -70,7 +70,7 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 		AdminToken:      n.adminToken,
 		MaxBodyBytes:    maxBodyBytes,
 		Audit:           n.audit.log,
-		Insight:         insight.New(n.store, n.audit.db, clock),
+		Insight:         insight.New(n.store, n.audit.db, clock, insight.WithUnsubscribeDelay(lcfg.UnsubscribeDelay)),
 		Usage:           n.store,
 		Resetter:        n.store,
 		AllowReset:      n.cfg.AllowReset,

@@ -164,6 +164,10 @@ func healthFindings(p insight.ProductHealth) []string {
 				out = append(out, fmt.Sprintf("%s %s: no record in %s: %s", name, d.Dimension,
 					plural(int64(d.MissingHours), "hour"), hourRanges(d.Missing)))
 			}
+			if d.NotMeteredHours > 0 {
+				out = append(out, fmt.Sprintf("%s %s: not metered yet: no record of it in the range, %s subscribed: %s", name, d.Dimension,
+					plural(int64(d.NotMeteredHours), "hour"), hourRanges(d.NotMetered)))
+			}
 			if d.LateRecords > 0 {
 				out = append(out, fmt.Sprintf("%s %s: %s sent late (received 2h or more after the start of their usage hour)",
 					name, d.Dimension, plural(d.LateRecords, "record")))

@@ -27,7 +27,7 @@ type test struct {
 func Run(t *testing.T, open func(t *testing.T) meterd.Store) {
 	t.Helper()
 	var all []test
-	for _, group := range [][]test{catalogTests(), ledgerTests(), registrationTests(), resetTests(), usageTests(), summaryTests(), lifecycleTests(), concurrencyTests(), secretTests()} {
+	for _, group := range [][]test{catalogTests(), ledgerTests(), registrationTests(), resetTests(), usageTests(), summaryTests(), lifecycleTests(), lifecycleEventTests(), concurrencyTests(), secretTests()} {
 		all = append(all, group...)
 	}
 	for _, tc := range all {
