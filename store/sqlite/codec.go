@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,6 +79,13 @@ func encodeJSON(v any) (string, error) {
 // a unique index.
 func nullString(s string) sql.NullString {
 	return sql.NullString{String: s, Valid: s != ""}
+}
+
+// driverValue is v's value as the driver takes it (nil when NULL), for the
+// sql.Null types, whose Value never fails.
+func driverValue(v driver.Valuer) driver.Value {
+	x, _ := v.Value()
+	return x
 }
 
 // sqliteCode returns the extended result code of a driver error in err's

@@ -405,6 +405,16 @@ func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // queryStrings runs a query of one text column and returns every value.
 func (tx *writeTx) queryStrings(query string, args ...any) ([]string, error) {
+	return queryColumn[string](tx, query, args...)
+}
+
+// queryInt64s runs a query of one integer column and returns every value.
+func (tx *writeTx) queryInt64s(query string, args ...any) ([]int64, error) {
+	return queryColumn[int64](tx, query, args...)
+}
+
+// queryColumn runs a query of one column and returns every value.
+func queryColumn[T any](tx *writeTx, query string, args ...any) ([]T, error) {
 	s, err := tx.stmt(query)
 	if err != nil {
 		return nil, err
@@ -414,9 +424,9 @@ func (tx *writeTx) queryStrings(query string, args ...any) ([]string, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var v string
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
