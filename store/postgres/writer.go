@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // Group commit, as on SQLite (store/sqlite/writer.go): one writer goroutine
@@ -205,12 +206,23 @@ func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error)
 	}
 	defer tx.Rollback(context.Background())
 	var b pgx.Batch
+	sums := backend.RollupSums{}
 	for _, op := range ops {
 		for _, row := range op.usage {
 			b.Queue(insertUsageSQL, row.args...)
+			sums.Add(row.rec)
 		}
 	}
-	if err := readPipeline(ctx, tx.SendBatch(ctx, &b), b.Len()); err != nil {
+	inserts := b.Len()
+	// The rollups of every record, which the commit needs all inserted.
+	rollup, ok, err := rollupArgs(db.shard, sums)
+	if err != nil {
+		return nil, errRerun // a record's time: rerun to find its call
+	}
+	if ok {
+		b.Queue(addRollupSQL, rollup...)
+	}
+	if err := readPipeline(ctx, tx.SendBatch(ctx, &b), inserts, ok); err != nil {
 		if retryable(err) || tx.Conn().IsClosed() || errors.Is(err, errConflict) {
 			return nil, err
 		}
@@ -227,9 +239,9 @@ func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error)
 	return make([]error, len(ops)), nil
 }
 
-// readPipeline reads n results of insertUsageSQL; errConflict when a
-// record was not inserted.
-func readPipeline(ctx context.Context, br pgx.BatchResults, n int) (err error) {
+// readPipeline reads n results of insertUsageSQL, then addRollupSQL's
+// when rollup; errConflict when a record was not inserted.
+func readPipeline(ctx context.Context, br pgx.BatchResults, n int, rollup bool) (err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil && cerr != nil {
 			err = cerr
@@ -244,7 +256,10 @@ func readPipeline(ctx context.Context, br pgx.BatchResults, n int) (err error) {
 			return errConflict
 		}
 	}
-	return nil
+	if rollup {
+		_, err = br.Exec()
+	}
+	return err
 }
 
 // runOps runs ops in one transaction and commits it.
