@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -207,11 +210,9 @@ func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error)
 	defer tx.Rollback(context.Background())
 	var b pgx.Batch
 	sums := backend.RollupSums{}
-	for _, op := range ops {
-		for _, row := range op.usage {
-			b.Queue(insertUsageSQL, row.args...)
-			sums.Add(row.rec)
-		}
+	for _, row := range lockOrder(ops) {
+		b.Queue(insertUsageSQL, row.args...)
+		sums.Add(row.rec)
 	}
 	inserts := b.Len()
 	// The rollups of every record, which the commit needs all inserted.
@@ -237,6 +238,25 @@ func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error)
 		}
 	}
 	return make([]error, len(ops)), nil
+}
+
+// lockOrder is the records of ops in the order of their dedupe keys. A
+// record's insert waits for another node's uncommitted record with the
+// same key, holding the keys it inserted before: were two nodes' groups
+// to insert the same keys in different orders, each would wait for the
+// other until PostgreSQL broke the deadlock (after deadlock_timeout, 1 s
+// by default) and the group ran again. In one order, no cycle can form.
+// The pipeline commits only when every record is new, so its order
+// decides no outcome.
+func lockOrder(ops []*writeOp) []usageRow {
+	var rows []usageRow
+	for _, op := range ops {
+		rows = append(rows, op.usage...)
+	}
+	slices.SortStableFunc(rows, func(a, b usageRow) int {
+		return cmp.Or(strings.Compare(a.rec.Region, b.rec.Region), strings.Compare(a.rec.DedupeKey, b.rec.DedupeKey))
+	})
+	return rows
 }
 
 // readPipeline reads n results of insertUsageSQL, then addRollupSQL's
