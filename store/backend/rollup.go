@@ -16,7 +16,8 @@ import (
 // on its single writer; PostgreSQL writes them in the transaction of the
 // records, per node shard); which rows answer a sum is decided here, once.
 
-// RollupPeriods are the periods the rollups keep.
+// RollupPeriods are the periods the rollups keep (but PostgreSQL's
+// usage_rollup, which keeps no hours: see store/postgres/rollup.go).
 var RollupPeriods = []meterd.UsagePeriod{meterd.PerHour, meterd.PerDay, meterd.PerMonth}
 
 // TagRows says which rollup rows a sum reads, by their tag columns.
@@ -47,14 +48,19 @@ type SumPlan struct {
 }
 
 // PlanSum decides how s is answered. Receipt times are not in the
-// rollups: a sum bounded by them reads the records.
-func PlanSum(s meterd.UsageSum) SumPlan {
+// rollups: a sum bounded by them reads the records. customerHours says
+// whether usage_rollup keeps hours; without them, a sum that needs its
+// customers hour by hour reads the records.
+func PlanSum(s meterd.UsageSum, customerHours bool) SumPlan {
 	q := s.Query
 	if !q.ReceivedSince.IsZero() || !q.ReceivedUntil.IsZero() {
 		return SumPlan{Records: true}
 	}
 	p := SumPlan{Period: rollupPeriod(s),
 		Totals: q.Customer == "" && q.LicenseArn == "" && !s.Groups(meterd.GroupCustomer) && !s.Groups(meterd.GroupLicense)}
+	if !customerHours && !p.Totals && p.Period == meterd.PerHour {
+		return SumPlan{Records: true}
+	}
 	switch {
 	case q.TagKey != "" && q.TagValue != "":
 		p.Tags = TagValueRows
@@ -76,54 +82,6 @@ func rollupPeriod(s meterd.UsageSum) meterd.UsagePeriod {
 }
 
 func onStart(p meterd.UsagePeriod, t time.Time) bool { return t.IsZero() || p.Start(t).Equal(t) }
-
-// RollupKey is one row of usage_rollup, or with Total of usage_totals
-// (whose Customer, Account and License are empty).
-type RollupKey struct {
-	Total                           bool
-	Period                          meterd.UsagePeriod
-	Start                           time.Time // the period's start
-	Product, TagKey, TagValue       string
-	Customer, Account, License, Dim string
-	Test                            bool
-}
-
-// RollupSum is the quantity and number of records of one rollup row.
-type RollupSum struct{ Quantity, Records int64 }
-
-// RollupSums adds records up per rollup row.
-type RollupSums map[RollupKey]*RollupSum
-
-// Add counts r in every row it belongs to: each period, with and without
-// its customer, whole and per tag of its allocations.
-func (s RollupSums) Add(r *meterd.MeteringRecord) {
-	k := RollupKey{Start: r.Hour.UTC(), Product: r.ProductCode, Customer: r.CustomerIdentifier,
-		Account: r.CustomerAccount(), License: r.LicenseArn, Dim: r.Dimension, Test: r.Test}
-	s.addKey(k, r.Quantity)
-	for t, q := range AllocatedToTags(r.Allocations) {
-		tk := k
-		tk.TagKey, tk.TagValue = t.Key, t.Value
-		s.addKey(tk, q)
-	}
-}
-
-func (s RollupSums) addKey(k RollupKey, quantity int64) {
-	total := k
-	total.Total, total.Customer, total.Account, total.License = true, "", "", ""
-	for _, key := range []RollupKey{k, total} {
-		for _, p := range RollupPeriods {
-			pk := key
-			pk.Period, pk.Start = p, p.Start(key.Start)
-			v, ok := s[pk]
-			if !ok {
-				v = &RollupSum{}
-				s[pk] = v
-			}
-			v.Quantity += quantity
-			v.Records++
-		}
-	}
-}
 
 // AllocatedToTags is what allocs give each tag, as meterd.UsageAggregator
 // counts tags.

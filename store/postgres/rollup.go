@@ -3,10 +3,10 @@ package postgres
 import (
 	"cmp"
 	"context"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -50,6 +50,64 @@ FROM unnest($12::text[], $13::text[], $14::text[], $15::text[], $16::bigint[], $
 ON CONFLICT (period, product_code, tag_key, tag_value, hour, dimension, test, shard)
 DO UPDATE SET quantity = usage_totals.quantity + excluded.quantity, records = usage_totals.records + excluded.records`
 
+// rollupKey is one row of usage_rollup, or with total of usage_totals
+// (whose customer, account and license are empty).
+type rollupKey struct {
+	total                           bool
+	period                          meterd.UsagePeriod
+	start                           time.Time // the period's start
+	product, tagKey, tagValue       string
+	customer, account, license, dim string
+	test                            bool
+}
+
+// rollupSum is the quantity and number of records of one rollup row.
+type rollupSum struct{ quantity, records int64 }
+
+// rollupSums adds records up per rollup row.
+type rollupSums map[rollupKey]*rollupSum
+
+// customerPeriods are the periods of usage_rollup. Not hours: the dedupe
+// key is a customer's dimension and hour, so there would be a row per
+// record, which would make every record's write a third dearer and save
+// no reading (backend.PlanSum sends those sums to the records).
+var customerPeriods = []meterd.UsagePeriod{meterd.PerDay, meterd.PerMonth}
+
+// add counts r in every row it belongs to: each period, with and without
+// its customer, whole and per tag of its allocations.
+func (s rollupSums) add(r *meterd.MeteringRecord) {
+	k := rollupKey{start: r.Hour.UTC(), product: r.ProductCode, customer: r.CustomerIdentifier,
+		account: r.CustomerAccount(), license: r.LicenseArn, dim: r.Dimension, test: r.Test}
+	s.addKey(k, r.Quantity)
+	for t, q := range backend.AllocatedToTags(r.Allocations) {
+		tk := k
+		tk.tagKey, tk.tagValue = t.Key, t.Value
+		s.addKey(tk, q)
+	}
+}
+
+func (s rollupSums) addKey(k rollupKey, quantity int64) {
+	total := k
+	total.total, total.customer, total.account, total.license = true, "", "", ""
+	for _, key := range []rollupKey{k, total} {
+		periods := customerPeriods
+		if key.total {
+			periods = backend.RollupPeriods
+		}
+		for _, p := range periods {
+			pk := key
+			pk.period, pk.start = p, p.Start(key.start)
+			v, ok := s[pk]
+			if !ok {
+				v = &rollupSum{}
+				s[pk] = v
+			}
+			v.quantity += quantity
+			v.records++
+		}
+	}
+}
+
 // rollupColumns are the rows of one rollup table as the arrays
 // addRollupSQL unnests.
 type rollupColumns struct {
@@ -58,32 +116,39 @@ type rollupColumns struct {
 	test                                                               []bool
 }
 
-func (c *rollupColumns) add(k backend.RollupKey, hour int64, v *backend.RollupSum) {
-	c.period, c.product = append(c.period, string(k.Period)), append(c.product, k.Product)
-	c.tagKey, c.tagValue = append(c.tagKey, k.TagKey), append(c.tagValue, k.TagValue)
-	c.customer, c.account = append(c.customer, k.Customer), append(c.account, k.Account)
-	c.license, c.dim = append(c.license, k.License), append(c.dim, k.Dim)
-	c.hour, c.test = append(c.hour, hour), append(c.test, k.Test)
-	c.quantity, c.records = append(c.quantity, v.Quantity), append(c.records, v.Records)
+func newRollupColumns(n int) *rollupColumns {
+	str := func() []string { return make([]string, 0, n) }
+	return &rollupColumns{period: str(), product: str(), tagKey: str(), tagValue: str(), customer: str(),
+		account: str(), license: str(), dim: str(), hour: make([]int64, 0, n), quantity: make([]int64, 0, n),
+		records: make([]int64, 0, n), test: make([]bool, 0, n)}
+}
+
+func (c *rollupColumns) add(k *rollupKey, hour int64, v *rollupSum) {
+	c.period, c.product = append(c.period, string(k.period)), append(c.product, k.product)
+	c.tagKey, c.tagValue = append(c.tagKey, k.tagKey), append(c.tagValue, k.tagValue)
+	c.customer, c.account = append(c.customer, k.customer), append(c.account, k.account)
+	c.license, c.dim = append(c.license, k.license), append(c.dim, k.dim)
+	c.hour, c.test = append(c.hour, hour), append(c.test, k.test)
+	c.quantity, c.records = append(c.quantity, v.quantity), append(c.records, v.records)
 }
 
 // rollupArgs are addRollupSQL's arguments for sums, or ok false when there
 // is nothing to add.
-func rollupArgs(shard int16, sums backend.RollupSums) (args []any, ok bool, err error) {
+func rollupArgs(shard int16, sums rollupSums) (args []any, ok bool, err error) {
 	if len(sums) == 0 {
 		return nil, false, nil
 	}
-	var rollup, totals rollupColumns
+	rollup, totals := newRollupColumns(len(sums)), newRollupColumns(len(sums)/4)
 	var te timeEncoder
-	for _, k := range slices.SortedFunc(maps.Keys(sums), compareRollupKeys) {
-		hour := te.encode(k.Start)
+	for _, k := range sortedKeys(sums) {
+		hour := te.encode(k.start)
 		if hour == nil {
 			continue // a record without a usage hour has no period to count in
 		}
-		if k.Total {
-			totals.add(k, *hour, sums[k])
+		if k.total {
+			totals.add(k, *hour, sums[*k])
 		} else {
-			rollup.add(k, *hour, sums[k])
+			rollup.add(k, *hour, sums[*k])
 		}
 	}
 	if te.err != nil {
@@ -95,16 +160,34 @@ func rollupArgs(shard int16, sums backend.RollupSums) (args []any, ok bool, err 
 		totals.quantity, shard, rollup.records, totals.records}, true, nil
 }
 
-// compareRollupKeys is the one order in which every node locks rollup rows.
-func compareRollupKeys(a, b backend.RollupKey) int {
-	for _, p := range [][2]string{{string(a.Period), string(b.Period)}, {a.Product, b.Product},
-		{a.TagKey, b.TagKey}, {a.TagValue, b.TagValue}, {a.Customer, b.Customer}, {a.Account, b.Account},
-		{a.License, b.License}, {a.Dim, b.Dim}} {
-		if c := strings.Compare(p[0], p[1]); c != 0 {
-			return c
-		}
+// sortedKeys are the keys of sums in compareRollupKeys order, sorted as
+// pointers (a key is about 200 bytes).
+func sortedKeys(sums rollupSums) []*rollupKey {
+	keys := make([]rollupKey, 0, len(sums))
+	for k := range sums {
+		keys = append(keys, k)
 	}
-	return cmp.Or(a.Start.Compare(b.Start), boolCompare(a.Test, b.Test), boolCompare(a.Total, b.Total))
+	sorted := make([]*rollupKey, len(keys))
+	for i := range keys {
+		sorted[i] = &keys[i]
+	}
+	slices.SortFunc(sorted, compareRollupKeys)
+	return sorted
+}
+
+// compareRollupKeys is the one order in which every node locks rollup
+// rows; the fields that most often differ come first.
+func compareRollupKeys(a, b *rollupKey) int {
+	if c := strings.Compare(a.customer, b.customer); c != 0 {
+		return c
+	}
+	if c := a.start.Compare(b.start); c != 0 {
+		return c
+	}
+	return cmp.Or(strings.Compare(a.dim, b.dim), strings.Compare(a.product, b.product),
+		strings.Compare(string(a.period), string(b.period)), strings.Compare(a.tagKey, b.tagKey),
+		strings.Compare(a.tagValue, b.tagValue), strings.Compare(a.account, b.account),
+		strings.Compare(a.license, b.license), boolCompare(a.test, b.test), boolCompare(a.total, b.total))
 }
 
 func boolCompare(a, b bool) int {
@@ -118,16 +201,16 @@ func boolCompare(a, b bool) int {
 }
 
 // rollupOf sums the records of rows.
-func rollupOf(rows []usageRow) backend.RollupSums {
-	sums := backend.RollupSums{}
+func rollupOf(rows []usageRow) rollupSums {
+	sums := rollupSums{}
 	for _, row := range rows {
-		sums.Add(row.rec)
+		sums.add(row.rec)
 	}
 	return sums
 }
 
 // addRollup adds sums to this node's shard of the rollups in tx.
-func (db *DB) addRollup(ctx context.Context, tx pgx.Tx, sums backend.RollupSums) error {
+func (db *DB) addRollup(ctx context.Context, tx pgx.Tx, sums rollupSums) error {
 	args, ok, err := rollupArgs(db.shard, sums)
 	if err != nil || !ok {
 		return err

@@ -137,13 +137,10 @@ func queryWhere(q meterd.UsageQuery, raw bool) (*whereBuilder, error) {
 func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
 	s.Query.Limit, s.Query.Cursor = 0, ""
 	agg := meterd.NewUsageAggregator(s)
-	plan := backend.PlanSum(s)
+	plan := backend.PlanSum(s, false)
 	var err error
 	if plan.Records {
-		err = meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
-			agg.Add(r.Sent())
-			return nil
-		})
+		err = db.sumRecords(ctx, s, agg)
 	} else {
 		err = db.sumRollup(ctx, s, plan, agg)
 	}
@@ -151,6 +148,14 @@ func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGr
 		return nil, fmt.Errorf("postgres: sum usage: %w", err)
 	}
 	return agg.Groups(), nil
+}
+
+// sumRecords adds the records matching s, a page at a time.
+func (db *DB) sumRecords(ctx context.Context, s meterd.UsageSum, agg *meterd.UsageAggregator) error {
+	return meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
+		agg.Add(r.Sent())
+		return nil
+	})
 }
 
 // sumRollup adds the rollup rows matching s, grouped in SQL by the

@@ -1,5 +1,7 @@
 -- 0011: usage rollups on PostgreSQL (store/sqlite/migrations/0008 has the
--- same tables; store/backend/rollup.go says what their rows hold). Here
+-- same tables; store/backend/rollup.go says what their rows hold), but
+-- usage_rollup keeps days and months, not hours (store/postgres/rollup.go
+-- customerPeriods says why; usage_totals keeps all three). Here
 -- each node's group commit adds its records to them in the transaction
 -- that inserts the records (writer.go), so a sum that reads them sees
 -- exactly the committed records, whichever node committed them. SQLite's
@@ -11,10 +13,11 @@
 -- of the hot rows (the current hour of every product and dimension), and a
 -- sum adds the shards up. It comes last in the key, so that a product's
 -- period is still one range of the primary key. Times are nanoseconds, as
--- in metering_records; hour is the period's start. fillfactor leaves room
--- for updates to stay on their page (HOT: no new index entry).
+-- in metering_records; hour is the period's start. (No fillfactor: it
+-- would keep updates on their page, but not every distributed engine
+-- accepts the clause.)
 CREATE TABLE usage_rollup (
-	period              TEXT NOT NULL, -- 'hour', 'day' or 'month'
+	period              TEXT NOT NULL, -- 'day' or 'month'
 	product_code        TEXT NOT NULL,
 	tag_key             TEXT NOT NULL,
 	tag_value           TEXT NOT NULL,
@@ -29,10 +32,10 @@ CREATE TABLE usage_rollup (
 	records             BIGINT NOT NULL,
 	PRIMARY KEY (period, product_code, tag_key, tag_value, hour, customer_identifier, customer_account,
 		license_arn, dimension, test, shard)
-) WITH (fillfactor = 80);
+);
 
 CREATE TABLE usage_totals (
-	period       TEXT NOT NULL,
+	period       TEXT NOT NULL, -- 'hour', 'day' or 'month'
 	product_code TEXT NOT NULL,
 	tag_key      TEXT NOT NULL,
 	tag_value    TEXT NOT NULL,
@@ -43,11 +46,12 @@ CREATE TABLE usage_totals (
 	quantity     BIGINT NOT NULL,
 	records      BIGINT NOT NULL,
 	PRIMARY KEY (period, product_code, tag_key, tag_value, hour, dimension, test, shard)
-) WITH (fillfactor = 80);
+);
 
 -- The records already stored, in shard 0: each record whole, and once per
 -- tag of its allocations with what they gave the tag (as
--- backend.AllocatedToTags adds it up), per hour, day and month (UTC).
+-- backend.AllocatedToTags adds it up), per hour, day and month (UTC); the
+-- totals are the sums of these rows, and then usage_rollup's hours go.
 INSERT INTO usage_rollup (period, product_code, tag_key, tag_value, hour, customer_identifier, customer_account,
 	license_arn, dimension, test, shard, quantity, records)
 WITH rec AS (
@@ -87,3 +91,5 @@ INSERT INTO usage_totals (period, product_code, tag_key, tag_value, hour, dimens
 SELECT period, product_code, tag_key, tag_value, hour, dimension, test, 0, sum(quantity), sum(records)
 FROM usage_rollup
 GROUP BY period, product_code, tag_key, tag_value, hour, dimension, test;
+
+DELETE FROM usage_rollup WHERE period = 'hour';
