@@ -1,6 +1,7 @@
 package backend
 
 import (
+	"slices"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -17,7 +18,7 @@ import (
 // records, per node shard); which rows answer a sum is decided here, once.
 
 // RollupPeriods are the periods the rollups keep (but PostgreSQL's
-// usage_rollup, which keeps no hours: see store/postgres/rollup.go).
+// usage_rollup, which keeps only months: see store/postgres/rollup.go).
 var RollupPeriods = []meterd.UsagePeriod{meterd.PerHour, meterd.PerDay, meterd.PerMonth}
 
 // TagRows says which rollup rows a sum reads, by their tag columns.
@@ -48,17 +49,18 @@ type SumPlan struct {
 }
 
 // PlanSum decides how s is answered. Receipt times are not in the
-// rollups: a sum bounded by them reads the records. customerHours says
-// whether usage_rollup keeps hours; without them, a sum that needs its
-// customers hour by hour reads the records.
-func PlanSum(s meterd.UsageSum, customerHours bool) SumPlan {
+// rollups: a sum bounded by them reads the records. customerPeriods are
+// the periods the backend's usage_rollup keeps (usage_totals keeps every
+// one of RollupPeriods); a sum that needs customers or licenses in
+// another period reads the records.
+func PlanSum(s meterd.UsageSum, customerPeriods []meterd.UsagePeriod) SumPlan {
 	q := s.Query
 	if !q.ReceivedSince.IsZero() || !q.ReceivedUntil.IsZero() {
 		return SumPlan{Records: true}
 	}
 	p := SumPlan{Period: rollupPeriod(s),
 		Totals: q.Customer == "" && q.LicenseArn == "" && !s.Groups(meterd.GroupCustomer) && !s.Groups(meterd.GroupLicense)}
-	if !customerHours && !p.Totals && p.Period == meterd.PerHour {
+	if !p.Totals && !slices.Contains(customerPeriods, p.Period) {
 		return SumPlan{Records: true}
 	}
 	switch {

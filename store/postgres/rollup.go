@@ -67,11 +67,13 @@ type rollupSum struct{ quantity, records int64 }
 // rollupSums adds records up per rollup row.
 type rollupSums map[rollupKey]*rollupSum
 
-// customerPeriods are the periods of usage_rollup. Not hours: the dedupe
-// key is a customer's dimension and hour, so there would be a row per
-// record, which would make every record's write a third dearer and save
-// no reading (backend.PlanSum sends those sums to the records).
-var customerPeriods = []meterd.UsagePeriod{meterd.PerDay, meterd.PerMonth}
+// customerPeriods are the periods of usage_rollup: months, for the bill.
+// Its rows are dearer to write than the totals', since a group's records
+// seldom share one (the dedupe key is a customer's dimension and hour, so
+// hours would be a row per record): each period kept is an upsert per
+// record. Sums by customer per day or hour read the records
+// (backend.PlanSum).
+var customerPeriods = []meterd.UsagePeriod{meterd.PerMonth}
 
 // add counts r in every row it belongs to: each period, with and without
 // its customer, whole and per tag of its allocations.

@@ -137,7 +137,7 @@ func queryWhere(q meterd.UsageQuery, raw bool) (*whereBuilder, error) {
 func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
 	s.Query.Limit, s.Query.Cursor = 0, ""
 	agg := meterd.NewUsageAggregator(s)
-	plan := backend.PlanSum(s, false)
+	plan := backend.PlanSum(s, customerPeriods)
 	var err error
 	if plan.Records {
 		err = db.sumRecords(ctx, s, agg)

@@ -41,5 +41,5 @@ func WithoutCheckpointer() Option {
 // SumUsageUnrolled sums as SumUsage does without rolling up first, so that
 // a test sees the records after the watermark summed in Go.
 func (db *DB) SumUsageUnrolled(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
-	return db.sumRolled(ctx, s, backend.PlanSum(s, true), meterd.NewUsageAggregator(s))
+	return db.sumRolled(ctx, s, backend.PlanSum(s, backend.RollupPeriods), meterd.NewUsageAggregator(s))
 }

@@ -152,7 +152,7 @@ func usageWhere(q meterd.UsageQuery, raw bool) (*where, error) {
 func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
 	s.Query.Limit, s.Query.Cursor = 0, ""
 	agg := meterd.NewUsageAggregator(s)
-	plan := backend.PlanSum(s, true)
+	plan := backend.PlanSum(s, backend.RollupPeriods)
 	if plan.Records {
 		err := meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
 			agg.Add(r.Sent())

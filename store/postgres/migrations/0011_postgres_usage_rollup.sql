@@ -1,6 +1,6 @@
 -- 0011: usage rollups on PostgreSQL (store/sqlite/migrations/0008 has the
 -- same tables; store/backend/rollup.go says what their rows hold), but
--- usage_rollup keeps days and months, not hours (store/postgres/rollup.go
+-- usage_rollup keeps only months (store/postgres/rollup.go
 -- customerPeriods says why; usage_totals keeps all three). Here
 -- each node's group commit adds its records to them in the transaction
 -- that inserts the records (writer.go), so a sum that reads them sees
@@ -17,7 +17,7 @@
 -- would keep updates on their page, but not every distributed engine
 -- accepts the clause.)
 CREATE TABLE usage_rollup (
-	period              TEXT NOT NULL, -- 'day' or 'month'
+	period              TEXT NOT NULL, -- 'month'
 	product_code        TEXT NOT NULL,
 	tag_key             TEXT NOT NULL,
 	tag_value           TEXT NOT NULL,
@@ -51,7 +51,8 @@ CREATE TABLE usage_totals (
 -- The records already stored, in shard 0: each record whole, and once per
 -- tag of its allocations with what they gave the tag (as
 -- backend.AllocatedToTags adds it up), per hour, day and month (UTC); the
--- totals are the sums of these rows, and then usage_rollup's hours go.
+-- totals are the sums of these rows, and then usage_rollup's hours and
+-- days go.
 INSERT INTO usage_rollup (period, product_code, tag_key, tag_value, hour, customer_identifier, customer_account,
 	license_arn, dimension, test, shard, quantity, records)
 WITH rec AS (
@@ -92,4 +93,4 @@ SELECT period, product_code, tag_key, tag_value, hour, dimension, test, 0, sum(q
 FROM usage_rollup
 GROUP BY period, product_code, tag_key, tag_value, hour, dimension, test;
 
-DELETE FROM usage_rollup WHERE period = 'hour';
+DELETE FROM usage_rollup WHERE period <> 'month';
