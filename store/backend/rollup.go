@@ -96,3 +96,22 @@ func AllocatedToTags(allocs []meterd.UsageAllocation) map[meterd.Tag]int64 {
 	}
 	return tags
 }
+
+// RollupGroupColumns are the rollup tables' expressions of the values s
+// groups by, in meterd.UsageGroup's order (product, customer, dimension,
+// license, tag key, tag value), and ” for those it does not: a sum
+// selects them, then its sums.
+func RollupGroupColumns(s meterd.UsageSum) []string {
+	var cols []string
+	for _, g := range []struct{ name, col string }{{meterd.GroupProduct, "product_code"},
+		{meterd.GroupCustomer, "CASE WHEN customer_identifier <> '' THEN customer_identifier ELSE customer_account END"},
+		{meterd.GroupDimension, "dimension"}, {meterd.GroupLicense, "license_arn"}, {meterd.GroupTag, "tag_key"},
+		{meterd.GroupTag, "tag_value"}} {
+		if s.Groups(g.name) {
+			cols = append(cols, g.col)
+		} else {
+			cols = append(cols, "''")
+		}
+	}
+	return cols
+}

@@ -182,17 +182,7 @@ func (db *DB) sumRollup(ctx context.Context, s meterd.UsageSum, plan backend.Sum
 	if plan.Totals {
 		table = "usage_totals" // the same sums, without the customers
 	}
-	cols := []string{"hour"}
-	for _, g := range []struct{ name, col string }{{meterd.GroupProduct, "product_code"},
-		{meterd.GroupCustomer, "CASE WHEN customer_identifier <> '' THEN customer_identifier ELSE customer_account END"},
-		{meterd.GroupDimension, "dimension"}, {meterd.GroupLicense, "license_arn"}, {meterd.GroupTag, "tag_key"},
-		{meterd.GroupTag, "tag_value"}} {
-		if s.Groups(g.name) {
-			cols = append(cols, g.col)
-		} else {
-			cols = append(cols, "''")
-		}
-	}
+	cols := append([]string{"hour"}, backend.RollupGroupColumns(s)...)
 	// Grouped by position: PostgreSQL takes no constant ('') in GROUP BY.
 	rows, err := db.pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+`, sum(quantity)::bigint,
 		sum(records)::bigint FROM `+table+w.where()+` GROUP BY 1, 2, 3, 4, 5, 6, 7`, w.args...)

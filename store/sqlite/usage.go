@@ -234,17 +234,7 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, plan backend.
 	if plan.Totals {
 		table = "usage_totals" // the same sums, without the customers
 	}
-	cols := []string{periodSQL(s.Per)}
-	for _, g := range []struct{ name, col string }{{meterd.GroupProduct, "product_code"},
-		{meterd.GroupCustomer, "CASE WHEN customer_identifier != '' THEN customer_identifier ELSE customer_account END"},
-		{meterd.GroupDimension, "dimension"}, {meterd.GroupLicense, "license_arn"}, {meterd.GroupTag, "tag_key"},
-		{meterd.GroupTag, "tag_value"}} {
-		if s.Groups(g.name) {
-			cols = append(cols, g.col)
-		} else {
-			cols = append(cols, "''")
-		}
-	}
+	cols := append([]string{periodSQL(s.Per)}, backend.RollupGroupColumns(s)...)
 	group := strings.Join(cols, ", ")
 	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM `+table+w.sql()+
 		` GROUP BY `+group, w.args...)
