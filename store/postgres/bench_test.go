@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,10 @@ import (
 // client tokens, every record new usage. Run with a fixed count:
 //
 //	go test -run='^$' -bench=RecordUsage -benchtime=5000x ./store/postgres
+//
+// cpu-µs/record is this process's CPU time per record (the writer, pgx,
+// the benchmark's callers), pg-cpu-µs/record the server's: figures that
+// stay put on a shared machine, where records/s does not.
 func BenchmarkRecordUsage(b *testing.B) {
 	server := pgtest.NewServer(b)
 	cases := []struct {
@@ -47,6 +52,7 @@ func BenchmarkRecordUsage(b *testing.B) {
 				return err
 			}
 			b.ResetTimer()
+			cpu, serverCPU := cpuTime(), server.CPUTime()
 			if bc.parallel {
 				b.SetParallelism(32)
 				b.RunParallel(func(pb *testing.PB) {
@@ -66,6 +72,7 @@ func BenchmarkRecordUsage(b *testing.B) {
 			}
 			b.StopTimer()
 			report(b, db, b.N*bc.records)
+			reportCPU(b, b.N*bc.records, "record", cpuTime()-cpu, server.CPUTime()-serverCPU)
 		})
 	}
 }
@@ -103,4 +110,24 @@ func report(b *testing.B, db *postgres.DB, records int) {
 	if st.Groups > 0 {
 		b.ReportMetric(float64(st.Operations)/float64(st.Groups), "calls/commit")
 	}
+}
+
+// reportCPU adds the CPU time per unit of this process and of the server.
+func reportCPU(b *testing.B, n int, unit string, cpu, serverCPU time.Duration) {
+	if cpu > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/"+unit)
+	}
+	if serverCPU > 0 {
+		b.ReportMetric(float64(serverCPU.Microseconds())/float64(n), "pg-cpu-µs/"+unit)
+	}
+}
+
+// cpuTime is the CPU time (user and system) this process has used so far,
+// or 0 where the OS does not tell.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

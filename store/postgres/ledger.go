@@ -136,7 +136,7 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 				return err
 			}
 		}
-		return nil
+		return db.addRollup(ctx, tx, rollupOf(insertedRows(rows, out)))
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("postgres: record usage: %w", err)

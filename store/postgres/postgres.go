@@ -65,6 +65,8 @@ type DB struct {
 	cache *backend.Cache
 	// owner names this DB's leases of outbox deliveries (outbox.go).
 	owner string
+	// shard is where this DB adds to the usage rollups (rollup.go).
+	shard int16
 	// listening is true while the LISTEN connection is up: only then is a
 	// cached catalog entry known to be invalidated when another node
 	// changes the catalog, so only then does the cache keep entries.
@@ -118,6 +120,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger, opts ...Optio
 		writeTimeout: DefaultWriteTimeout,
 		cache:        backend.NewCache(),
 		owner:        rand.Text(),
+		shard:        randomShard(),
 		ops:          make(chan *writeOp, maxGroupOps),
 		writerDone:   make(chan struct{}),
 		listenDone:   make(chan struct{}),

@@ -194,6 +194,8 @@ func (db *DB) ResetLedger(ctx context.Context) (meterd.LedgerReset, error) {
 			{"DELETE FROM client_tokens WHERE remembered", &out.ClientTokens},
 			{"DELETE FROM client_tokens", nil},
 			{"DELETE FROM metering_records", &out.MeteringRecords},
+			{"DELETE FROM usage_rollup", nil},
+			{"DELETE FROM usage_totals", nil},
 			{"DELETE FROM registration_tokens", &out.RegistrationTokens},
 			{"DELETE FROM task_registrations", &out.TaskRegistrations},
 			// The outbox, children first (attempts reference deliveries,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,6 +78,13 @@ func (s seqRow) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}
 // usageWhere is q as conditions on metering_records. A MeterUsage record's
 // customer is its caller's account, as on SQLite.
 func usageWhere(q meterd.UsageQuery) (*whereBuilder, error) {
+	return queryWhere(q, true)
+}
+
+// queryWhere is q as conditions on metering_records (raw), or on the usage
+// rollups, which have neither receipt times nor allocations (their tag
+// rows are chosen by backend.PlanSum) and keep the customer's account.
+func queryWhere(q meterd.UsageQuery, raw bool) (*whereBuilder, error) {
 	w := &whereBuilder{}
 	for _, c := range []struct{ col, v string }{{"product_code", q.ProductCode},
 		{"license_arn", q.LicenseArn}, {"dimension", q.Dimension}} {
@@ -86,8 +94,12 @@ func usageWhere(q meterd.UsageQuery) (*whereBuilder, error) {
 	}
 	if q.Customer != "" {
 		p := w.next(q.Customer)
-		w.conds = append(w.conds, `(customer_identifier = `+p+` OR customer_aws_account_id = `+p+`
-			OR (operation = 'MeterUsage' AND customer_aws_account_id = '' AND caller_account_id = `+p+`))`)
+		cond := `(customer_identifier = ` + p + ` OR customer_account = ` + p + `)`
+		if raw {
+			cond = `(customer_identifier = ` + p + ` OR customer_aws_account_id = ` + p + `
+			OR (operation = 'MeterUsage' AND customer_aws_account_id = '' AND caller_account_id = ` + p + `))`
+		}
+		w.conds = append(w.conds, cond)
 	}
 	if q.Test != nil {
 		w.add("test = ?", *q.Test)
@@ -98,14 +110,14 @@ func usageWhere(q meterd.UsageQuery) (*whereBuilder, error) {
 		t    time.Time
 	}{{"hour >= ?", q.UsageSince}, {"hour < ?", q.UsageUntil},
 		{"received_at >= ?", q.ReceivedSince}, {"received_at < ?", q.ReceivedUntil}} {
-		if v := te.encode(b.t); v != nil {
+		if v := te.encode(b.t); v != nil && (raw || !strings.HasPrefix(b.cond, "received")) {
 			w.add(b.cond, *v)
 		}
 	}
 	if te.err != nil {
 		return nil, te.err
 	}
-	if q.TagKey != "" {
+	if raw && q.TagKey != "" {
 		// Allocations are JSON text (see 0001_init.sql); the cast reads
 		// them only for records of the other conditions.
 		cond := `EXISTS (SELECT 1 FROM jsonb_array_elements(allocations::jsonb) a,
@@ -118,21 +130,77 @@ func usageWhere(q meterd.UsageQuery) (*whereBuilder, error) {
 	return w, nil
 }
 
-// SumUsage aggregates the matching records with meterd.UsageAggregator as
-// it reads them. Unlike SQLite it keeps no rollup tables: every node
-// writes records, and a rollup shared by nodes would need its own lease;
-// a sum reads the product's records (index metering_records_product_hour).
+// SumUsage reads the usage rollups (rollup.go), which the transactions of
+// the records keep, whenever backend.PlanSum finds that they answer s, as
+// SQLite decides; otherwise it aggregates the matching records as it reads
+// them.
 func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
 	s.Query.Limit, s.Query.Cursor = 0, ""
 	agg := meterd.NewUsageAggregator(s)
-	err := meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
-		agg.Add(r.Sent())
-		return nil
-	})
+	plan := backend.PlanSum(s, customerPeriods)
+	var err error
+	if plan.Records {
+		err = db.sumRecords(ctx, s, agg)
+	} else {
+		err = db.sumRollup(ctx, s, plan, agg)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: sum usage: %w", err)
 	}
 	return agg.Groups(), nil
+}
+
+// sumRecords adds the records matching s, a page at a time.
+func (db *DB) sumRecords(ctx context.Context, s meterd.UsageSum, agg *meterd.UsageAggregator) error {
+	return meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
+		agg.Add(r.Sent())
+		return nil
+	})
+}
+
+// sumRollup adds the rollup rows matching s, grouped in SQL by the
+// period's start (summing the shards) and folded into s.Per here.
+func (db *DB) sumRollup(ctx context.Context, s meterd.UsageSum, plan backend.SumPlan, agg *meterd.UsageAggregator) error {
+	q := s.Query
+	w, err := queryWhere(q, false)
+	if err != nil {
+		return err
+	}
+	w.add("period = ?", string(plan.Period))
+	switch plan.Tags {
+	case backend.TagValueRows:
+		w.add("tag_key = ?", q.TagKey)
+		w.add("tag_value = ?", q.TagValue)
+	case backend.TagKeyRows:
+		w.add("tag_key = ?", q.TagKey)
+	case backend.AnyTagRows:
+		w.conds = append(w.conds, "tag_key <> ''")
+	default:
+		w.conds = append(w.conds, "tag_key = ''")
+	}
+	table := "usage_rollup"
+	if plan.Totals {
+		table = "usage_totals" // the same sums, without the customers
+	}
+	cols := append([]string{"hour"}, backend.RollupGroupColumns(s)...)
+	// Grouped by position: PostgreSQL takes no constant ('') in GROUP BY.
+	rows, err := db.pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+`, sum(quantity)::bigint,
+		sum(records)::bigint FROM `+table+w.where()+` GROUP BY 1, 2, 3, 4, 5, 6, 7`, w.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g meterd.UsageGroup
+		var start int64
+		if err := rows.Scan(&start, &g.Product, &g.Customer, &g.Dimension, &g.LicenseArn, &g.TagKey, &g.TagValue,
+			&g.Quantity, &g.Records); err != nil {
+			return err
+		}
+		g.Period = s.Per.Start(decodeTime(&start))
+		agg.AddGroup(g, g.Quantity, g.Records)
+	}
+	return rows.Err()
 }
 
 // SummarizeUsage sums a product's records per customer, account, license,

@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -157,15 +160,20 @@ var errConflict = errors.New("postgres: a pipelined record collided")
 // runGroup returns each operation's own error, or one error for the group.
 // Each run is one transaction, in the cheapest mode that may succeed:
 // pipelined (RecordUsage calls whose records are all new), then one
-// statement at a time, then with a savepoint per operation.
+// statement at a time (RecordUsage calls: one record at a time, in
+// lockOrder), then with a savepoint per operation.
 func (db *DB) runGroup(ctx context.Context, ops []*writeOp) ([]error, error) {
-	pipelined, savepoints := allUsage(ops), false
+	usage := allUsage(ops)
+	pipelined, savepoints := usage, false
 	for run := 1; ; run++ {
 		var results []error
 		var err error
-		if pipelined {
+		switch {
+		case pipelined:
 			results, err = db.runPipelined(ctx, ops)
-		} else {
+		case usage && !savepoints:
+			results, err = db.runUsage(ctx, ops)
+		default:
 			results, err = db.runOps(ctx, ops, savepoints)
 		}
 		switch {
@@ -205,12 +213,21 @@ func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error)
 	}
 	defer tx.Rollback(context.Background())
 	var b pgx.Batch
-	for _, op := range ops {
-		for _, row := range op.usage {
-			b.Queue(insertUsageSQL, row.args...)
-		}
+	sums := rollupSums{}
+	for _, g := range lockOrder(ops) {
+		b.Queue(insertUsageSQL, g.row().args...)
+		sums.add(g.row().rec)
 	}
-	if err := readPipeline(ctx, tx.SendBatch(ctx, &b), b.Len()); err != nil {
+	inserts := b.Len()
+	// The rollups of every record, which the commit needs all inserted.
+	rollup, ok, err := rollupArgs(db.shard, sums)
+	if err != nil {
+		return nil, errRerun // a record's time: rerun to find its call
+	}
+	if ok {
+		b.Queue(addRollupSQL, rollup...)
+	}
+	if err := readPipeline(ctx, tx.SendBatch(ctx, &b), inserts, ok); err != nil {
 		if retryable(err) || tx.Conn().IsClosed() || errors.Is(err, errConflict) {
 			return nil, err
 		}
@@ -227,9 +244,72 @@ func (db *DB) runPipelined(ctx context.Context, ops []*writeOp) ([]error, error)
 	return make([]error, len(ops)), nil
 }
 
-// readPipeline reads n results of insertUsageSQL; errConflict when a
-// record was not inserted.
-func readPipeline(ctx context.Context, br pgx.BatchResults, n int) (err error) {
+// groupRow is the i-th record of a RecordUsage call in a group.
+type groupRow struct {
+	op *writeOp
+	i  int
+}
+
+func (g groupRow) row() usageRow { return g.op.usage[g.i] }
+
+// lockOrder is the records of ops in the order of their dedupe keys. A
+// record's insert waits for another node's uncommitted record with the
+// same key, holding the keys it inserted before: were two nodes' groups
+// to insert the same keys in different orders, each would wait for the
+// other until PostgreSQL broke the deadlock (after deadlock_timeout, 1 s
+// by default) and the group ran again. In one order, no cycle can form.
+// The sort is stable: of two records of a call with one key, the first
+// is still the one stored, as the call's order asks. (Calls of a group
+// are concurrent: any order between them is theirs.)
+func lockOrder(ops []*writeOp) []groupRow {
+	var rows []groupRow
+	for _, op := range ops {
+		for i := range op.usage {
+			rows = append(rows, groupRow{op, i})
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b groupRow) int {
+		ra, rb := a.row().rec, b.row().rec
+		return cmp.Or(strings.Compare(ra.Region, rb.Region), strings.Compare(ra.DedupeKey, rb.DedupeKey))
+	})
+	return rows
+}
+
+// runUsage runs a group of RecordUsage calls one record at a time, in
+// lockOrder, looking up each collision's reason, then adds the stored
+// records to the rollups and commits.
+func (db *DB) runUsage(ctx context.Context, ops []*writeOp) ([]error, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer tx.Rollback(context.Background()) // after Commit, a no-op
+	sums := rollupSums{}
+	for _, g := range lockOrder(ops) {
+		out, err := insertUsage(ctx, tx, g.row())
+		if err != nil {
+			if retryable(err) || tx.Conn().IsClosed() {
+				return nil, err
+			}
+			return nil, errRerun
+		}
+		g.op.outcomes[g.i] = out
+		if out.Inserted {
+			sums.add(g.row().rec)
+		}
+	}
+	if err := db.addRollup(ctx, tx, sums); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgres: commit: %w", err)
+	}
+	return make([]error, len(ops)), nil
+}
+
+// readPipeline reads n results of insertUsageSQL, then addRollupSQL's
+// when rollup; errConflict when a record was not inserted.
+func readPipeline(ctx context.Context, br pgx.BatchResults, n int, rollup bool) (err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil && cerr != nil {
 			err = cerr
@@ -244,7 +324,10 @@ func readPipeline(ctx context.Context, br pgx.BatchResults, n int) (err error) {
 			return errConflict
 		}
 	}
-	return nil
+	if rollup {
+		_, err = br.Exec()
+	}
+	return err
 }
 
 // runOps runs ops in one transaction and commits it.

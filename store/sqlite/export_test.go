@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // WithBeforeCommit installs a hook that runs in the writer just before each
@@ -40,5 +41,5 @@ func WithoutCheckpointer() Option {
 // SumUsageUnrolled sums as SumUsage does without rolling up first, so that
 // a test sees the records after the watermark summed in Go.
 func (db *DB) SumUsageUnrolled(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
-	return db.sumRolled(ctx, s, meterd.NewUsageAggregator(s))
+	return db.sumRolled(ctx, s, backend.PlanSum(s, backend.RollupPeriods), meterd.NewUsageAggregator(s))
 }

@@ -152,7 +152,8 @@ func usageWhere(q meterd.UsageQuery, raw bool) (*where, error) {
 func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGroup, error) {
 	s.Query.Limit, s.Query.Cursor = 0, ""
 	agg := meterd.NewUsageAggregator(s)
-	if !s.Query.ReceivedSince.IsZero() || !s.Query.ReceivedUntil.IsZero() {
+	plan := backend.PlanSum(s, backend.RollupPeriods)
+	if plan.Records {
 		err := meterd.EachUsage(ctx, db, s.Query, func(r *meterd.MeteringRecord) error {
 			agg.Add(r.Sent())
 			return nil
@@ -165,11 +166,11 @@ func (db *DB) SumUsage(ctx context.Context, s meterd.UsageSum) ([]meterd.UsageGr
 	if err := db.rollUsage(ctx); err != nil {
 		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
 	}
-	return db.sumRolled(ctx, s, agg)
+	return db.sumRolled(ctx, s, plan, agg)
 }
 
 // sumRolled sums the rollup and the records after its watermark.
-func (db *DB) sumRolled(ctx context.Context, s meterd.UsageSum, agg *meterd.UsageAggregator) ([]meterd.UsageGroup, error) {
+func (db *DB) sumRolled(ctx context.Context, s meterd.UsageSum, plan backend.SumPlan, agg *meterd.UsageAggregator) ([]meterd.UsageGroup, error) {
 	tx, err := db.readDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
@@ -179,7 +180,7 @@ func (db *DB) sumRolled(ctx context.Context, s meterd.UsageSum, agg *meterd.Usag
 	if err := tx.QueryRowContext(ctx, `SELECT seq FROM usage_rollup_mark`).Scan(&mark); err != nil {
 		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
 	}
-	if err := sumRollup(ctx, tx, s, agg); err != nil {
+	if err := sumRollup(ctx, tx, s, plan, agg); err != nil {
 		return nil, fmt.Errorf("sqlite: sum usage: %w", err)
 	}
 	if err := sumTail(ctx, tx, s, mark, agg); err != nil {
@@ -212,38 +213,28 @@ func parsePeriod(p meterd.UsagePeriod, s string) (time.Time, error) {
 }
 
 // sumRollup adds the rollup's rows matching s, grouped in SQL.
-func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, agg *meterd.UsageAggregator) error {
+func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, plan backend.SumPlan, agg *meterd.UsageAggregator) error {
 	q := s.Query
 	w, err := usageWhere(q, false)
 	if err != nil {
 		return err
 	}
-	w.add("period = ?", string(rollPeriod(s)))
-	switch {
-	case q.TagKey != "" && q.TagValue != "":
+	w.add("period = ?", string(plan.Period))
+	switch plan.Tags {
+	case backend.TagValueRows:
 		w.add("tag_key = ? AND tag_value = ?", q.TagKey, q.TagValue)
-	case q.TagKey != "":
+	case backend.TagKeyRows:
 		w.add("tag_key = ?", q.TagKey)
-	case s.Groups(meterd.GroupTag):
+	case backend.AnyTagRows:
 		w.add("tag_key != ''")
 	default:
 		w.add("tag_key = ''")
 	}
 	table := "usage_rollup"
-	if q.Customer == "" && q.LicenseArn == "" && !s.Groups(meterd.GroupCustomer) && !s.Groups(meterd.GroupLicense) {
+	if plan.Totals {
 		table = "usage_totals" // the same sums, without the customers
 	}
-	cols := []string{periodSQL(s.Per)}
-	for _, g := range []struct{ name, col string }{{meterd.GroupProduct, "product_code"},
-		{meterd.GroupCustomer, "CASE WHEN customer_identifier != '' THEN customer_identifier ELSE customer_account END"},
-		{meterd.GroupDimension, "dimension"}, {meterd.GroupLicense, "license_arn"}, {meterd.GroupTag, "tag_key"},
-		{meterd.GroupTag, "tag_value"}} {
-		if s.Groups(g.name) {
-			cols = append(cols, g.col)
-		} else {
-			cols = append(cols, "''")
-		}
-	}
+	cols := append([]string{periodSQL(s.Per)}, backend.RollupGroupColumns(s)...)
 	group := strings.Join(cols, ", ")
 	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM `+table+w.sql()+
 		` GROUP BY `+group, w.args...)
@@ -405,7 +396,7 @@ func readChunk(tx *writeTx) (sums map[rollKey]*[2]int64, last int64, n int, err 
 		total := k
 		total.total, total.customer, total.account, total.license = true, "", "", ""
 		for _, key := range []rollKey{k, total} {
-			for _, p := range rollPeriods {
+			for _, p := range backend.RollupPeriods {
 				pk := key
 				pk.period = string(p)
 				if p != meterd.PerHour {
@@ -448,22 +439,13 @@ func addTags(k rollKey, alloc sql.NullString, add func(rollKey, int64)) error {
 	if err != nil {
 		return errors.Join(errors.New("allocations"), err)
 	}
-	tags := map[meterd.Tag]int64{}
-	for _, a := range allocs {
-		for _, t := range a.Tags {
-			tags[t] += int64(a.AllocatedUsageQuantity)
-		}
-	}
-	for t, q := range tags {
+	for t, q := range backend.AllocatedToTags(allocs) {
 		tk := k
 		tk.tagKey, tk.tagValue = t.Key, t.Value
 		add(tk, q)
 	}
 	return nil
 }
-
-// rollPeriods are the periods the rollup keeps.
-var rollPeriods = []meterd.UsagePeriod{meterd.PerHour, meterd.PerDay, meterd.PerMonth}
 
 // rollStart is the stored start of the day or month of a stored hour: the
 // same text with the hour (and day) zeroed, so that it keeps timeLayout.
@@ -480,16 +462,3 @@ func rollStart(p meterd.UsagePeriod, hour string) string {
 
 // zeroTime is timeLayout's time of day at midnight.
 const zeroTime = "T00:00:00.000000000Z"
-
-// rollPeriod is the coarsest rollup period that answers s exactly: one
-// that s's period is made of and its usage bounds fall on.
-func rollPeriod(s meterd.UsageSum) meterd.UsagePeriod {
-	for _, p := range []meterd.UsagePeriod{meterd.PerMonth, meterd.PerDay} {
-		if (s.Per == p || s.Per == meterd.PerMonth) && onStart(p, s.Query.UsageSince) && onStart(p, s.Query.UsageUntil) {
-			return p
-		}
-	}
-	return meterd.PerHour
-}
-
-func onStart(p meterd.UsagePeriod, t time.Time) bool { return t.IsZero() || p.Start(t).Equal(t) }

@@ -14,6 +14,7 @@ func usageTests() []test {
 		{"SumUsage/Groups", testSumUsageGroups},
 		{"SumUsage/AfterMoreRecords", testSumUsageAfterMore},
 		{"SumUsage/AfterReset", testSumUsageAfterReset},
+		{"SumUsage/RollupMatchesRecords", testSumUsageRollupMatchesRecords},
 	}
 }
 
