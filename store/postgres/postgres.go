@@ -63,6 +63,10 @@ type DB struct {
 	schemaVersion int // > 0 migrates only that far (a test hook)
 
 	cache *backend.Cache
+	// The catalog's lookups (FindProduct, ...) go through cache.
+	*backend.CatalogFinder
+	// The admin API's catalog changes (CreateEntries, ...).
+	*backend.CatalogEditor
 	// owner names this DB's leases of outbox deliveries (outbox.go).
 	owner string
 	// listening is true while the LISTEN connection is up: only then is a
@@ -122,6 +126,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger, opts ...Optio
 		writerDone:   make(chan struct{}),
 		listenDone:   make(chan struct{}),
 	}
+	db.CatalogFinder, db.CatalogEditor = db.catalogFinder(), db.catalogEditor()
 	for _, o := range opts {
 		o(db)
 	}
