@@ -2,6 +2,8 @@ package backend
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -109,8 +111,8 @@ func TestUpsertCatalog(t *testing.T) {
 		wantErrCode string
 	}{
 		{"OK parents first", context.Background(), testCatalog(), "",
-			[]string{"accounts", "access_keys", "products", "customers", "subscriptions"}, "", ""},
-		{"OK batches", context.Background(), many, "", []string{"customers", "customers"}, "", ""},
+			[]string{"accounts", "access_keys", "products", "customers", "subscriptions"}, "<nil>", ""},
+		{"OK batches", context.Background(), many, "", []string{"customers", "customers"}, "<nil>", ""},
 		{"Err entry named", context.Background(), testCatalog(), "arn:lic",
 			[]string{"accounts", "access_keys", "products", "customers"},
 			`subscription "arn:lic": product "prod" or customer "cust" is not in the catalog`, meterd.EValidation},
@@ -120,11 +122,9 @@ func TestUpsertCatalog(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			w := &fakeWriter{missingParent: map[string]bool{tt.missing: tt.missing != ""}}
 			err := UpsertCatalog(tt.ctx, w, tt.c)
-			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr && !strings.HasSuffix(err.Error(), tt.wantErr)) {
-				t.Fatalf("err %v, want %q", err, tt.wantErr)
-			}
-			if codeOf(err) != tt.wantErrCode {
-				t.Errorf("code %q, want %q", codeOf(err), tt.wantErrCode)
+			if got := fmt.Sprint(err); (got != tt.wantErr && !strings.HasSuffix(got, ": "+tt.wantErr)) ||
+				codeOf(err) != tt.wantErrCode {
+				t.Fatalf("err %v (code %q), want %q (code %q)", err, codeOf(err), tt.wantErr, tt.wantErrCode)
 			}
 			var tables []string
 			for _, u := range w.upserts {
@@ -140,22 +140,24 @@ func TestUpsertCatalog(t *testing.T) {
 // TestPruneCatalog: every table is pruned to c's keys, children first; an
 // admin-made entry using a pruned one fails the replacement as EConflict.
 func TestPruneCatalog(t *testing.T) {
+	c := testCatalog()
 	tests := []struct {
-		name     string
-		pruneErr error
-		wantCode string
+		name       string
+		pruneErr   error
+		wantCode   string
+		wantPruned int // tables pruned
 	}{
-		{"OK", nil, ""},
-		{"Err used by an admin-made entry", errFK, meterd.EConflict},
+		{"OK", nil, "", len(CatalogTables)},
+		{"Err used by an admin-made entry", errFK, meterd.EConflict, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			w := &fakeWriter{pruneErr: tt.pruneErr}
-			err := PruneCatalog(context.Background(), w, testCatalog())
+			err := PruneCatalog(context.Background(), w, c)
 			if codeOf(err) != tt.wantCode || (tt.wantCode == "") != (err == nil) {
 				t.Fatalf("err %v, want code %q", err, tt.wantCode)
 			}
-			if tt.pruneErr == nil && (len(w.pruned) != len(CatalogTables) || w.pruned["products"][0] != "prod") {
+			if len(w.pruned) != tt.wantPruned || (tt.pruneErr == nil && w.pruned["products"][0] != "prod") {
 				t.Errorf("pruned %v", w.pruned)
 			}
 		})
@@ -266,4 +268,74 @@ func TestScanSubscription(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCatalogFinder: lookups fail with the backend's ErrClosed once it is
+// closed; a missing row is ENotFound named for the backend; what is read
+// is cached only while Keep says so.
+func TestCatalogFinder(t *testing.T) {
+	errClosed := errors.New("fake: closed")
+	tests := []struct {
+		name      string
+		closed    bool
+		keep      bool
+		row       fakeRow
+		wantErr   string
+		wantCache int
+	}{
+		{"OK kept", false, true, fakeRow{"AKID", "s", "a", "us-east-1", "", false, "seed"}, "", 1},
+		{"OK not kept", false, false, fakeRow{"AKID", "s", "a", "us-east-1", "", false, "seed"}, "", 0},
+		{"Err not found, kept", false, true, fakeRow{errNoRows}, `fake: find access key: NotFound: access key "AKID" not found`, 1},
+		{"Err closed", true, true, nil, errClosed.Error(), 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cache := NewCache()
+			f := NewCatalogFinder(cache, CatalogSource{Name: "fake", Dialect: fakeDialect{},
+				IsClosed: func() bool { return tt.closed }, ErrClosed: errClosed, Keep: func() bool { return tt.keep },
+				QueryRow: func(context.Context, string, ...any) Scanner { return tt.row }})
+			k, err := f.FindAccessKey(context.Background(), "AKID")
+			if got := fmt.Sprint(err); (tt.wantErr == "" && err != nil) || (tt.wantErr != "" && got != tt.wantErr) {
+				t.Fatalf("err %v, want %q", err, tt.wantErr)
+			}
+			if err == nil && k.ID != "AKID" {
+				t.Fatalf("key %+v", k)
+			}
+			if cache.Len() != tt.wantCache {
+				t.Fatalf("%d cached, want %d", cache.Len(), tt.wantCache)
+			}
+		})
+	}
+}
+
+// TestCatalogEditorChangeSubscription: a subscription that does not exist
+// reaches fn as nil, and the change is written as admin-made.
+func TestCatalogEditorChangeSubscription(t *testing.T) {
+	w := &changeWriter{}
+	e := NewCatalogEditor("fake", func(_ context.Context, f func(ChangeWriter) error) error { return f(w) }, " LOCK")
+	var old *meterd.Subscription = &meterd.Subscription{}
+	_, err := e.ChangeSubscription(context.Background(), "arn:lic", func(s *meterd.Subscription) (*meterd.SubscriptionChange, error) {
+		old = s
+		return &meterd.SubscriptionChange{Subscription: &meterd.Subscription{LicenseArn: "arn:lic"},
+			Event: &meterd.LifecycleEvent{ID: "evt"}}, nil
+	})
+	if err != nil || old != nil {
+		t.Fatalf("err %v, old %v", err, old)
+	}
+	if len(w.upserts) != 1 || !strings.HasSuffix(w.upserts[0], `"admin"]]`) || len(w.events) != 1 {
+		t.Fatalf("upserts %q, events %v", w.upserts, w.events)
+	}
+}
+
+// changeWriter is a fakeWriter that also stores tokens and events.
+type changeWriter struct {
+	fakeWriter
+	events []*meterd.LifecycleEvent
+}
+
+func (w *changeWriter) InsertToken(*meterd.RegistrationToken) error { return nil }
+
+func (w *changeWriter) InsertLifecycleEvent(e *meterd.LifecycleEvent) error {
+	w.events = append(w.events, e)
+	return nil
 }

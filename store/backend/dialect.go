@@ -40,6 +40,24 @@ type Scanner interface {
 	Scan(dest ...any) error
 }
 
+// Rows is a result set of either driver (pgx.Rows, *sql.Rows).
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// EachRow calls scan for every row of rows, then reports rows' error; the
+// caller closes rows.
+func EachRow(rows Rows, scan func(Scanner) error) error {
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // RowsFunc runs query (with ? parameters) with args and calls scan for
 // every row, on its backend's connection or transaction.
 type RowsFunc func(query string, scan func(Scanner) error, args ...any) error

@@ -41,12 +41,7 @@ func listRows(ctx context.Context, q querier, query string, scan func(pgx.Row) e
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return backend.EachRow(rows, func(r backend.Scanner) error { return scan(r) })
 }
 
 // rowsOn is backend.RowsFunc on q.

@@ -51,12 +51,7 @@ func listRows(ctx context.Context, db *DB, query string, scan func(rowScanner) e
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return backend.EachRow(rows, func(r backend.Scanner) error { return scan(r) })
 }
 
 // SeedConflicts names, table by table, the entries of c whose key an

@@ -1,12 +1,10 @@
 package backend
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meterd/meterd"
 )
@@ -42,6 +40,18 @@ func TestQueries(t *testing.T) {
 		{"Err customer, empty filter", func() (string, []any, error) {
 			return CustomerQuery(meterd.CustomerFilter{})
 		}, "", nil, true},
+		{"OK usage, every field, hours as stored", func() (string, []any, error) {
+			return UsageQuery(fakeDialect{}, "id", meterd.UsageFilter{Region: "us-east-1", ProductCode: "p",
+				SellerAccountID: "s", Since: when, Until: when.Add(time.Hour), Limit: 5})
+		}, "SELECT id FROM metering_records WHERE region = ? AND product_code = ? AND product_code IN " +
+			"(SELECT code FROM products WHERE seller_account_id = ?) AND hour >= ? AND hour < ? ORDER BY seq LIMIT ?",
+			[]any{"us-east-1", "p", "s", when.UnixNano(), when.Add(time.Hour).UnixNano(), 5}, false},
+		{"OK usage, no filter", func() (string, []any, error) {
+			return UsageQuery(fakeDialect{}, "id", meterd.UsageFilter{})
+		}, "SELECT id FROM metering_records ORDER BY seq", nil, false},
+		{"Err usage, time out of range", func() (string, []any, error) {
+			return UsageQuery(fakeDialect{}, "id", meterd.UsageFilter{Until: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)})
+		}, "", nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,76 +78,6 @@ func TestDueUnsubscribes(t *testing.T) {
 	if !reflect.DeepEqual(rows.args[0], want) {
 		t.Fatalf("args %v, want %v", rows.args[0], want)
 	}
-}
-
-// TestCatalogFinder: lookups fail with the backend's ErrClosed once it is
-// closed; a missing row is ENotFound named for the backend; what is read
-// is cached only while Keep says so.
-func TestCatalogFinder(t *testing.T) {
-	errClosed := errors.New("fake: closed")
-	tests := []struct {
-		name      string
-		closed    bool
-		keep      bool
-		row       fakeRow
-		wantErr   string
-		wantCache int
-	}{
-		{"OK kept", false, true, fakeRow{"AKID", "s", "a", "us-east-1", "", false, "seed"}, "", 1},
-		{"OK not kept", false, false, fakeRow{"AKID", "s", "a", "us-east-1", "", false, "seed"}, "", 0},
-		{"Err not found, kept", false, true, fakeRow{errNoRows}, `fake: find access key: NotFound: access key "AKID" not found`, 1},
-		{"Err closed", true, true, nil, errClosed.Error(), 0},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cache := NewCache()
-			f := NewCatalogFinder(cache, CatalogSource{Name: "fake", Dialect: fakeDialect{},
-				IsClosed: func() bool { return tt.closed }, ErrClosed: errClosed, Keep: func() bool { return tt.keep },
-				QueryRow: func(context.Context, string, ...any) Scanner { return tt.row }})
-			k, err := f.FindAccessKey(context.Background(), "AKID")
-			if got := fmt.Sprint(err); (tt.wantErr == "" && err != nil) || (tt.wantErr != "" && got != tt.wantErr) {
-				t.Fatalf("err %v, want %q", err, tt.wantErr)
-			}
-			if err == nil && k.ID != "AKID" {
-				t.Fatalf("key %+v", k)
-			}
-			if cache.Len() != tt.wantCache {
-				t.Fatalf("%d cached, want %d", cache.Len(), tt.wantCache)
-			}
-		})
-	}
-}
-
-// TestCatalogEditorChangeSubscription: a subscription that does not exist
-// reaches fn as nil, and the change is written as admin-made.
-func TestCatalogEditorChangeSubscription(t *testing.T) {
-	w := &changeWriter{}
-	e := NewCatalogEditor("fake", func(_ context.Context, f func(ChangeWriter) error) error { return f(w) }, " LOCK")
-	var old *meterd.Subscription = &meterd.Subscription{}
-	_, err := e.ChangeSubscription(context.Background(), "arn:lic", func(s *meterd.Subscription) (*meterd.SubscriptionChange, error) {
-		old = s
-		return &meterd.SubscriptionChange{Subscription: &meterd.Subscription{LicenseArn: "arn:lic"},
-			Event: &meterd.LifecycleEvent{ID: "evt"}}, nil
-	})
-	if err != nil || old != nil {
-		t.Fatalf("err %v, old %v", err, old)
-	}
-	if len(w.upserts) != 1 || !strings.HasSuffix(w.upserts[0], `"admin"]]`) || len(w.events) != 1 {
-		t.Fatalf("upserts %q, events %v", w.upserts, w.events)
-	}
-}
-
-// changeWriter is a fakeWriter that also stores tokens and events.
-type changeWriter struct {
-	fakeWriter
-	events []*meterd.LifecycleEvent
-}
-
-func (w *changeWriter) InsertToken(*meterd.RegistrationToken) error { return nil }
-
-func (w *changeWriter) InsertLifecycleEvent(e *meterd.LifecycleEvent) error {
-	w.events = append(w.events, e)
-	return nil
 }
 
 // TestWhere: no condition is no WHERE; conditions join with AND and keep
