@@ -54,6 +54,15 @@ func UpsertCatalog(ctx context.Context, w CatalogWriter, c *meterd.Catalog) erro
 	return nil
 }
 
+// ReplaceCatalog upserts c and then deletes every seed entry c does not
+// list (PruneCatalog), in the caller's one transaction.
+func ReplaceCatalog(ctx context.Context, w CatalogWriter, c *meterd.Catalog) error {
+	if err := UpsertCatalog(ctx, w, c); err != nil {
+		return err
+	}
+	return PruneCatalog(ctx, w, c)
+}
+
 // UpsertRange writes entries start..end of the table in c in one
 // statement. When the batch breaks a foreign key, its entries are written
 // again one at a time (the failed statement changed nothing) so that the

@@ -44,13 +44,7 @@ func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
 // ReplaceCatalog upserts c and deletes every entry c does not list, in one
 // transaction.
 func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
-	err := db.catalogTx(ctx, func(w *catalogWriter) error {
-		if err := backend.UpsertCatalog(ctx, w, c); err != nil {
-			return err
-		}
-		return backend.PruneCatalog(ctx, w, c)
-	})
-	if err != nil {
+	if err := db.catalogTx(ctx, func(w *catalogWriter) error { return backend.ReplaceCatalog(ctx, w, c) }); err != nil {
 		return fmt.Errorf("postgres: replace catalog: %w", err)
 	}
 	return nil

@@ -29,11 +29,7 @@ func (db *DB) ApplyCatalog(ctx context.Context, c *meterd.Catalog) error {
 func (db *DB) ReplaceCatalog(ctx context.Context, c *meterd.Catalog) error {
 	defer db.cache.Invalidate()
 	err := db.write(ctx, db.untimed(func(tx *writeTx) error {
-		w := &catalogWriter{tx: tx}
-		if err := backend.UpsertCatalog(ctx, w, c); err != nil {
-			return err
-		}
-		return backend.PruneCatalog(ctx, w, c)
+		return backend.ReplaceCatalog(ctx, &catalogWriter{tx: tx}, c)
 	}))
 	if err != nil {
 		return fmt.Errorf("sqlite: replace catalog: %w", err)
