@@ -59,10 +59,9 @@ func (s *Server) lookupEvents(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if f.Limit, err = intParam(q, "maxResults", defaultAuditPage, 1, maxAuditPage); err != nil {
+	if f.Limit, f.Cursor, err = parsePage(q, defaultAuditPage, maxAuditPage); err != nil {
 		return nil, err
 	}
-	f.Cursor = q.Get("nextToken")
 	events, next, err := log.Find(r.Context(), f)
 	if err != nil {
 		return nil, err
@@ -97,6 +96,13 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 		return t, meterd.Errorf(meterd.EInvalid, "%s must be an RFC 3339 time such as 2026-01-02T15:04:05Z, got %q", name, v)
 	}
 	return t, nil
+}
+
+// parsePage reads a list route's page parameters: maxResults, from 1 to
+// hi (def when absent), and nextToken, the previous page's cursor.
+func parsePage(q url.Values, def, hi int) (limit int, cursor string, err error) {
+	limit, err = intParam(q, "maxResults", def, 1, hi)
+	return limit, q.Get("nextToken"), err
 }
 
 func intParam(q url.Values, name string, def, lo, hi int) (int, error) {

@@ -18,18 +18,7 @@ import (
 // LookupEvents returns a page of the audit trail, newest first; f.Cursor
 // is the previous page's NextToken and f.Limit its size (default 50).
 func (c *AdminClient) LookupEvents(ctx context.Context, f meterd.AuditFilter) (*AuditEventsOutput, error) {
-	q := auditValues(f)
-	if f.Limit > 0 {
-		q.Set("maxResults", strconv.Itoa(f.Limit))
-	}
-	if f.Cursor != "" {
-		q.Set("nextToken", f.Cursor)
-	}
-	var out AuditEventsOutput
-	if err := c.getJSON(ctx, pathAuditEvents, q, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getAs[AuditEventsOutput](ctx, c, pathAuditEvents, pageValues(auditValues(f), f.Limit, f.Cursor))
 }
 
 // ExportEvents writes the events matching f to w as one gzipped CloudTrail
@@ -55,11 +44,7 @@ func (c *AdminClient) ListCalls(ctx context.Context, q audit.CallQuery, wait tim
 	if wait > 0 {
 		v.Set("wait", min(wait, MaxCallsWait).String())
 	}
-	var out CallsOutput
-	if err := c.getJSON(ctx, pathCalls, v, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getAs[CallsOutput](ctx, c, pathCalls, v)
 }
 
 // WaitCalls long-polls the call log until q.Min calls (or records) match,
@@ -138,6 +123,28 @@ func auditValues(f meterd.AuditFilter) url.Values {
 		v.Set("endTime", f.Until.UTC().Format(time.RFC3339Nano))
 	}
 	return v
+}
+
+// pageValues adds a list route's page parameters to v: the page size
+// (maxResults, the server's default when 0) and the previous page's
+// NextToken (parsePage reads them back).
+func pageValues(v url.Values, limit int, cursor string) url.Values {
+	if limit > 0 {
+		v.Set("maxResults", strconv.Itoa(limit))
+	}
+	if cursor != "" {
+		v.Set("nextToken", cursor)
+	}
+	return v
+}
+
+// getAs GETs path with q and decodes the JSON answer as a T.
+func getAs[T any](ctx context.Context, c *AdminClient, path string, q url.Values) (*T, error) {
+	var out T
+	if err := c.getJSON(ctx, path, q, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
 }
 
 func (c *AdminClient) getJSON(ctx context.Context, path string, q url.Values, out any) error {

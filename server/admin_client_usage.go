@@ -16,18 +16,7 @@ import (
 // audit trail. q.Cursor is the previous page's NextToken and q.Limit its
 // size (default 100).
 func (c *AdminClient) ListUsage(ctx context.Context, q meterd.UsageQuery) (*UsageOutput, error) {
-	v := usageValues(q)
-	if q.Limit > 0 {
-		v.Set("maxResults", strconv.Itoa(q.Limit))
-	}
-	if q.Cursor != "" {
-		v.Set("nextToken", q.Cursor)
-	}
-	var out UsageOutput
-	if err := c.getJSON(ctx, pathUsage, v, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getAs[UsageOutput](ctx, c, pathUsage, pageValues(usageValues(q), q.Limit, q.Cursor))
 }
 
 // SumUsage returns the sums of quantity and the record counts of s.
@@ -39,11 +28,7 @@ func (c *AdminClient) SumUsage(ctx context.Context, s meterd.UsageSum) (*UsageSu
 	if len(s.By) > 0 {
 		v.Set("by", strings.Join(s.By, ","))
 	}
-	var out UsageSumOutput
-	if err := c.getJSON(ctx, pathUsageSum, v, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getAs[UsageSumOutput](ctx, c, pathUsageSum, v)
 }
 
 // ExportUsage writes the records matching q to w in format (FormatCSV or

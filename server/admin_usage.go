@@ -102,10 +102,9 @@ func (s *Server) listUsage(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if uq.Limit, err = intParam(q, "maxResults", defaultUsagePage, 1, maxUsagePage); err != nil {
+	if uq.Limit, uq.Cursor, err = parsePage(q, defaultUsagePage, maxUsagePage); err != nil {
 		return nil, err
 	}
-	uq.Cursor = q.Get("nextToken")
 	out := UsageOutput{Records: []*meterd.SentRecord{}}
 	if uq.Outcome == "" || uq.Outcome == meterd.OutcomeAccepted {
 		recs, next, err := store.ListUsage(r.Context(), uq)

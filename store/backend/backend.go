@@ -1,7 +1,12 @@
 // Package backend holds what every store backend (store/sqlite,
-// store/postgres) shares that does not depend on SQL: the catalog cache,
-// the JSON list columns, and the audit trail's index columns and page
-// cursors. A backend wraps these; it does not copy them.
+// store/postgres) shares apart from its driver calls and dialect-specific
+// SQL: the catalog cache and lookups, the catalog's tables, rows and write
+// plans, lifecycle changes, the outbox's listing, row scanners with their
+// SELECT lists and the queries both dialects run alike (with ? parameters,
+// which PostgreSQL numbers), the JSON list columns, and the audit trail's
+// index columns and page cursors. A Dialect tells it how a backend stores
+// times and bools and what its driver's errors mean. A backend wraps these;
+// it does not copy them. No SQL driver is imported here.
 package backend
 
 import (

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // Times are stored as nanoseconds since the Unix epoch (BIGINT), NULL for
@@ -99,8 +101,53 @@ const codeInvalidText = "22021"
 // notFound maps pgx.ErrNoRows, and a key no stored text can equal, to
 // meterd's ENotFound.
 func notFound(err error, format string, args ...any) error {
-	if errors.Is(err, pgx.ErrNoRows) || sqlState(err) == codeInvalidText {
-		return meterd.Errorf(meterd.ENotFound, format, args...)
+	return backend.NotFound(dialect{}, err, format, args...)
+}
+
+// dialect is backend.Dialect on PostgreSQL.
+type dialect struct{}
+
+func (dialect) EncodeTime(t time.Time) (any, error) {
+	n, err := encodeTime(t)
+	if n == nil || err != nil {
+		return nil, err
 	}
-	return err
+	return *n, nil
+}
+
+func (dialect) DecodeTime(v any) (time.Time, error) {
+	switch n := v.(type) {
+	case nil:
+		return time.Time{}, nil
+	case int64:
+		return decodeTime(&n), nil
+	}
+	return time.Time{}, fmt.Errorf("stored time %v (%T) is not nanoseconds", v, v)
+}
+
+func (dialect) EncodeBool(b bool) any { return b }
+
+func (dialect) IsForeignKeyViolation(err error) bool { return sqlState(err) == codeForeignKeyViolation }
+
+func (dialect) IsDuplicateKey(err error) bool { return sqlState(err) == codeUniqueViolation }
+
+// IsNoRows is also true of a key no stored text can equal (see notFound).
+func (dialect) IsNoRows(err error) bool {
+	return errors.Is(err, pgx.ErrNoRows) || sqlState(err) == codeInvalidText
+}
+
+// rebind numbers the ? parameters of a query that store/backend built
+// ($1, $2, ...). Those queries hold no ? of their own.
+func rebind(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, part := range strings.SplitAfter(q, "?") {
+		if !strings.HasSuffix(part, "?") {
+			b.WriteString(part)
+			continue
+		}
+		n++
+		b.WriteString(part[:len(part)-1] + "$" + strconv.Itoa(n))
+	}
+	return b.String()
 }

@@ -190,11 +190,11 @@ func settleToken(ctx context.Context, tx pgx.Tx, r, existing *meterd.MeteringRec
 
 // FindUsage returns the records matching f in ledger order.
 func (db *DB) FindUsage(ctx context.Context, f meterd.UsageFilter) ([]*meterd.MeteringRecord, error) {
-	q, args, err := usageQuery(f)
+	q, args, err := backend.UsageQuery(dialect{}, usageColumns, f)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find usage: %w", err)
 	}
-	rows, err := db.pool.Query(ctx, q, args...)
+	rows, err := db.pool.Query(ctx, rebind(q), args...)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find usage: %w", err)
 	}
@@ -231,32 +231,4 @@ func (w *whereBuilder) where() string {
 		return ""
 	}
 	return " WHERE " + strings.Join(w.conds, " AND ")
-}
-
-func usageQuery(f meterd.UsageFilter) (string, []any, error) {
-	var w whereBuilder
-	if f.Region != "" {
-		w.add("region = ?", f.Region)
-	}
-	if f.ProductCode != "" {
-		w.add("product_code = ?", f.ProductCode)
-	}
-	if f.SellerAccountID != "" {
-		w.add("product_code IN (SELECT code FROM products WHERE seller_account_id = ?)", f.SellerAccountID)
-	}
-	var te timeEncoder
-	if since := te.encode(f.Since); since != nil {
-		w.add("hour >= ?", *since)
-	}
-	if until := te.encode(f.Until); until != nil {
-		w.add("hour < ?", *until)
-	}
-	if te.err != nil {
-		return "", nil, te.err
-	}
-	q := `SELECT ` + usageColumns + ` FROM metering_records` + w.where() + ` ORDER BY seq`
-	if f.Limit > 0 {
-		q += ` LIMIT ` + w.next(f.Limit)
-	}
-	return q, w.args, nil
 }

@@ -2,13 +2,13 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 var _ meterd.Outbox = (*DB)(nil)
@@ -19,32 +19,6 @@ var _ meterd.Outbox = (*DB)(nil)
 // delays its deliveries by at most this. Measured on the database's clock,
 // so nodes' clocks need not agree.
 const deliveryLease = "2 minutes"
-
-// deliveryColumns reads a delivery with its event; d is deliveries, e
-// lifecycle_events.
-const deliveryColumns = `SELECT d.id, d.target, d.attempts, d.next_attempt, d.delivered_at,
-	e.id, e.action, e.product_code, e.customer_identifier, e.customer_aws_account_id, e.license_arn,
-	e.offer_identifier, e.free_trial, e.time
-	FROM deliveries d JOIN lifecycle_events e ON e.seq = d.event_seq`
-
-func scanDelivery(r pgx.Row) (*meterd.Delivery, error) {
-	var (
-		d                        meterd.Delivery
-		target                   string
-		next, delivered, evtTime *int64
-		e                        = &d.Event
-	)
-	err := r.Scan(&d.ID, &target, &d.Attempts, &next, &delivered, &e.ID, &e.Action, &e.ProductCode,
-		&e.CustomerIdentifier, &e.CustomerAWSAccountID, &e.LicenseArn, &e.OfferIdentifier, &e.FreeTrial, &evtTime)
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(target), &d.Target); err != nil {
-		return nil, fmt.Errorf("delivery %d: target: %w", d.ID, err)
-	}
-	d.NextAttempt, d.DeliveredAt, e.Time = decodeTime(next), decodeTime(delivered), decodeTime(evtTime)
-	return &d, nil
-}
 
 // DueDeliveries returns the oldest undelivered delivery of each (product,
 // customer, target) when it is due, soonest first, and leases them to this
@@ -87,9 +61,9 @@ func (db *DB) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]me
 		if err != nil {
 			return err
 		}
-		return listRows(ctx, tx, deliveryColumns+` WHERE d.id = ANY ($1) ORDER BY d.next_attempt, d.id`,
+		return listRows(ctx, tx, backend.DeliveryColumns+` WHERE d.id = ANY ($1) ORDER BY d.next_attempt, d.id`,
 			func(r pgx.Row) error {
-				d, err := scanDelivery(r)
+				d, err := backend.ScanDelivery(dialect{}, r)
 				if err == nil {
 					out = append(out, *d)
 				}
@@ -146,56 +120,9 @@ func (db *DB) ListDeliveries(ctx context.Context, f meterd.DeliveryFilter) ([]me
 	if db.isClosed() {
 		return nil, ErrClosed
 	}
-	var w whereBuilder
-	if f.ProductCode != "" {
-		w.add("d.product_code = ?", f.ProductCode)
-	}
-	if f.CustomerIdentifier != "" {
-		w.add("d.customer_identifier = ?", f.CustomerIdentifier)
-	}
-	if f.Pending {
-		w.conds = append(w.conds, "d.delivered_at IS NULL")
-	}
-	q := deliveryColumns + w.where() + ` ORDER BY d.id DESC`
-	if f.Limit > 0 {
-		q += ` LIMIT ` + w.next(f.Limit)
-	}
-	out := []meterd.DeliveryRecord{}
-	err := listRows(ctx, db.pool, q, func(r pgx.Row) error {
-		d, err := scanDelivery(r)
-		if err == nil {
-			out = append(out, meterd.DeliveryRecord{Delivery: *d})
-		}
-		return err
-	}, w.args...)
-	for i := range out {
-		if err != nil {
-			break
-		}
-		out[i].AttemptLog, err = db.attempts(ctx, out[i].ID)
-	}
+	out, err := backend.ListDeliveries(dialect{}, rowsOn(ctx, db.pool), f)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: list deliveries: %w", err)
 	}
 	return out, nil
-}
-
-func (db *DB) attempts(ctx context.Context, delivery int64) ([]meterd.DeliveryAttempt, error) {
-	const q = `SELECT delivery_id, at, latency_ns, status_code, error FROM delivery_attempts
-		WHERE delivery_id = $1 ORDER BY seq`
-	var out []meterd.DeliveryAttempt
-	err := listRows(ctx, db.pool, q, func(r pgx.Row) error {
-		var (
-			a  meterd.DeliveryAttempt
-			at *int64
-			ns int64
-		)
-		if err := r.Scan(&a.DeliveryID, &at, &ns, &a.StatusCode, &a.Error); err != nil {
-			return err
-		}
-		a.At, a.Latency = decodeTime(at), time.Duration(ns)
-		out = append(out, a)
-		return nil
-	}, delivery)
-	return out, err
 }

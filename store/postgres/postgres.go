@@ -63,6 +63,10 @@ type DB struct {
 	schemaVersion int // > 0 migrates only that far (a test hook)
 
 	cache *backend.Cache
+	// The catalog's lookups (FindProduct, ...) go through cache.
+	*backend.CatalogFinder
+	// The admin API's catalog changes (CreateEntries, ...).
+	*backend.CatalogEditor
 	// owner names this DB's leases of outbox deliveries (outbox.go).
 	owner string
 	// shard is where this DB adds to the usage rollups (rollup.go).
@@ -125,6 +129,7 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger, opts ...Optio
 		writerDone:   make(chan struct{}),
 		listenDone:   make(chan struct{}),
 	}
+	db.CatalogFinder, db.CatalogEditor = db.catalogFinder(), db.catalogEditor()
 	for _, o := range opts {
 		o(db)
 	}

@@ -7,17 +7,19 @@ import (
 	"github.com/meterd/meterd/store/backend"
 )
 
-// The catalog cache (backend.Cache) is coherent because this process is the
-// only one using the data directory (see lockFileName) and every catalog
-// write empties it after committing.
-
-// cachedLookup answers k from the catalog cache or from load.
-func cachedLookup[T any](ctx context.Context, db *DB, k backend.CacheKey, load func(context.Context) (T, error), clone func(T) T) (T, error) {
-	if db.isClosed() {
-		var zero T
-		return zero, ErrClosed
-	}
-	return backend.Lookup(ctx, db.cache, k, true, load, clone)
+// catalogFinder answers the catalog's lookups from the catalog cache
+// (backend.Cache) or from the database. The cache is coherent because this
+// process is the only one using the data directory (see lockFileName) and
+// every catalog write empties it after committing.
+func (db *DB) catalogFinder() *backend.CatalogFinder {
+	return backend.NewCatalogFinder(db.cache, backend.CatalogSource{
+		Name: "sqlite", Dialect: dialect{}, IsClosed: db.isClosed, ErrClosed: ErrClosed,
+		Keep: func() bool { return true },
+		QueryRow: func(ctx context.Context, query string, args ...any) backend.Scanner {
+			return db.queryRow(ctx, query, args...)
+		},
+		Subscriptions: db.loadSubscriptions,
+	})
 }
 
 // readStmt returns query prepared on the reader pool, preparing it once.

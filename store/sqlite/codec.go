@@ -113,3 +113,34 @@ func boolInt(b bool) int64 {
 	}
 	return 0
 }
+
+// dialect is backend.Dialect on SQLite.
+type dialect struct{}
+
+func (dialect) EncodeTime(t time.Time) (any, error) {
+	s, err := encodeTime(t)
+	if !s.Valid || err != nil {
+		return nil, err
+	}
+	return s.String, nil
+}
+
+func (dialect) DecodeTime(v any) (time.Time, error) {
+	switch s := v.(type) {
+	case nil:
+		return time.Time{}, nil
+	case string:
+		return decodeTime(sql.NullString{String: s, Valid: true})
+	case []byte:
+		return decodeTime(sql.NullString{String: string(s), Valid: true})
+	}
+	return time.Time{}, fmt.Errorf("stored time %v (%T) is not text", v, v)
+}
+
+func (dialect) EncodeBool(b bool) any { return boolInt(b) }
+
+func (dialect) IsForeignKeyViolation(err error) bool { return isForeignKeyViolation(err) }
+
+func (dialect) IsDuplicateKey(err error) bool { return isPrimaryKeyViolation(err) }
+
+func (dialect) IsNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -356,7 +356,7 @@ func rememberToken(tx *writeTx, row usageRow, existing *meterd.MeteringRecord) e
 
 // FindUsage returns the records matching f in ledger (insertion) order.
 func (db *DB) FindUsage(ctx context.Context, f meterd.UsageFilter) ([]*meterd.MeteringRecord, error) {
-	q, args, err := usageQuery(f)
+	q, args, err := backend.UsageQuery(dialect{}, usageColumns, f)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: find usage: %w", err)
 	}
@@ -377,37 +377,4 @@ func (db *DB) FindUsage(ctx context.Context, f meterd.UsageFilter) ([]*meterd.Me
 		return nil, fmt.Errorf("sqlite: find usage: %w", err)
 	}
 	return recs, nil
-}
-
-func usageQuery(f meterd.UsageFilter) (string, []any, error) {
-	where := []string{"1 = 1"}
-	var args []any
-	add := func(cond string, arg any) {
-		where, args = append(where, cond), append(args, arg)
-	}
-	if f.Region != "" {
-		add("region = ?", f.Region)
-	}
-	if f.ProductCode != "" {
-		add("product_code = ?", f.ProductCode)
-	}
-	if f.SellerAccountID != "" {
-		add("product_code IN (SELECT code FROM products WHERE seller_account_id = ?)", f.SellerAccountID)
-	}
-	var te timeEncoder
-	if since := te.encode(f.Since); since.Valid {
-		add("hour >= ?", since)
-	}
-	if until := te.encode(f.Until); until.Valid {
-		add("hour < ?", until)
-	}
-	if te.err != nil {
-		return "", nil, te.err
-	}
-	q := `SELECT ` + usageColumns + ` FROM metering_records WHERE ` + strings.Join(where, " AND ") + ` ORDER BY seq`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
-	}
-	return q, args, nil
 }

@@ -6,54 +6,13 @@ import (
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
-// ChangeSubscription runs fn on the stored subscription and writes what it
-// returns (subscription, token, event and its deliveries) in one operation,
-// so that a change is announced exactly when it happens.
-func (db *DB) ChangeSubscription(ctx context.Context, licenseArn string, fn meterd.SubscriptionUpdater) (*meterd.SubscriptionChange, error) {
-	defer db.cache.Invalidate()
-	var out *meterd.SubscriptionChange
-	err := db.write(ctx, func(tx *writeTx) error {
-		old, err := scanSubscription(tx.queryRow(subscriptionColumns+` WHERE license_arn = ?`, licenseArn))
-		if errNoRows(err) {
-			old, err = nil, nil
-		}
-		if err != nil {
-			return err
-		}
-		ch, err := fn(old)
-		if err != nil {
-			return err
-		}
-		out = ch
-		return writeChange(tx, ch)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: change subscription %q: %w", licenseArn, err)
-	}
-	return out, nil
-}
+func (w *catalogWriter) InsertToken(t *meterd.RegistrationToken) error { return insertToken(w.tx, t) }
 
-// writeChange stores ch within tx.
-func writeChange(tx *writeTx, ch *meterd.SubscriptionChange) error {
-	if ch.Subscription != nil {
-		s := *ch.Subscription
-		s.Origin = meterd.OriginAdmin
-		c := &meterd.Catalog{Subscriptions: []*meterd.Subscription{&s}}
-		if err := subscriptionsTable.upsertRange(tx, c, 0, 1); err != nil {
-			return err
-		}
-	}
-	if ch.Token != nil {
-		if err := insertToken(tx, ch.Token); err != nil {
-			return err
-		}
-	}
-	if ch.Event != nil {
-		return insertLifecycleEvent(tx, ch.Event)
-	}
-	return nil
+func (w *catalogWriter) InsertLifecycleEvent(e *meterd.LifecycleEvent) error {
+	return insertLifecycleEvent(w.tx, e)
 }
 
 func insertToken(tx *writeTx, t *meterd.RegistrationToken) error {
@@ -103,18 +62,7 @@ func insertLifecycleEvent(tx *writeTx, e *meterd.LifecycleEvent) error {
 
 // DueUnsubscribes returns pending unsubscribes due at now, earliest first.
 func (db *DB) DueUnsubscribes(ctx context.Context, now time.Time, limit int) ([]*meterd.Subscription, error) {
-	at, err := encodeTime(now)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: due unsubscribes: %w", err)
-	}
-	q := subscriptionColumns + ` WHERE unsubscribe_at IS NOT NULL AND unsubscribe_at <= ? AND status = ?
-		ORDER BY unsubscribe_at, license_arn LIMIT ?`
-	var subs []*meterd.Subscription
-	err = listRows(ctx, db, q, func(r rowScanner) error {
-		s, err := scanSubscription(r)
-		subs = append(subs, s)
-		return err
-	}, at, string(meterd.SubscriptionUnsubscribePending), limit)
+	subs, err := backend.DueUnsubscribes(dialect{}, db.rows(ctx), now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: due unsubscribes: %w", err)
 	}

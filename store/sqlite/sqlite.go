@@ -74,6 +74,10 @@ type DB struct {
 	// committed snapshot without blocking the writer.
 	readDB *sql.DB
 	cache  *backend.Cache
+	// The catalog's lookups (FindProduct, ...) go through cache.
+	*backend.CatalogFinder
+	// The admin API's catalog changes (CreateEntries, ...).
+	*backend.CatalogEditor
 	// readStmts holds the catalog's read queries prepared on the reader
 	// pool, query text → *sql.Stmt, so that a lookup the cache misses (a
 	// page of a large product, one buyer among 50,000) costs its
@@ -154,6 +158,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		stopCheckpoints:    make(chan struct{}),
 		checkpointsDone:    make(chan struct{}),
 	}
+	db.CatalogFinder, db.CatalogEditor = db.catalogFinder(), db.catalogEditor()
 	for _, o := range opts {
 		o(db)
 	}
