@@ -74,18 +74,17 @@ func TestSumUsageAcrossNodes(t *testing.T) {
 	url := pgtest.URL(t)
 	nodes := []*postgres.DB{mustOpen(t, url, postgres.WithRollupShard(0)),
 		mustOpen(t, url, postgres.WithRollupShard(1)), mustOpen(t, url, postgres.WithRollupShard(1))}
-	// Overlap, not a storm: duplicates across nodes in groups that also
-	// collide fall back to one statement at a time in call order, where
-	// two nodes can still deadlock (each costs PostgreSQL's deadlock_timeout
-	// and a rerun of the group; see writer.go lockOrder).
-	const keys, callers, calls = 1500, 3, 20
+	// A storm: every call's records are drawn from one small pool, so
+	// groups on different nodes insert the same keys at the same moment
+	// (in one order, lockOrder, or they would deadlock).
+	const keys, callers, calls = 400, 6, 30
 	var wg sync.WaitGroup
 	var sent atomic.Int64
 	for c := range callers {
 		for i, db := range nodes {
 			wg.Go(func() {
 				for call := range calls {
-					recs := make([]*meterd.MeteringRecord, 1+rand.IntN(10))
+					recs := make([]*meterd.MeteringRecord, 1+rand.IntN(25))
 					for j := range recs {
 						recs[j] = usageRecord(rand.IntN(keys), fmt.Sprintf("n%d-c%d-%d-%d", i, c, call, j))
 					}
