@@ -67,27 +67,26 @@ func checkSumsMatchRecords(t *testing.T, db *postgres.DB) {
 }
 
 // Three nodes, two of them on one rollup shard, store overlapping records
-// concurrently (each dedupe key is sent by several calls on several nodes,
-// with different quantities): the ledger holds each key once, and every
-// sum equals the sum of the records it holds.
+// concurrently: every call is a copy of one of a few batches (a client
+// retrying a batch on another node), so each dedupe key is sent by several
+// calls on several nodes at once, with different quantities. The ledger
+// holds each key once, and every sum equals the sum of the records it
+// holds.
 func TestSumUsageAcrossNodes(t *testing.T) {
 	url := pgtest.URL(t)
 	nodes := []*postgres.DB{mustOpen(t, url, postgres.WithRollupShard(0)),
 		mustOpen(t, url, postgres.WithRollupShard(1)), mustOpen(t, url, postgres.WithRollupShard(1))}
-	// Overlap, not a storm: duplicates across nodes in groups that also
-	// collide fall back to one statement at a time in call order, where
-	// two nodes can still deadlock (each costs PostgreSQL's deadlock_timeout
-	// and a rerun of the group; see writer.go lockOrder).
-	const keys, callers, calls = 1500, 3, 20
+	const batches, callers, calls = 40, 6, 30
 	var wg sync.WaitGroup
 	var sent atomic.Int64
 	for c := range callers {
 		for i, db := range nodes {
 			wg.Go(func() {
 				for call := range calls {
-					recs := make([]*meterd.MeteringRecord, 1+rand.IntN(10))
+					b := rand.IntN(batches)
+					recs := make([]*meterd.MeteringRecord, 1+b%25)
 					for j := range recs {
-						recs[j] = usageRecord(rand.IntN(keys), fmt.Sprintf("n%d-c%d-%d-%d", i, c, call, j))
+						recs[j] = usageRecord(b*25+(j*7)%len(recs), fmt.Sprintf("n%d-c%d-%d-%d", i, c, call, j))
 					}
 					sent.Add(int64(len(recs)))
 					if _, err := db.RecordUsage(t.Context(), recs); err != nil {

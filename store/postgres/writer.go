@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -252,26 +251,39 @@ type groupRow struct {
 
 func (g groupRow) row() usageRow { return g.op.usage[g.i] }
 
-// lockOrder is the records of ops in the order of their dedupe keys. A
-// record's insert waits for another node's uncommitted record with the
-// same key, holding the keys it inserted before: were two nodes' groups
-// to insert the same keys in different orders, each would wait for the
-// other until PostgreSQL broke the deadlock (after deadlock_timeout, 1 s
-// by default) and the group ran again. In one order, no cycle can form.
-// The sort is stable: of two records of a call with one key, the first
-// is still the one stored, as the call's order asks. (Calls of a group
-// are concurrent: any order between them is theirs.)
+// lockOrder is the records of ops, call by call in the order of each
+// call's least dedupe key, each call's records in its own order (which is
+// the ledger's). A record's insert waits for another node's uncommitted
+// record with the same key, holding the keys it inserted before: two
+// nodes whose groups hold the same calls (a client retrying a batch on
+// another node) in different orders would each wait for the other until
+// PostgreSQL broke the deadlock (after deadlock_timeout, 1 s by default)
+// and the group ran again. In one order, no cycle forms between copies of
+// the same calls; calls that share some keys in different orders still
+// can, and rerun. (Calls of a group are concurrent: any order between
+// them is theirs.)
 func lockOrder(ops []*writeOp) []groupRow {
-	var rows []groupRow
+	type call struct {
+		op  *writeOp
+		min string // region and dedupe key
+	}
+	calls := make([]call, 0, len(ops))
 	for _, op := range ops {
-		for i := range op.usage {
-			rows = append(rows, groupRow{op, i})
+		c := call{op: op}
+		for i, row := range op.usage {
+			if k := row.rec.Region + "\x00" + row.rec.DedupeKey; i == 0 || k < c.min {
+				c.min = k
+			}
+		}
+		calls = append(calls, c)
+	}
+	slices.SortStableFunc(calls, func(a, b call) int { return strings.Compare(a.min, b.min) })
+	var rows []groupRow
+	for _, c := range calls {
+		for i := range c.op.usage {
+			rows = append(rows, groupRow{c.op, i})
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b groupRow) int {
-		ra, rb := a.row().rec, b.row().rec
-		return cmp.Or(strings.Compare(ra.Region, rb.Region), strings.Compare(ra.DedupeKey, rb.DedupeKey))
-	})
 	return rows
 }
 
