@@ -199,20 +199,30 @@ func shot(t *testing.T, ctx context.Context, dir, name string) {
 
 func outer(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(sel)))
+	return elementProp(t, ctx, sel, "outerHTML")
+}
+
+// elementProp reads one property of the element sel in one evaluation: a
+// live page may replace its <main> between a node lookup and a read of the
+// node, which then no longer exists.
+func elementProp(t *testing.T, ctx context.Context, sel, prop string) string {
+	t.Helper()
+	const missing = "\x00missing"
+	expr := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? String(e[%q]) : %q })()`, sel, prop, missing)
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
 	if err != nil {
 		t.Fatalf("%s: %v", sel, err)
 	}
-	return html
+	if v == missing {
+		t.Fatalf("%s: no such element", sel)
+	}
+	return v
 }
 
 // wantText fails unless the element sel shows every one of want.
 func wantText(t *testing.T, ctx context.Context, sel string, want ...string) {
 	t.Helper()
-	text, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("%s: %v", sel, err)
-	}
+	text := elementProp(t, ctx, sel, "textContent")
 	for _, w := range want {
 		if !strings.Contains(text, w) {
 			t.Errorf("%s shows %.400q, want %q in it", sel, text, w)

@@ -487,8 +487,11 @@ func TestUsageExportConstantMemory(t *testing.T) {
 		allocs = append(allocs, meterd.UsageAllocation{AllocatedUsageQuantity: 1,
 			Tags: []meterd.Tag{{Key: "k" + strconv.Itoa(i), Value: strings.Repeat("v", 200)}}})
 	}
-	for i := 0; i < records; i += 2000 {
-		recs := make([]*meterd.MeteringRecord, 2000)
+	// Calls of 250 records, as a seller's batches are: one call of
+	// thousands can outlast the write timeout under -race on a busy machine.
+	const perCall = 250
+	for i := 0; i < records; i += perCall {
+		recs := make([]*meterd.MeteringRecord, perCall)
 		for j := range recs {
 			n := strconv.Itoa(i + j)
 			recs[j] = &meterd.MeteringRecord{ID: "rec-" + n, Region: testRegion, Operation: meterd.OpBatchMeterUsage,

@@ -94,3 +94,37 @@ func attempts(d Dialect, rows RowsFunc, delivery int64) ([]meterd.DeliveryAttemp
 	}, delivery)
 	return out, err
 }
+
+// FindLifecycleEvents returns the events f selects, oldest first; rows runs
+// the query, d reads its times. Events are few (one per buyer action), so
+// the scan needs no index.
+func FindLifecycleEvents(d Dialect, rows RowsFunc, f meterd.LifecycleEventFilter) ([]meterd.LifecycleEvent, error) {
+	var w Where
+	if f.ProductCode != "" {
+		w.Add("product_code = ?", f.ProductCode)
+	}
+	if f.CustomerIdentifier != "" {
+		w.Add("customer_identifier = ?", f.CustomerIdentifier)
+	}
+	q := `SELECT id, action, product_code, customer_identifier, customer_aws_account_id, license_arn,
+		offer_identifier, free_trial, time FROM lifecycle_events` + w.SQL() + ` ORDER BY seq`
+	out := []meterd.LifecycleEvent{}
+	err := rows(q, func(r Scanner) error {
+		var (
+			e  meterd.LifecycleEvent
+			at any
+		)
+		if err := r.Scan(&e.ID, &e.Action, &e.ProductCode, &e.CustomerIdentifier, &e.CustomerAWSAccountID,
+			&e.LicenseArn, &e.OfferIdentifier, &e.FreeTrial, &at); err != nil {
+			return err
+		}
+		td := TimeDecoder{Dialect: d}
+		e.Time = td.Decode(at)
+		out = append(out, e)
+		return td.Err
+	}, w.Args()...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

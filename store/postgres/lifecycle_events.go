@@ -4,36 +4,18 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 var _ meterd.LifecycleReader = (*DB)(nil)
 
-// FindLifecycleEvents returns the events f selects, oldest first. Events
-// are few (one per buyer action), so the scan needs no index.
+// FindLifecycleEvents returns the events f selects, oldest first.
 func (db *DB) FindLifecycleEvents(ctx context.Context, f meterd.LifecycleEventFilter) ([]meterd.LifecycleEvent, error) {
 	if db.isClosed() {
 		return nil, ErrClosed
 	}
-	const q = `SELECT id, action, product_code, customer_identifier, customer_aws_account_id, license_arn,
-		offer_identifier, free_trial, time FROM lifecycle_events
-		WHERE ($1 = '' OR product_code = $1) AND ($2 = '' OR customer_identifier = $2) ORDER BY seq`
-	out := []meterd.LifecycleEvent{}
-	err := listRows(ctx, db.pool, q, func(r pgx.Row) error {
-		var (
-			e  meterd.LifecycleEvent
-			at *int64
-		)
-		if err := r.Scan(&e.ID, &e.Action, &e.ProductCode, &e.CustomerIdentifier, &e.CustomerAWSAccountID,
-			&e.LicenseArn, &e.OfferIdentifier, &e.FreeTrial, &at); err != nil {
-			return err
-		}
-		e.Time = decodeTime(at)
-		out = append(out, e)
-		return nil
-	}, f.ProductCode, f.CustomerIdentifier)
+	out, err := backend.FindLifecycleEvents(dialect{}, rowsOn(ctx, db.pool), f)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: find lifecycle events: %w", err)
 	}
