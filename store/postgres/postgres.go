@@ -78,14 +78,11 @@ type DB struct {
 	stopListen context.CancelFunc
 	listenDone chan struct{}
 
-	ops        chan *writeOp
+	queue      *backend.WriteQueue[*writeOp]
 	writerDone chan struct{}
 	groups     atomic.Int64
 	groupedOps atomic.Int64
 
-	closeMu   sync.RWMutex
-	closed    bool
-	pending   sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -125,9 +122,11 @@ func Open(ctx context.Context, rawURL string, logger *slog.Logger, opts ...Optio
 		cache:        backend.NewCache(),
 		owner:        rand.Text(),
 		shard:        randomShard(),
-		ops:          make(chan *writeOp, maxGroupOps),
-		writerDone:   make(chan struct{}),
-		listenDone:   make(chan struct{}),
+		// No stall signal here (see writeOp), so the queue never answers its
+		// stall error.
+		queue:      backend.NewWriteQueue[*writeOp](maxGroupOps, ErrClosed, context.DeadlineExceeded),
+		writerDone: make(chan struct{}),
+		listenDone: make(chan struct{}),
 	}
 	db.CatalogFinder, db.CatalogEditor = db.catalogFinder(), db.catalogEditor()
 	for _, o := range opts {
@@ -165,21 +164,13 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-func (db *DB) isClosed() bool {
-	db.closeMu.RLock()
-	defer db.closeMu.RUnlock()
-	return db.closed
-}
+func (db *DB) isClosed() bool { return db.queue.Closed() }
 
 // Close waits for every write already submitted to be answered, then stops
 // the writer and the listener and closes the pool. Close is idempotent.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.closeMu.Lock()
-		db.closed = true
-		db.closeMu.Unlock()
-		db.pending.Wait()
-		close(db.ops)
+		db.queue.Close()
 		<-db.writerDone
 		db.stopListen()
 		<-db.listenDone

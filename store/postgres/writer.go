@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // Group commit, as on SQLite (store/sqlite/writer.go): one writer goroutine
@@ -35,21 +35,14 @@ const maxGroupRuns = 5
 // writeFunc is one write operation inside the group transaction.
 type writeFunc func(ctx context.Context, tx pgx.Tx) error
 
-const (
-	opQueued int32 = iota
-	opClaimed
-	opAbandoned
-)
-
 type writeOp struct {
+	backend.Ticket
 	fn writeFunc
 	// usage, when set, are the rows of a RecordUsage call that fn inserts
 	// one statement at a time; a group of such calls is first sent as one
 	// pipeline (see runPipelined), and outcomes get the result.
 	usage    []usageRow
 	outcomes []meterd.RecordOutcome
-	state    atomic.Int32
-	done     chan error // buffered
 }
 
 // write runs fn in the next group commit and returns once that group is
@@ -62,76 +55,19 @@ func (db *DB) write(ctx context.Context, fn writeFunc) error {
 	return db.writeOp(ctx, &writeOp{fn: fn})
 }
 
+// writeOp queues op; no watchdog here: the write timeout bounds the
+// group's context instead (commitGroup), so the stall signal is nil.
 func (db *DB) writeOp(ctx context.Context, op *writeOp) error {
-	op.done = make(chan error, 1)
-	if err := db.enqueue(ctx, op); err != nil {
-		return err
-	}
-	select {
-	case err := <-op.done:
-		return err
-	case <-ctx.Done():
-		if op.state.CompareAndSwap(opQueued, opAbandoned) {
-			return ctx.Err()
-		}
-		return <-op.done
-	}
-}
-
-func (db *DB) enqueue(ctx context.Context, op *writeOp) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	db.closeMu.RLock()
-	if db.closed {
-		db.closeMu.RUnlock()
-		return ErrClosed
-	}
-	db.pending.Add(1)
-	db.closeMu.RUnlock()
-	select {
-	case db.ops <- op:
-		return nil
-	case <-ctx.Done():
-		db.pending.Done()
-		return ctx.Err()
-	}
+	return db.queue.Do(ctx, op, nil)
 }
 
 // runWriter commits queued operations in groups until Close.
 func (db *DB) runWriter() {
 	defer close(db.writerDone)
-	group := make([]*writeOp, 0, maxGroupOps)
-	for op := range db.ops {
-		group = append(group[:0], op)
-	collect:
-		for len(group) < maxGroupOps {
-			select {
-			case op, ok := <-db.ops:
-				if !ok {
-					break collect
-				}
-				group = append(group, op)
-			default:
-				break collect
-			}
-		}
-		db.commitGroup(group)
-	}
+	db.queue.Run(db.commitGroup)
 }
 
-func (db *DB) commitGroup(group []*writeOp) {
-	claimed := group[:0:0]
-	for _, op := range group {
-		if op.state.CompareAndSwap(opQueued, opClaimed) {
-			claimed = append(claimed, op)
-		} else {
-			db.pending.Done()
-		}
-	}
-	if len(claimed) == 0 {
-		return
-	}
+func (db *DB) commitGroup(claimed []*writeOp) {
 	db.groups.Add(1)
 	db.groupedOps.Add(int64(len(claimed)))
 	ctx, cancel := context.WithTimeout(context.Background(), db.writeTimeout)
@@ -142,11 +78,10 @@ func (db *DB) commitGroup(group []*writeOp) {
 	}
 	for i, op := range claimed {
 		if err != nil {
-			op.done <- err
+			db.queue.Answer(op, err)
 		} else {
-			op.done <- results[i]
+			db.queue.Answer(op, results[i])
 		}
-		db.pending.Done()
 	}
 }
 

@@ -91,7 +91,7 @@ type DB struct {
 	stopCheckpoints    chan struct{}
 	checkpointsDone    chan struct{}
 
-	ops         chan *writeOp
+	queue       *backend.WriteQueue[*writeOp]
 	writerDone  chan struct{}
 	groups      atomic.Int64 // see WriterStats
 	groupedOps  atomic.Int64
@@ -114,9 +114,6 @@ type DB struct {
 	files         files
 	beforeCommitF func() error // test hook: runs before COMMIT; nil in production
 
-	closeMu   sync.RWMutex // guards closed against enqueue
-	closed    bool
-	pending   sync.WaitGroup // ops enqueued but not yet answered
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -146,7 +143,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		stmts:      make(map[string]*sql.Stmt),
 		keyHash:    keyHash,
 		cache:      backend.NewCache(),
-		ops:        make(chan *writeOp, maxGroupOps),
+		queue:      backend.NewWriteQueue[*writeOp](maxGroupOps, ErrClosed, ErrWriteTimeout),
 		writerDone: make(chan struct{}),
 
 		writeTimeout: DefaultWriteTimeout,
@@ -245,22 +242,14 @@ func (db *DB) checkPragmas(ctx context.Context) error {
 }
 
 // isClosed reports whether Close was called.
-func (db *DB) isClosed() bool {
-	db.closeMu.RLock()
-	defer db.closeMu.RUnlock()
-	return db.closed
-}
+func (db *DB) isClosed() bool { return db.queue.Closed() }
 
 // Close waits for every write already submitted to be committed and
 // answered, then closes the database. Later writes fail with ErrClosed.
 // Close is idempotent.
 func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
-		db.closeMu.Lock()
-		db.closed = true
-		db.closeMu.Unlock()
-		db.pending.Wait()
-		close(db.ops)
+		db.queue.Close()
 		<-db.writerDone
 		close(db.stopWatchdog)
 		<-db.watchdogDone

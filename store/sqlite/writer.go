@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/meterd/meterd"
+	"github.com/meterd/meterd/store/backend"
 )
 
 // maxGroupOps bounds how many operations share one transaction, so one
@@ -20,23 +20,13 @@ const maxGroupOps = 256
 // an error its changes are rolled back and the rest of the group commits.
 type writeFunc func(tx *writeTx) error
 
-// Operation states: the writer claims a queued op before running it; a
-// caller whose context ends first abandons it, and the writer skips it.
-const (
-	opQueued int32 = iota
-	opClaimed
-	opAbandoned
-)
-
 type writeOp struct {
+	backend.Ticket
 	fn writeFunc
 	// rerunnable: fn may run again from the start of a new transaction
 	// (its only effects outside tx are results it assigns anew), so it can
 	// go without a savepoint (see runGroup).
 	rerunnable bool
-	state      atomic.Int32
-	done       chan error    // buffered: the writer never waits for a caller
-	stall      chan struct{} // the watchdog's signal when op was enqueued
 }
 
 // write runs fn in the next group commit and returns once that group is
@@ -47,7 +37,8 @@ type writeOp struct {
 // for the commit (bounded by one group's work and fsync) and returns the
 // real outcome: nil means the write is on disk; an error means it was
 // rolled back, except after an I/O error in COMMIT itself, whose effect on
-// the file SQLite cannot know either.
+// the file SQLite cannot know either. If the writer is stuck past the write
+// timeout, write returns ErrWriteTimeout (see it for the fate of the op).
 func (db *DB) write(ctx context.Context, fn writeFunc) error {
 	return db.writeOp(ctx, &writeOp{fn: fn})
 }
@@ -59,116 +50,24 @@ func (db *DB) writeRerunnable(ctx context.Context, fn writeFunc) error {
 }
 
 func (db *DB) writeOp(ctx context.Context, op *writeOp) error {
-	if err := db.enqueue(ctx, op); err != nil {
-		return err
-	}
-	return op.wait(ctx)
+	return db.queue.Do(ctx, op, db.stall.Load().c)
 }
 
-// wait returns the outcome of op, or ctx's error if ctx ends before the
-// writer claims op, or ErrWriteTimeout if the writer is stuck past the
-// write timeout (see ErrWriteTimeout for the fate of op then).
-func (op *writeOp) wait(ctx context.Context) error {
-	select {
-	case err := <-op.done:
-		return err
-	case <-ctx.Done():
-		if op.state.CompareAndSwap(opQueued, opAbandoned) {
-			return ctx.Err()
-		}
-		return op.waitClaimed()
-	case <-op.stall:
-		op.state.CompareAndSwap(opQueued, opAbandoned) // a queued op must never run late
-		return op.timedOut()
-	}
-}
-
-// waitClaimed waits for the commit of a claimed op, or for the watchdog.
-func (op *writeOp) waitClaimed() error {
-	select {
-	case err := <-op.done:
-		return err
-	case <-op.stall:
-		return op.timedOut()
-	}
-}
-
-// timedOut prefers an outcome that arrived together with the stall signal.
-func (op *writeOp) timedOut() error {
-	select {
-	case err := <-op.done:
-		return err
-	default:
-		return ErrWriteTimeout
-	}
-}
-
-// enqueue hands op to the writer. The pending count lets Close wait until
-// every enqueued operation has been answered.
+// enqueue queues op without waiting for its outcome (for tests).
 func (db *DB) enqueue(ctx context.Context, op *writeOp) error {
-	// A select with a free queue slot and a done context picks either, so
-	// check first: a call with a dead context must never write.
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	db.closeMu.RLock()
-	if db.closed {
-		db.closeMu.RUnlock()
-		return ErrClosed
-	}
-	db.pending.Add(1)
-	db.closeMu.RUnlock()
-
-	op.done, op.stall = make(chan error, 1), db.stall.Load().c
-	select {
-	case db.ops <- op:
-		return nil
-	case <-ctx.Done():
-		db.pending.Done()
-		return ctx.Err()
-	case <-op.stall: // the queue is full behind a stuck group
-		db.pending.Done()
-		return ErrWriteTimeout
-	}
+	return db.queue.Enqueue(ctx, op, db.stall.Load().c)
 }
 
 // runWriter commits queued operations in groups until Close closes the
 // queue.
 func (db *DB) runWriter() {
 	defer close(db.writerDone)
-	group := make([]*writeOp, 0, maxGroupOps)
-	for op := range db.ops {
-		group = append(group[:0], op)
-	collect:
-		for len(group) < maxGroupOps {
-			select {
-			case op, ok := <-db.ops:
-				if !ok {
-					break collect
-				}
-				group = append(group, op)
-			default:
-				break collect
-			}
-		}
-		db.commitGroup(group)
-	}
+	db.queue.Run(db.commitGroup)
 }
 
-// commitGroup runs the claimed operations of group in one transaction,
-// commits it and answers every caller.
-func (db *DB) commitGroup(group []*writeOp) {
-	claimed := group[:0:0]
-	for _, op := range group {
-		if op.state.CompareAndSwap(opQueued, opClaimed) {
-			claimed = append(claimed, op)
-		} else {
-			db.pending.Done()
-		}
-	}
-	if len(claimed) == 0 {
-		return
-	}
+// commitGroup runs the claimed operations in one transaction, commits it
+// and answers every caller.
+func (db *DB) commitGroup(claimed []*writeOp) {
 	db.groups.Add(1)
 	db.groupedOps.Add(int64(len(claimed)))
 	db.startGroup()
@@ -188,11 +87,10 @@ func (db *DB) commitGroup(group []*writeOp) {
 	}
 	for i, op := range claimed {
 		if err != nil {
-			op.done <- err
+			db.queue.Answer(op, err)
 		} else {
-			op.done <- results[i]
+			db.queue.Answer(op, results[i])
 		}
-		db.pending.Done()
 	}
 }
 
@@ -290,7 +188,7 @@ func (db *DB) WriterStats() WriterStats {
 
 // QueueDepth is the number of write operations queued for the writer,
 // not counting the group it is committing.
-func (db *DB) QueueDepth() int { return len(db.ops) }
+func (db *DB) QueueDepth() int { return db.queue.Depth() }
 
 // ObserveCommits makes the writer call f after each group commit (or
 // failed attempt) with the number of operations in it and the time from

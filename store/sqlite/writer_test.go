@@ -131,7 +131,7 @@ func TestGroupSavepointIsolatesFailure(t *testing.T) {
 				wantCodes[1], wantStored = meterd.EConflict, []int32{1, 3}
 			}
 			for i, op := range ops {
-				if got := meterd.ErrorCode(op.wait(t.Context())); got != wantCodes[i] {
+				if got := meterd.ErrorCode(db.queue.Wait(t.Context(), op)); got != wantCodes[i] {
 					t.Errorf("op %d: code %q, want %q", i, got, wantCodes[i])
 				}
 			}
@@ -169,7 +169,7 @@ func TestGroupCommitFailureFailsAll(t *testing.T) {
 	ops := enqueueAll(t, db, createKey(1), danglingAtCommit, createKey(2))
 	release()
 	for i, op := range ops {
-		if err := op.wait(t.Context()); !isForeignKeyViolation(err) {
+		if err := db.queue.Wait(t.Context(), op); !isForeignKeyViolation(err) {
 			t.Errorf("op %d: err = %v, want the commit's foreign key error", i, err)
 		}
 	}
@@ -195,7 +195,7 @@ func TestAbandonedOperationSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	if err := op.wait(ctx); !errors.Is(err, context.Canceled) {
+	if err := db.queue.Wait(ctx, op); !errors.Is(err, context.Canceled) {
 		t.Fatalf("wait after cancel: err = %v, want context.Canceled", err)
 	}
 	release()
@@ -237,7 +237,7 @@ func TestCloseDrainsQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, op := range ops {
-		if err := op.wait(t.Context()); err != nil {
+		if err := db.queue.Wait(t.Context(), op); err != nil {
 			t.Errorf("queued op %d: %v", i, err)
 		}
 	}
@@ -256,7 +256,7 @@ func TestWriterStatsCountGroups(t *testing.T) {
 	ops := enqueueAll(t, db, createKey(1), createKey(2), createKey(3))
 	release()
 	for _, op := range ops {
-		if err := op.wait(t.Context()); err != nil {
+		if err := db.queue.Wait(t.Context(), op); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -287,7 +287,7 @@ func TestQueueDepthAndCommitObserver(t *testing.T) {
 	}
 	release()
 	for _, op := range ops {
-		if err := op.wait(t.Context()); err != nil {
+		if err := db.queue.Wait(t.Context(), op); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -314,7 +314,7 @@ func TestGroupSurvivesPanic(t *testing.T) {
 	ops := enqueueAll(t, db, createKey(1), panics, createKey(2))
 	release()
 	for i, op := range ops {
-		if err := op.wait(t.Context()); (err != nil) != (i == 1) {
+		if err := db.queue.Wait(t.Context(), op); (err != nil) != (i == 1) {
 			t.Errorf("op %d: err = %v", i, err)
 		}
 	}
