@@ -115,3 +115,25 @@ func RollupGroupColumns(s meterd.UsageSum) []string {
 	}
 	return cols
 }
+
+// RollupWhere is the filter of a sum that plan reads from the rollups
+// (table plan.Totals ? usage_totals : usage_rollup): q's conditions that
+// the rollups can answer, the plan's period and its tag rows.
+func RollupWhere(d Dialect, q meterd.UsageQuery, plan SumPlan) (*Where, error) {
+	w, err := UsageWhere(d, q, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	w.Add("period = ?", string(plan.Period))
+	switch plan.Tags {
+	case TagValueRows:
+		w.Add("tag_key = ? AND tag_value = ?", q.TagKey, q.TagValue)
+	case TagKeyRows:
+		w.Add("tag_key = ?", q.TagKey)
+	case AnyTagRows:
+		w.Add("tag_key <> ''")
+	default:
+		w.Add("tag_key = ''")
+	}
+	return w, nil
+}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/meterd/meterd"
 	"github.com/meterd/meterd/store/backend"
 )
@@ -25,109 +23,35 @@ const maxUsagePage = 1000
 // ListUsage returns a page of the records matching q in ledger order (seq),
 // with the same cursor form as the SQLite ledger.
 func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.MeteringRecord, string, error) {
-	limit := q.Limit
-	if limit <= 0 || limit > maxUsagePage {
-		limit = maxUsagePage
-	}
-	w, err := usageWhere(q)
+	query, args, limit, err := backend.UsagePageQuery(dialect{}, usageColumns, q, tagExists)
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list usage: %w", err)
 	}
-	if q.Cursor != "" {
-		after, err := backend.DecodeUsageCursor(q.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		w.add("seq > ?", after)
-	}
-	rows, err := db.pool.Query(ctx, `SELECT seq, `+usageColumns+` FROM metering_records`+w.where()+
-		` ORDER BY seq LIMIT `+w.next(limit+1), w.args...)
+	rows, err := db.pool.Query(ctx, rebind(query), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list usage: %w", err)
 	}
 	defer rows.Close()
-	recs := []*meterd.MeteringRecord{}
-	var last int64
-	for len(recs) < limit && rows.Next() {
-		rec, err := scanUsage(seqRow{rows, &last})
-		if err != nil {
-			return nil, "", fmt.Errorf("postgres: list usage: %w", err)
-		}
-		recs = append(recs, rec)
-	}
-	more := rows.Next()
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	recs, cursor, err := backend.ReadUsagePage(rows, limit, func(r backend.Scanner) (*meterd.MeteringRecord, error) {
+		return scanUsage(r)
+	})
+	if err != nil {
 		return nil, "", fmt.Errorf("postgres: list usage: %w", err)
 	}
-	if !more {
-		return recs, "", nil
-	}
-	return recs, backend.EncodeUsageCursor(last), nil
+	return recs, cursor, nil
 }
 
-// seqRow scans a row whose first column is seq into *seq, the rest as
-// scanUsage asks.
-type seqRow struct {
-	rows pgx.Rows
-	seq  *int64
-}
-
-func (s seqRow) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}, dest...)...) }
-
-// usageWhere is q as conditions on metering_records. A MeterUsage record's
-// customer is its caller's account, as on SQLite.
-func usageWhere(q meterd.UsageQuery) (*whereBuilder, error) {
-	return queryWhere(q, true)
-}
-
-// queryWhere is q as conditions on metering_records (raw), or on the usage
-// rollups, which have neither receipt times nor allocations (their tag
-// rows are chosen by backend.PlanSum) and keep the customer's account.
-func queryWhere(q meterd.UsageQuery, raw bool) (*whereBuilder, error) {
-	w := &whereBuilder{}
-	for _, c := range []struct{ col, v string }{{"product_code", q.ProductCode},
-		{"license_arn", q.LicenseArn}, {"dimension", q.Dimension}} {
-		if c.v != "" {
-			w.add(c.col+" = ?", c.v)
-		}
+// tagExists keeps records with an allocation tag key (of value unless "").
+// Allocations are JSON text (see 0001_init.sql); the cast reads them only
+// for records of the other conditions.
+func tagExists(w *backend.Where, key, value string) {
+	cond := `EXISTS (SELECT 1 FROM jsonb_array_elements(allocations::jsonb) a,
+			jsonb_array_elements(a.value -> 'Tags') t WHERE t.value ->> 'Key' = ?`
+	if value == "" {
+		w.Add(cond+`)`, key)
+		return
 	}
-	if q.Customer != "" {
-		p := w.next(q.Customer)
-		cond := `(customer_identifier = ` + p + ` OR customer_account = ` + p + `)`
-		if raw {
-			cond = `(customer_identifier = ` + p + ` OR customer_aws_account_id = ` + p + `
-			OR (operation = 'MeterUsage' AND customer_aws_account_id = '' AND caller_account_id = ` + p + `))`
-		}
-		w.conds = append(w.conds, cond)
-	}
-	if q.Test != nil {
-		w.add("test = ?", *q.Test)
-	}
-	var te timeEncoder
-	for _, b := range []struct {
-		cond string
-		t    time.Time
-	}{{"hour >= ?", q.UsageSince}, {"hour < ?", q.UsageUntil},
-		{"received_at >= ?", q.ReceivedSince}, {"received_at < ?", q.ReceivedUntil}} {
-		if v := te.encode(b.t); v != nil && (raw || !strings.HasPrefix(b.cond, "received")) {
-			w.add(b.cond, *v)
-		}
-	}
-	if te.err != nil {
-		return nil, te.err
-	}
-	if raw && q.TagKey != "" {
-		// Allocations are JSON text (see 0001_init.sql); the cast reads
-		// them only for records of the other conditions.
-		cond := `EXISTS (SELECT 1 FROM jsonb_array_elements(allocations::jsonb) a,
-			jsonb_array_elements(a.value -> 'Tags') t WHERE t.value ->> 'Key' = ` + w.next(q.TagKey)
-		if q.TagValue != "" {
-			cond += ` AND t.value ->> 'Value' = ` + w.next(q.TagValue)
-		}
-		w.conds = append(w.conds, cond+`)`)
-	}
-	return w, nil
+	w.Add(cond+` AND t.value ->> 'Value' = ?)`, key, value)
 }
 
 // SumUsage reads the usage rollups (rollup.go), which the transactions of
@@ -161,22 +85,9 @@ func (db *DB) sumRecords(ctx context.Context, s meterd.UsageSum, agg *meterd.Usa
 // sumRollup adds the rollup rows matching s, grouped in SQL by the
 // period's start (summing the shards) and folded into s.Per here.
 func (db *DB) sumRollup(ctx context.Context, s meterd.UsageSum, plan backend.SumPlan, agg *meterd.UsageAggregator) error {
-	q := s.Query
-	w, err := queryWhere(q, false)
+	w, err := backend.RollupWhere(dialect{}, s.Query, plan)
 	if err != nil {
 		return err
-	}
-	w.add("period = ?", string(plan.Period))
-	switch plan.Tags {
-	case backend.TagValueRows:
-		w.add("tag_key = ?", q.TagKey)
-		w.add("tag_value = ?", q.TagValue)
-	case backend.TagKeyRows:
-		w.add("tag_key = ?", q.TagKey)
-	case backend.AnyTagRows:
-		w.conds = append(w.conds, "tag_key <> ''")
-	default:
-		w.conds = append(w.conds, "tag_key = ''")
 	}
 	table := "usage_rollup"
 	if plan.Totals {
@@ -185,7 +96,7 @@ func (db *DB) sumRollup(ctx context.Context, s meterd.UsageSum, plan backend.Sum
 	cols := append([]string{"hour"}, backend.RollupGroupColumns(s)...)
 	// Grouped by position: PostgreSQL takes no constant ('') in GROUP BY.
 	rows, err := db.pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+`, sum(quantity)::bigint,
-		sum(records)::bigint FROM `+table+w.where()+` GROUP BY 1, 2, 3, 4, 5, 6, 7`, w.args...)
+		sum(records)::bigint FROM `+table+rebind(w.SQL())+` GROUP BY 1, 2, 3, 4, 5, 6, 7`, w.Args()...)
 	if err != nil {
 		return err
 	}

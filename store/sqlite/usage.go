@@ -36,114 +36,29 @@ const rollChunk = 5000
 
 // ListUsage returns a page of the records matching q, in ledger order.
 func (db *DB) ListUsage(ctx context.Context, q meterd.UsageQuery) ([]*meterd.MeteringRecord, string, error) {
-	limit := q.Limit
-	if limit <= 0 || limit > maxUsagePage {
-		limit = maxUsagePage
-	}
-	w, err := usageWhere(q, true)
+	query, args, limit, err := backend.UsagePageQuery(dialect{}, usageColumns, q, tagExists)
 	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
 	}
-	if q.Cursor != "" {
-		after, err := backend.DecodeUsageCursor(q.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		w.add("seq > ?", after)
-	}
-	rows, err := db.readDB.QueryContext(ctx, `SELECT seq, `+usageColumns+` FROM metering_records`+w.sql()+
-		` ORDER BY seq LIMIT ?`, append(w.args, limit+1)...)
+	rows, err := db.readDB.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
 	}
 	defer rows.Close()
-	recs := []*meterd.MeteringRecord{}
-	var last int64
-	for len(recs) < limit && rows.Next() {
-		rec, err := scanUsage(seqScanner{rows, &last})
-		if err != nil {
-			return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
-		}
-		recs = append(recs, rec)
-	}
-	more := rows.Next()
-	if err := rows.Err(); err != nil {
+	recs, cursor, err := backend.ReadUsagePage(rows, limit, func(r backend.Scanner) (*meterd.MeteringRecord, error) {
+		return scanUsage(r)
+	})
+	if err != nil {
 		return nil, "", fmt.Errorf("sqlite: list usage: %w", err)
 	}
-	if !more {
-		return recs, "", nil
-	}
-	return recs, backend.EncodeUsageCursor(last), nil
+	return recs, cursor, nil
 }
 
-// seqScanner scans a leading seq column, then the record's.
-type seqScanner struct {
-	rows *sql.Rows
-	seq  *int64
-}
-
-func (s seqScanner) Scan(dest ...any) error { return s.rows.Scan(append([]any{s.seq}, dest...)...) }
-
-// where is a WHERE clause under construction; every value is a parameter.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) add(cond string, args ...any) {
-	w.conds, w.args = append(w.conds, cond), append(w.args, args...)
-}
-
-func (w *where) sql() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
-}
-
-// tagExistsSQL keeps records with an allocation tag ?1 (= ?2 unless NULL).
-const tagExistsSQL = `EXISTS (SELECT 1 FROM json_each(allocations) a, json_each(a.value, '$.Tags') t
-	WHERE t.value ->> '$.Key' = ? AND (? IS NULL OR t.value ->> '$.Value' = ?))`
-
-// usageWhere is q's filter on metering_records; with raw false, on
-// usage_rollup, without the receipt times and tags it does not have.
-func usageWhere(q meterd.UsageQuery, raw bool) (*where, error) {
-	w := &where{}
-	for _, c := range []struct{ col, v string }{{"product_code", q.ProductCode},
-		{"license_arn", q.LicenseArn}, {"dimension", q.Dimension}} {
-		if c.v != "" {
-			w.add(c.col+" = ?", c.v)
-		}
-	}
-	switch {
-	case q.Customer != "" && raw:
-		w.add(`(customer_identifier = ? OR customer_aws_account_id = ?
-			OR (operation = 'MeterUsage' AND customer_aws_account_id = '' AND caller_account_id = ?))`,
-			q.Customer, q.Customer, q.Customer)
-	case q.Customer != "":
-		w.add("(customer_identifier = ? OR customer_account = ?)", q.Customer, q.Customer)
-	}
-	if q.Test != nil {
-		w.add("test = ?", boolInt(*q.Test))
-	}
-	var te timeEncoder
-	for _, b := range []struct {
-		cond string
-		t    time.Time
-	}{{"hour >= ?", q.UsageSince}, {"hour < ?", q.UsageUntil},
-		{"received_at >= ?", q.ReceivedSince}, {"received_at < ?", q.ReceivedUntil}} {
-		if v := te.encode(b.t); v.Valid && (raw || !strings.HasPrefix(b.cond, "received")) {
-			w.add(b.cond, v)
-		}
-	}
-	if te.err != nil {
-		return nil, te.err
-	}
-	if raw && q.TagKey != "" {
-		value := nullString(q.TagValue)
-		w.add(tagExistsSQL, q.TagKey, value, value)
-	}
-	return w, nil
+// tagExists keeps records with an allocation tag key (of value unless "").
+func tagExists(w *backend.Where, key, value string) {
+	v := nullString(value)
+	w.Add(`EXISTS (SELECT 1 FROM json_each(allocations) a, json_each(a.value, '$.Tags') t
+	WHERE t.value ->> '$.Key' = ? AND (? IS NULL OR t.value ->> '$.Value' = ?))`, key, v, v)
 }
 
 // SumUsage rolls the ledger up, then sums the rollup and the records after
@@ -214,21 +129,9 @@ func parsePeriod(p meterd.UsagePeriod, s string) (time.Time, error) {
 
 // sumRollup adds the rollup's rows matching s, grouped in SQL.
 func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, plan backend.SumPlan, agg *meterd.UsageAggregator) error {
-	q := s.Query
-	w, err := usageWhere(q, false)
+	w, err := backend.RollupWhere(dialect{}, s.Query, plan)
 	if err != nil {
 		return err
-	}
-	w.add("period = ?", string(plan.Period))
-	switch plan.Tags {
-	case backend.TagValueRows:
-		w.add("tag_key = ? AND tag_value = ?", q.TagKey, q.TagValue)
-	case backend.TagKeyRows:
-		w.add("tag_key = ?", q.TagKey)
-	case backend.AnyTagRows:
-		w.add("tag_key != ''")
-	default:
-		w.add("tag_key = ''")
 	}
 	table := "usage_rollup"
 	if plan.Totals {
@@ -236,8 +139,8 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, plan backend.
 	}
 	cols := append([]string{periodSQL(s.Per)}, backend.RollupGroupColumns(s)...)
 	group := strings.Join(cols, ", ")
-	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM `+table+w.sql()+
-		` GROUP BY `+group, w.args...)
+	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(quantity), sum(records) FROM `+table+w.SQL()+
+		` GROUP BY `+group, w.Args()...)
 	if err != nil {
 		return err
 	}
@@ -259,15 +162,15 @@ func sumRollup(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, plan backend.
 
 // sumTail adds the records after the rollup's watermark.
 func sumTail(ctx context.Context, tx *sql.Tx, s meterd.UsageSum, mark int64, agg *meterd.UsageAggregator) error {
-	w, err := usageWhere(s.Query, true)
+	w, err := backend.UsageWhere(dialect{}, s.Query, true, tagExists)
 	if err != nil {
 		return err
 	}
-	w.add("seq > ?", mark)
+	w.Add("seq > ?", mark)
 	// NOT INDEXED: the tail is a range of seq, which the planner would
 	// otherwise trade for the (product_code, hour) index and read a
 	// product's whole month.
-	rows, err := tx.QueryContext(ctx, `SELECT `+usageColumns+` FROM metering_records NOT INDEXED`+w.sql(), w.args...)
+	rows, err := tx.QueryContext(ctx, `SELECT `+usageColumns+` FROM metering_records NOT INDEXED`+w.SQL(), w.Args()...)
 	if err != nil {
 		return err
 	}
