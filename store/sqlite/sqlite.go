@@ -41,8 +41,9 @@ const FileName = "meterd.db"
 // those of 16 MiB; 2 MiB writes more); what a larger cache adds is clean
 // pages of the random dedupe-hash index, which the OS's page cache serves
 // as well. A cached page costs about twice its 4 KiB of resident memory:
-// SQLite allocates a page with its header (4.4 KB) and modernc's allocator
-// rounds that to an 8 KiB slot, so 16 MiB cost meterd about 40 MB of RSS.
+// SQLite allocates a page with its headers (a little over 4 KiB) and
+// modernc's allocator rounds that up to an 8 KiB slot, so 16 MiB cost
+// meterd about 40 MB of RSS.
 // The cache grows only as pages are used. wal_autocheckpoint is the
 // backstop of the checkpointer (see checkpoint.go).
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
