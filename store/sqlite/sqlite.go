@@ -33,20 +33,30 @@ const FileName = "meterd.db"
 // memory: it only serves rollbacks inside the transaction, and as a temp
 // file it cost a write system call per changed page.
 //
-// cache_size holds a large group's pages: the default 2 MiB overflowed with
-// a few hundred records of random keys, and SQLite then spilled pages to
-// the WAL mid-transaction and rewrote them (and their checksums) at commit.
-// 16 MiB (4,096 pages) holds the pages of a group of 64 MeterUsage or 16
-// full BatchMeterUsage calls several times over and keeps meterd within its
-// 100 MB RSS budget; the cache grows only as pages are used. wal_autocheckpoint is the
+// cache_size holds a group's pages: the default 2 MiB overflowed with a few
+// hundred records of random keys, and SQLite then spilled pages to the WAL
+// mid-transaction and rewrote them (and their checksums) at commit. 4 MiB
+// (1,024 pages) holds the ~800 records of a group of 32 BatchMeterUsage
+// calls without a spill (the store benchmark's bytes written per record are
+// those of 16 MiB; 2 MiB writes more); what a larger cache adds is clean
+// pages of the random dedupe-hash index, which the OS's page cache serves
+// as well. A cached page costs about twice its 4 KiB of resident memory:
+// SQLite allocates a page with its headers (a little over 4 KiB) and
+// modernc's allocator rounds that up to an 8 KiB slot, so 16 MiB cost
+// meterd about 40 MB of RSS.
+// The cache grows only as pages are used. wal_autocheckpoint is the
 // backstop of the checkpointer (see checkpoint.go).
 const writerPragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-16384)" +
+	"&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-4096)" +
 	"&_pragma=wal_autocheckpoint(16384)"
 
 // readerPragmas: readers never write, and query_only makes a stray write on
-// the read pool fail instead of racing the writer for the lock.
-const readerPragmas = "_pragma=busy_timeout(5000)&_pragma=query_only(1)"
+// the read pool fail instead of racing the writer for the lock. A reader
+// drops its whole cache at the first read after another connection's
+// commit (WAL mode), which under load is every read, so its cache only
+// serves the pages one query revisits: 1 MiB rather than the default 2 MiB,
+// which cost up to 4 MB of RSS a connection (see writerPragmas).
+const readerPragmas = "_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=cache_size(-1024)"
 
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("sqlite: database is closed")
