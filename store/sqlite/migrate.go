@@ -6,6 +6,7 @@ import (
 	"embed"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/meterd/meterd/store/migrate"
 )
@@ -26,10 +27,14 @@ func migrateSchema(ctx context.Context, conn *sql.Conn, logger *slog.Logger, upT
 	return migrate.Run(ctx, migrationTarget{conn}, ms, upTo, logger, "sqlite")
 }
 
-// migrationTarget is a SQLite file as migrate.Run sees it. No lock is held
-// around the run: each migration takes the write lock itself (BEGIN
-// IMMEDIATE) before checking its record.
+// migrationTarget is a SQLite file as migrate.Run sees it: a BatchTarget,
+// so that a new ledger gets its whole schema in one transaction and one
+// fsync (eleven commits took about 25 ms of a cold start). No lock is held
+// around the run: the transaction takes the write lock itself (BEGIN
+// IMMEDIATE) before checking the records.
 type migrationTarget struct{ conn *sql.Conn }
+
+var _ migrate.BatchTarget = migrationTarget{}
 
 func (t migrationTarget) Applied(ctx context.Context) ([]int, error) {
 	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -40,6 +45,10 @@ func (t migrationTarget) Applied(ctx context.Context) ([]int, error) {
 	if _, err := t.conn.ExecContext(ctx, create); err != nil {
 		return nil, err
 	}
+	return t.recorded(ctx)
+}
+
+func (t migrationTarget) recorded(ctx context.Context) ([]int, error) {
 	rows, err := t.conn.QueryContext(ctx, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return nil, err
@@ -56,36 +65,55 @@ func (t migrationTarget) Applied(ctx context.Context) ([]int, error) {
 	return versions, rows.Err()
 }
 
-// Apply runs m unless it is recorded. BEGIN IMMEDIATE takes the write lock
-// before the check, so two processes opening the same file cannot both
-// apply it.
-func (t migrationTarget) Apply(ctx context.Context, m migrate.Migration) (applied bool, err error) {
+// Apply runs m unless it is recorded.
+func (t migrationTarget) Apply(ctx context.Context, m migrate.Migration) (bool, error) {
+	applied, err := t.ApplyAll(ctx, []migrate.Migration{m})
+	return len(applied) > 0, err
+}
+
+// ApplyAll runs the migrations of ms not recorded, in one transaction.
+// BEGIN IMMEDIATE takes the write lock before the check, so two processes
+// opening the same file cannot both apply one.
+func (t migrationTarget) ApplyAll(ctx context.Context, ms []migrate.Migration) (applied []migrate.Migration, err error) {
 	conn := t.conn
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		return false, err
+		return nil, err
 	}
 	defer func() {
-		if err != nil || !applied {
+		if err != nil || len(applied) == 0 {
+			applied = nil
 			_, _ = conn.ExecContext(ctx, "ROLLBACK")
 		}
 	}()
-	var n int
-	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM schema_migrations WHERE version = ?", m.Version).Scan(&n); err != nil {
-		return false, err
+	versions, err := t.recorded(ctx)
+	if err != nil {
+		return nil, err
 	}
-	if n > 0 {
-		return false, nil
+	for _, m := range ms {
+		if slices.Contains(versions, m.Version) {
+			continue
+		}
+		if err := t.run(ctx, m); err != nil {
+			return nil, fmt.Errorf("%04d_%s: %w", m.Version, m.Name, err)
+		}
+		applied = append(applied, m)
 	}
-	if _, err := conn.ExecContext(ctx, m.SQL); err != nil {
-		return false, err
+	if len(applied) == 0 {
+		return nil, nil
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return nil, err
+	}
+	return applied, nil
+}
+
+// run executes m's SQL and records it, inside ApplyAll's transaction.
+func (t migrationTarget) run(ctx context.Context, m migrate.Migration) error {
+	if _, err := t.conn.ExecContext(ctx, m.SQL); err != nil {
+		return err
 	}
 	const record = `INSERT INTO schema_migrations (version, name, applied_at)
 		VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`
-	if _, err := conn.ExecContext(ctx, record, m.Version, m.Name); err != nil {
-		return false, err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return false, err
-	}
-	return true, nil
+	_, err := t.conn.ExecContext(ctx, record, m.Version, m.Name)
+	return err
 }
