@@ -247,16 +247,46 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (meterd.Sto
 		}
 		return db, db.Audit(), nil
 	}
-	db, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout))
-	if err != nil {
-		return nil, nil, fmt.Errorf("open ledger: %w", err)
+	// The audit trail's file opens beside the ledger's once the data
+	// directory is locked: two SQLite files migrate side by side, each
+	// mostly waiting for its own fsyncs.
+	audit := make(chan openedAudit, 1)
+	auditOpening := false // WithLocked runs openAudit within sqlite.Open, or not at all
+	openAudit := func() {
+		auditOpening = true
+		go func() {
+			trail, err := sqlite.OpenAudit(ctx, cfg.DataDir, logger)
+			audit <- openedAudit{trail, err}
+		}()
 	}
-	trail, err := sqlite.OpenAudit(ctx, cfg.DataDir, logger)
+	db, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout), sqlite.WithLocked(openAudit))
 	if err != nil {
+		if !auditOpening {
+			return nil, nil, fmt.Errorf("open ledger: %w", err)
+		}
+		return nil, nil, fmt.Errorf("open ledger: %w", (<-audit).close(err))
+	}
+	trail := <-audit
+	if trail.err != nil {
 		db.Close()
-		return nil, nil, fmt.Errorf("open audit trail: %w", err)
+		return nil, nil, fmt.Errorf("open audit trail: %w", trail.err)
 	}
-	return db, trail, nil
+	return db, trail.db, nil
+}
+
+// openedAudit is the outcome of opening the audit trail's SQLite file.
+type openedAudit struct {
+	db  *sqlite.AuditDB
+	err error
+}
+
+// close closes an audit trail opened for a ledger that failed to open
+// with err, and returns err.
+func (a openedAudit) close(err error) error {
+	if a.err == nil {
+		return errors.Join(err, a.db.Close())
+	}
+	return err
 }
 
 // URL is the base URL clients use, e.g. http://127.0.0.1:4599.

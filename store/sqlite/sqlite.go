@@ -113,6 +113,7 @@ type DB struct {
 	health        health
 	files         files
 	beforeCommitF func() error // test hook: runs before COMMIT; nil in production
+	onLocked      func()       // see WithLocked; nil when not set
 
 	closeMu   sync.RWMutex // guards closed against enqueue
 	closed    bool
@@ -163,6 +164,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		o(db)
 	}
 	db.stall.Store(newStallSignal())
+	if db.onLocked != nil {
+		db.onLocked()
+	}
 	if err := db.open(ctx); err != nil {
 		db.closeConns()
 		return nil, err
