@@ -36,13 +36,21 @@ type migrationTarget struct{ conn *sql.Conn }
 
 var _ migrate.BatchTarget = migrationTarget{}
 
+// createRecord makes the table of applied versions. It runs inside
+// ApplyAll's transaction: on its own it would be one more commit, and one
+// more fsync, for every new ledger.
+const createRecord = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at TEXT NOT NULL
+) STRICT`
+
+// Applied lists the recorded versions: none before the record table
+// exists.
 func (t migrationTarget) Applied(ctx context.Context) ([]int, error) {
-	const create = `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		name       TEXT NOT NULL,
-		applied_at TEXT NOT NULL
-	) STRICT`
-	if _, err := t.conn.ExecContext(ctx, create); err != nil {
+	var tables int
+	const exists = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'"
+	if err := t.conn.QueryRowContext(ctx, exists).Scan(&tables); err != nil || tables == 0 {
 		return nil, err
 	}
 	return t.recorded(ctx)
@@ -85,6 +93,9 @@ func (t migrationTarget) ApplyAll(ctx context.Context, ms []migrate.Migration) (
 			_, _ = conn.ExecContext(ctx, "ROLLBACK")
 		}
 	}()
+	if _, err := conn.ExecContext(ctx, createRecord); err != nil {
+		return nil, err
+	}
 	versions, err := t.recorded(ctx)
 	if err != nil {
 		return nil, err
