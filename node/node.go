@@ -110,17 +110,29 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	return n, nil
 }
 
-// prepare applies the catalog and builds the HTTP server.
+// prepare applies the catalog and builds the HTTP server. The NextToken
+// key is made meanwhile: its write and the catalog's queue at the ledger's
+// writer together, which can commit them with one fsync.
 func (n *Node) prepare(ctx context.Context) error {
+	tokenKey := make(chan secretOrError, 1)
+	go func() {
+		key, err := n.nextTokenKey(ctx)
+		tokenKey <- secretOrError{key, err}
+	}()
 	if err := n.applySeed(ctx); err != nil {
+		<-tokenKey // the store closes once prepare returns
 		return err
+	}
+	key := <-tokenKey
+	if key.err != nil {
+		return key.err
 	}
 	token, path, err := adminToken(n.cfg)
 	if err != nil {
 		return err
 	}
 	n.adminToken, n.tokenPath = token, path
-	handler, err := n.newHandler(ctx)
+	handler, err := n.newHandler(key.secret)
 	if err != nil {
 		return err
 	}
@@ -222,6 +234,12 @@ func (n *Node) shutdown() error {
 	}
 	n.logger.Info("shut down: ledger closed")
 	return nil
+}
+
+// secretOrError is the outcome of making a secret.
+type secretOrError struct {
+	secret []byte
+	err    error
 }
 
 // closingAuditStore is an audit trail's store, closed with its node.
