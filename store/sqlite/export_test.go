@@ -25,6 +25,15 @@ func WithSchemaVersion(v int) Option {
 	return func(db *DB) { db.schemaVersion = v }
 }
 
+// WithoutTemplate makes a new ledger by running every migration on an
+// empty file, not from the embedded template.
+func WithoutTemplate() Option {
+	return func(db *DB) { db.noTemplate = true }
+}
+
+// FreshLedger is the embedded template of a new ledger.
+func FreshLedger() []byte { return freshLedger }
+
 // The ledger's lookups, for their query plans.
 const (
 	FindByDedupeKeySQL = findByDedupeKeySQL

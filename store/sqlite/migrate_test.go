@@ -147,7 +147,7 @@ func queryPlan(t *testing.T, dir, q string, args ...any) string {
 // the same schema and the same record of versions.
 func TestMigratedInOneGoAsStepByStep(t *testing.T) {
 	oneGo := t.TempDir()
-	must(t, mustOpen(t, oneGo).Close())
+	must(t, mustOpen(t, oneGo, sqlite.WithoutTemplate()).Close())
 	stepped := t.TempDir()
 	versions := strings.Count(migrationFiles(t), ",") + 1
 	for v := 1; v <= versions; v++ {
