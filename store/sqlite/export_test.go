@@ -34,6 +34,15 @@ func WithoutTemplate() Option {
 // FreshLedger is the embedded template of a new ledger.
 func FreshLedger() []byte { return freshLedger }
 
+// FreshAudit is the embedded template of a new audit trail.
+func FreshAudit() []byte { return freshAudit }
+
+// OpenAuditWithoutTemplate is OpenAudit making a new file by migrating an
+// empty one.
+func OpenAuditWithoutTemplate(ctx context.Context, dir string) (*AuditDB, error) {
+	return openAudit(ctx, dir, nil, nil)
+}
+
 // The ledger's lookups, for their query plans.
 const (
 	FindByDedupeKeySQL = findByDedupeKeySQL

@@ -184,7 +184,7 @@ func (db *DB) open(ctx context.Context) error {
 	// A test migrating only part of the way (schemaVersion) builds its
 	// ledger from nothing.
 	if db.schemaVersion == 0 && !db.noTemplate {
-		if err := createFromTemplate(db.path); err != nil {
+		if err := createFromTemplate(db.path, freshLedger); err != nil {
 			return err
 		}
 	}

@@ -22,11 +22,17 @@ import (
 //go:embed template/meterd.db
 var freshLedger []byte
 
-// createFromTemplate writes freshLedger at path unless a file is there. It
+// freshAudit is likewise an empty audit trail of this build's schema
+// (TestFreshAuditTemplate).
+//
+//go:embed template/audit.db
+var freshAudit []byte
+
+// createFromTemplate writes template at path unless a file is there. It
 // writes a temporary file, syncs it and renames it into place, then syncs
 // the directory, so that a crash leaves either no ledger or a whole one.
 // The caller holds the data directory's lock.
-func createFromTemplate(path string) error {
+func createFromTemplate(path string, template []byte) error {
 	if _, err := os.Lstat(path); !errors.Is(err, fs.ErrNotExist) {
 		return err // nil: the ledger exists
 	}
@@ -34,7 +40,7 @@ func createFromTemplate(path string) error {
 	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("sqlite: create %s: %w", path, err) // left by a start that crashed
 	}
-	if err := writeSynced(tmp, freshLedger); err != nil {
+	if err := writeSynced(tmp, template); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("sqlite: create %s: %w", path, err)
 	}

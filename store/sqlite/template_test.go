@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"bytes"
+	"database/sql"
 	"flag"
 	"fmt"
 	"os"
@@ -37,7 +38,7 @@ func TestFreshLedgerTemplate(t *testing.T) {
 		// lacks), but slower: remake it.
 		t.Fatalf("template records %s, want %s: run go test ./store/sqlite -run TestFreshLedgerTemplate -update", got, want)
 	}
-	for _, q := range fileFacts(t, migrated) {
+	for _, q := range fileFacts(t, migrated, sqlite.FileName) {
 		if got, want := query(t, copied, q), query(t, migrated, q); got != want {
 			t.Errorf("%s: from the template %q, migrated %q", q, got, want)
 		}
@@ -47,7 +48,7 @@ func TestFreshLedgerTemplate(t *testing.T) {
 // fileFacts are queries whose answers describe a ledger file: its settings,
 // schema and how many rows each table holds (schema_migrations is compared
 // apart: its applied_at differs).
-func fileFacts(t *testing.T, dir string) []string {
+func fileFacts(t *testing.T, dir, file string) []string {
 	t.Helper()
 	facts := []string{
 		"PRAGMA page_size", "PRAGMA auto_vacuum", "PRAGMA journal_mode", "PRAGMA user_version",
@@ -55,7 +56,7 @@ func fileFacts(t *testing.T, dir string) []string {
 		`SELECT group_concat(type || ' ' || name || ' ON ' || tbl_name || ': ' || coalesce(sql, ''), char(10))
 			FROM (SELECT * FROM sqlite_schema ORDER BY type, name)`,
 	}
-	tables := query(t, dir, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name)")
+	tables := queryFile(t, dir, file, "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations' ORDER BY name)")
 	for _, table := range strings.Split(tables, ",") {
 		facts = append(facts, fmt.Sprintf("SELECT count(*) FROM %q", table))
 	}
@@ -67,4 +68,43 @@ func readFile(t *testing.T, path string) []byte {
 	data, err := os.ReadFile(path)
 	must(t, err)
 	return data
+}
+
+// An audit trail made from its embedded template is one migrated from
+// nothing (its version is PRAGMA user_version, among fileFacts). With
+// -update the template is remade first.
+func TestFreshAuditTemplate(t *testing.T) {
+	migrated := t.TempDir()
+	trail, err := sqlite.OpenAuditWithoutTemplate(t.Context(), migrated)
+	must(t, err)
+	must(t, trail.Close())
+	if *update {
+		data, err := os.ReadFile(filepath.Join(migrated, sqlite.AuditFileName))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join("template", sqlite.AuditFileName), data, 0o644))
+		t.Skip("template remade: rebuild to embed it")
+	}
+	copied := t.TempDir()
+	trail, err = sqlite.OpenAudit(t.Context(), copied, nil)
+	must(t, err)
+	must(t, trail.Close())
+	if len(sqlite.FreshAudit()) < 100 || !bytes.HasPrefix(readFile(t, filepath.Join(copied, sqlite.AuditFileName)), sqlite.FreshAudit()[:100]) {
+		t.Fatal("the new audit trail was not made from the template")
+	}
+	for _, q := range fileFacts(t, migrated, sqlite.AuditFileName) {
+		if got, want := queryFile(t, copied, sqlite.AuditFileName, q), queryFile(t, migrated, sqlite.AuditFileName, q); got != want {
+			t.Errorf("%s: from the template %q, migrated %q (go test ./store/sqlite -run TestFreshAuditTemplate -update remakes it)", q, got, want)
+		}
+	}
+}
+
+// queryFile is query on another file of dir than the ledger's.
+func queryFile(t *testing.T, dir, file, q string) string {
+	t.Helper()
+	raw, err := sql.Open("sqlite", filepath.Join(dir, file))
+	must(t, err)
+	defer raw.Close()
+	var s string
+	must(t, raw.QueryRow(q).Scan(&s))
+	return s
 }
