@@ -77,7 +77,8 @@ func (c *serveCommand) run(ctx context.Context, e *env, args []string) error {
 // about 10 MB of short-lived garbage (SQLite connections, the seed's
 // catalog, the model registry); with the default 100 the 4 MB first goal
 // made two collections before the first answer, about 8% of a cold start
-// (bench cold-start, median of 15: 71 ms against 77-79 ms with GOGC=400).
+// (bench cold-start, medians of 15: 71 ms with GOGC=400, 77 and 79 ms
+// without).
 const startUpGCPercent = 400
 
 // collectLessDuringStartUp raises the GC target to startUpGCPercent and
