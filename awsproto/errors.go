@@ -26,7 +26,7 @@ var unmodeledStatus = map[string]int{
 // the table above for unmodeled protocol and authentication errors; 500 for
 // any other code, which WriteError never sends as such.
 func HTTPStatus(code string) int {
-	if s, ok := reg.errorStatus[code]; ok {
+	if s, ok := models().errorStatus[code]; ok {
 		return s
 	}
 	if s, ok := unmodeledStatus[code]; ok {
@@ -50,7 +50,7 @@ func errorStatusOf(s *shape) int {
 // service (e.g. "AWSMPMeteringService") declares on the service or any of
 // its operations; nil for an unknown service.
 func ModeledErrors(service string) []string {
-	return slices.Clone(reg.modeledErrors[service])
+	return slices.Clone(models().modeledErrors[service])
 }
 
 func errorNames(svc *service) []string {
@@ -78,7 +78,7 @@ func errorNames(svc *service) []string {
 func wireError(err error) (code, message string) {
 	var e *meterd.Error
 	if errors.As(err, &e) {
-		if _, modeled := reg.errorStatus[e.Code]; modeled {
+		if _, modeled := models().errorStatus[e.Code]; modeled {
 			return e.Code, e.Message
 		}
 		if _, known := unmodeledStatus[e.Code]; known {

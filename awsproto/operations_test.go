@@ -147,8 +147,8 @@ func TestTranslatedPatternCounts(t *testing.T) {
 
 // TestCheckBinding checks the start-up check of Go structs against shapes.
 func TestCheckBinding(t *testing.T) {
-	result := reg.outputs[reflect.TypeOf(meterd.MeterUsageResult{})]
-	register := reg.outputs[reflect.TypeOf(meterd.RegisterUsageResult{})]
+	result := models().outputs[reflect.TypeOf(meterd.MeterUsageResult{})]
+	register := models().outputs[reflect.TypeOf(meterd.RegisterUsageResult{})]
 	tests := []struct {
 		name  string
 		shape *shape

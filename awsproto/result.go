@@ -54,7 +54,7 @@ func resultValue(out any) (any, error) {
 	if !v.IsValid() {
 		return object{}, nil
 	}
-	s, ok := reg.outputs[v.Type()]
+	s, ok := models().outputs[v.Type()]
 	if !ok {
 		return nil, fmt.Errorf("awsproto: %T is not an operation output", out)
 	}

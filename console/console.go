@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/meterd/meterd"
@@ -67,23 +68,25 @@ type Config struct {
 
 // Console serves the pages.
 type Console struct {
-	cfg      Config
-	log      *slog.Logger
-	pages    map[string]*template.Template
+	cfg Config
+	log *slog.Logger
+	// pages parses the templates once; New starts it on a goroutine of
+	// its own, so that meterd's start-up (whose first answers need no
+	// page) does not wait for the 3 ms it takes.
+	pages    func() (map[string]*template.Template, error)
 	sessions *sessions
 	handler  http.Handler
 }
 
-// New builds a console; it fails only if an embedded template does not
-// parse (a build mistake).
+// New builds a console. An embedded template that does not parse (a
+// build mistake) is reported by every page render, as a 500 and a logged
+// error; the console tests render every page.
 func New(cfg Config) (*Console, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	pages, err := parsePages()
-	if err != nil {
-		return nil, err
-	}
+	pages := sync.OnceValues(parsePages)
+	go pages()
 	c := &Console{cfg: cfg, log: meterd.LoggerOrDiscard(cfg.Logger), pages: pages,
 		sessions: newSessions(cfg.Now)}
 	c.handler = c.routes()

@@ -89,8 +89,12 @@ func parsePages() (map[string]*template.Template, error) {
 // render writes page name; a template failure (a bug) is logged and
 // answered with a plain 500, since half a page may be written by then.
 func (c *Console) render(w http.ResponseWriter, status int, name string, v view) {
+	pages, err := c.pages()
 	var b bytes.Buffer
-	if err := c.pages[name].Execute(&b, v); err != nil {
+	if err == nil {
+		err = pages[name].Execute(&b, v)
+	}
+	if err != nil {
 		c.log.Error("console: render", meterd.LogKeyError, err)
 		http.Error(w, "the console could not render this page", http.StatusInternalServerError)
 		return

@@ -13,15 +13,29 @@ import (
 // rules (seed/rules.go) for the same fields, stated on values rather than
 // on YAML nodes.
 var (
-	// productCodePattern is the metering model's ProductCode pattern.
-	productCodePattern = regexp.MustCompile(`^[-a-zA-Z0-9/=:_.@]{1,255}$`)
+	// productCodePattern is the metering model's ProductCode pattern,
+	// ^[-a-zA-Z0-9/=:_.@]{1,255}$.
+	productCodePattern = boundedPattern{regexp.MustCompile(`^[-a-zA-Z0-9/=:_.@]+$`), 255}
 	accountIDPattern   = regexp.MustCompile(`^[0-9]{12}$`)
-	accessKeyIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.@+=-]{1,128}$`)
+	accessKeyIDPattern = boundedPattern{regexp.MustCompile(`^[A-Za-z0-9_.@+=-]+$`), 128}
 	regionPattern      = regexp.MustCompile(`^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$`)
 	// identifierPattern bounds customer identifiers and dimension names
 	// to the model's length, printable.
-	identifierPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`)
+	identifierPattern = boundedPattern{regexp.MustCompile(`^[\x21-\x7e]+$`), 255}
 )
+
+// boundedPattern is a pattern re of one ASCII character class repeated,
+// ^[class]{1,max}$, written ^[class]+$ with the length checked apart: Go
+// compiles a counted repetition into max copies of the class, and these
+// three took 3 ms of every meterd start (package initialisation), for
+// rules only the admin API uses. The class is ASCII, so bytes count as
+// characters.
+type boundedPattern struct {
+	re  *regexp.Regexp
+	max int
+}
+
+func (p boundedPattern) MatchString(s string) bool { return len(s) <= p.max && p.re.MatchString(s) }
 
 var (
 	productTypes = []meterd.ProductType{meterd.ProductSaaS, meterd.ProductAMI, meterd.ProductContainer}

@@ -93,17 +93,18 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	store, auditStore, err := openStore(ctx, cfg, logger)
+	store, awaitAudit, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	trail := newAuditTrail(auditStore, cfg, logger)
-	n := &Node{cfg: cfg, logger: logger, catalog: seedFile.Catalog, simulation: seedFile.Sim, store: store, listener: ln, audit: trail}
+	n := &Node{cfg: cfg, logger: logger, catalog: seedFile.Catalog, simulation: seedFile.Sim, store: store, listener: ln}
 	n.seedLoad.parse = parsed
-	if err := n.prepare(ctx); err != nil {
+	if err := n.prepare(ctx, awaitAudit); err != nil {
 		ln.Close()
-		trail.close()
+		if n.audit != nil {
+			n.audit.close()
+		}
 		store.Close()
 		return nil, err
 	}
@@ -111,8 +112,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 }
 
 // prepare applies the catalog and builds the HTTP server.
-func (n *Node) prepare(ctx context.Context) error {
-	if err := n.applySeed(ctx); err != nil {
+func (n *Node) prepare(ctx context.Context, awaitAudit func() (closingAuditStore, error)) error {
+	tokenKey, err := n.settle(ctx, awaitAudit)
+	if err != nil {
 		return err
 	}
 	token, path, err := adminToken(n.cfg)
@@ -120,7 +122,7 @@ func (n *Node) prepare(ctx context.Context) error {
 		return err
 	}
 	n.adminToken, n.tokenPath = token, path
-	handler, err := n.newHandler(ctx)
+	handler, err := n.newHandler(tokenKey)
 	if err != nil {
 		return err
 	}
@@ -138,6 +140,26 @@ func (n *Node) prepare(ctx context.Context) error {
 	limits.Apply(n.http)
 	n.http.RegisterOnShutdown(n.audit.log.StopWaits) // long polls must not hold up Shutdown
 	return nil
+}
+
+// settle applies the seed, makes the NextToken key and waits for the audit
+// trail's store, which opens meanwhile (see openStore), and sets n.audit.
+// The key's write and the catalog's queue at the ledger's writer together,
+// which can commit them with one fsync. It always waits for all three, so
+// that nothing is left running when it fails.
+func (n *Node) settle(ctx context.Context, awaitAudit func() (closingAuditStore, error)) ([]byte, error) {
+	tokenKey := make(chan secretOrError, 1)
+	go func() {
+		key, err := n.nextTokenKey(ctx)
+		tokenKey <- secretOrError{key, err}
+	}()
+	seedErr := n.applySeed(ctx)
+	key := <-tokenKey
+	auditStore, auditErr := awaitAudit()
+	if auditErr == nil {
+		n.audit = newAuditTrail(auditStore, n.cfg, n.logger)
+	}
+	return key.secret, errors.Join(seedErr, key.err, auditErr)
 }
 
 // applySeed makes the seed (or the demo data) the catalog: keys and
@@ -224,6 +246,12 @@ func (n *Node) shutdown() error {
 	return nil
 }
 
+// secretOrError is the outcome of making a secret.
+type secretOrError struct {
+	secret []byte
+	err    error
+}
+
 // closingAuditStore is an audit trail's store, closed with its node.
 type closingAuditStore interface {
 	meterd.AuditStore
@@ -232,8 +260,9 @@ type closingAuditStore interface {
 
 // openStore opens the ledger and the audit trail's store: both in the
 // PostgreSQL database of cfg.Store (the trail closes with the ledger), or
-// both in cfg.DataDir (SQLite, one file each).
-func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (meterd.Store, closingAuditStore, error) {
+// both in cfg.DataDir (SQLite, one file each). It returns once the ledger
+// is open; the audit trail's file may still be opening (see awaitAudit).
+func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (store meterd.Store, awaitAudit func() (closingAuditStore, error), err error) {
 	if cfg.Store != "" {
 		db, err := postgres.Open(ctx, cfg.Store, logger, postgres.WithWriteTimeout(cfg.WriteTimeout))
 		if err != nil {
@@ -245,18 +274,49 @@ func openStore(ctx context.Context, cfg Config, logger *slog.Logger) (meterd.Sto
 				return nil, nil, fmt.Errorf("data directory: %w", err)
 			}
 		}
-		return db, db.Audit(), nil
+		return db, func() (closingAuditStore, error) { return db.Audit(), nil }, nil
 	}
-	db, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout))
+	// The audit trail's file opens beside the ledger's once the data
+	// directory is locked, and the node waits for it only once the seed
+	// is applied: the first answers need the ledger, not the trail.
+	audit := make(chan openedAudit, 1)
+	auditOpening := false // WithLocked runs openAudit within sqlite.Open, or not at all
+	openAudit := func() {
+		auditOpening = true
+		go func() {
+			trail, err := sqlite.OpenAudit(ctx, cfg.DataDir, logger)
+			audit <- openedAudit{trail, err}
+		}()
+	}
+	db, err := sqlite.Open(ctx, cfg.DataDir, logger, sqlite.WithWriteTimeout(cfg.WriteTimeout), sqlite.WithLocked(openAudit))
 	if err != nil {
-		return nil, nil, fmt.Errorf("open ledger: %w", err)
+		if !auditOpening {
+			return nil, nil, fmt.Errorf("open ledger: %w", err)
+		}
+		return nil, nil, fmt.Errorf("open ledger: %w", (<-audit).close(err))
 	}
-	trail, err := sqlite.OpenAudit(ctx, cfg.DataDir, logger)
-	if err != nil {
-		db.Close()
-		return nil, nil, fmt.Errorf("open audit trail: %w", err)
+	return db, func() (closingAuditStore, error) {
+		trail := <-audit
+		if trail.err != nil {
+			return nil, fmt.Errorf("open audit trail: %w", trail.err)
+		}
+		return trail.db, nil
+	}, nil
+}
+
+// openedAudit is the outcome of opening the audit trail's SQLite file.
+type openedAudit struct {
+	db  *sqlite.AuditDB
+	err error
+}
+
+// close closes an audit trail opened for a ledger that failed to open
+// with err, and returns err.
+func (a openedAudit) close(err error) error {
+	if a.err == nil {
+		return errors.Join(err, a.db.Close())
 	}
-	return db, trail, nil
+	return err
 }
 
 // URL is the base URL clients use, e.g. http://127.0.0.1:4599.

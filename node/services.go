@@ -19,8 +19,9 @@ import (
 	"github.com/meterd/meterd/store/sqlite"
 )
 
-// newHandler builds the services on the ledger and the HTTP front over them.
-func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
+// newHandler builds the services on the ledger and the HTTP front over
+// them; tokenKey seals GetEntitlements NextTokens (see nextTokenKey).
+func (n *Node) newHandler(tokenKey []byte) (http.Handler, error) {
 	// The business clock drives the rules; SigV4 freshness and quotas stay
 	// on the wall clock, which is what clients sign and send with.
 	wall := meterd.SystemClock{}
@@ -40,12 +41,6 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 	// The RegisterUsage signing key is made on first use, not here (see
 	// metering.Service.EnsureSigningKey): a fresh meterd answers at once.
 	ms := metering.New(ledger, clock, mcfg, n.logger)
-	// The GetEntitlements NextToken key is kept in the ledger, so that a
-	// token from one node is good on every node and after a restart.
-	tokenKey, err := n.nextTokenKey(ctx)
-	if err != nil {
-		return nil, err
-	}
 	es, err := entitlement.New(n.store, clock, mcfg.Regions, tokenKey, n.logger)
 	if err != nil {
 		return nil, err
@@ -94,7 +89,8 @@ func (n *Node) newHandler(ctx context.Context) (http.Handler, error) {
 const nextTokenKeyName = "entitlement-next-token-key"
 
 // nextTokenKey returns the key that seals GetEntitlements NextTokens,
-// made by the first node that asks.
+// made by the first node that asks. It is kept in the ledger, so that a
+// token from one node is good on every node and after a restart.
 func (n *Node) nextTokenKey(ctx context.Context) ([]byte, error) {
 	fresh := make([]byte, 32)
 	if _, err := rand.Read(fresh); err != nil {

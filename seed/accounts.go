@@ -78,7 +78,7 @@ func (p *parser) accessKeyID(o *object) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !accessKeyIDPattern.MatchString(id) {
+	if !validAccessKeyID(id) {
 		return "", p.errorf(n, o.field("id"), "%q is not an access key id (want 1 to 128 of A-Z a-z 0-9 _ . @ + = -)", id)
 	}
 	if first, dup := p.accessKeys[id]; dup {

@@ -41,7 +41,7 @@ func (p *parser) customerAccount(o *object) (string, error) {
 	if err := checkLength(account, maxTextLength); err != nil {
 		return "", p.errorf(n, o.field("aws_account_id"), "%v", err)
 	}
-	if !digitsPattern.MatchString(account) {
+	if !modelRules().digits.MatchString(account) {
 		return "", p.errorf(n, o.field("aws_account_id"), "%q is not an AWS account id (want digits)", account)
 	}
 	if first, dup := p.customerAccounts[account]; dup {

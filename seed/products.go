@@ -52,8 +52,8 @@ func (p *parser) productCode(o *object) (string, *yaml.Node, error) {
 	if err := checkLength(code, maxTextLength); err != nil {
 		return "", nil, p.errorf(n, o.field("code"), "%v", err)
 	}
-	if !productCodePattern.MatchString(code) {
-		return "", nil, p.errorf(n, o.field("code"), "%q does not match %s", code, productCodeModelPattern)
+	if !modelRules().productCode.MatchString(code) {
+		return "", nil, p.errorf(n, o.field("code"), "%q does not match %s", code, modelRules().productCodeSource)
 	}
 	if first, dup := p.products[code]; dup {
 		return "", nil, p.duplicate(n, o.field("code"), "product", code, first.line)

@@ -61,7 +61,7 @@ func (p *parser) licenseArn(o *object) (string, error) {
 		return "", err
 	}
 	if !validLicenseArn(arn) {
-		return "", p.errorf(n, o.field("license_arn"), "%q does not match the LicenseArn pattern %s", arn, licenseArnModelPattern)
+		return "", p.errorf(n, o.field("license_arn"), "%q does not match the LicenseArn pattern %s", arn, modelRules().licenseArnSource)
 	}
 	if first, dup := p.licenses[arn]; dup {
 		return "", p.duplicate(n, o.field("license_arn"), "license ARN", arn, first)

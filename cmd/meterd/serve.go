@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
+	"sync"
 
 	"github.com/meterd/meterd/node"
 	"github.com/meterd/meterd/seed"
@@ -50,7 +52,9 @@ func (c *serveCommand) run(ctx context.Context, e *env, args []string) error {
 	}
 	level, _ := node.ParseLevel(c.cfg.LogLevel) // checked by Validate
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	restoreGC := collectLessDuringStartUp(e.getenv)
 	n, err := node.Open(ctx, c.cfg, logger)
+	restoreGC()
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		// A signal during start-up (a large seed loading) is a clean stop:
 		// node.Open left the data directory as it was.
@@ -67,6 +71,44 @@ func (c *serveCommand) run(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return n.Run(ctx)
+}
+
+// startUpGCPercent is the GC target while a node opens. Start-up makes
+// about 10 MB of short-lived garbage (SQLite connections, the seed's
+// catalog, the model registry); with the default 100 the 4 MB first goal
+// made two collections before the first answer, about 8% of a cold start
+// (bench cold-start, medians of 15: 71 ms with GOGC=400, 77 and 79 ms
+// without).
+const startUpGCPercent = 400
+
+// collectLessDuringStartUp raises the GC target to startUpGCPercent and
+// returns the function that puts it back; a GOGC the user set is left
+// alone. Nodes opening together in one process (tests) share the raise:
+// the last to finish restores the target.
+func collectLessDuringStartUp(getenv func(string) string) (restore func()) {
+	if getenv("GOGC") != "" {
+		return func() {}
+	}
+	startUpGC.Lock()
+	defer startUpGC.Unlock()
+	if startUpGC.opening == 0 {
+		startUpGC.previous = debug.SetGCPercent(startUpGCPercent)
+	}
+	startUpGC.opening++
+	return sync.OnceFunc(func() {
+		startUpGC.Lock()
+		defer startUpGC.Unlock()
+		if startUpGC.opening--; startUpGC.opening == 0 {
+			debug.SetGCPercent(startUpGC.previous)
+		}
+	})
+}
+
+// startUpGC counts the nodes opening (see collectLessDuringStartUp).
+var startUpGC struct {
+	sync.Mutex
+	opening  int
+	previous int // the GC target before the first of them
 }
 
 // serveReady is printed once meterd listens.

@@ -66,6 +66,22 @@ func (t *target) Apply(_ context.Context, m migrate.Migration) (bool, error) {
 	return true, nil
 }
 
+// batchTarget records what Run applies, and in how many transactions.
+type batchTarget struct {
+	target
+	batches [][]int
+}
+
+func (t *batchTarget) ApplyAll(_ context.Context, ms []migrate.Migration) ([]migrate.Migration, error) {
+	var batch []int
+	for _, m := range ms {
+		batch = append(batch, m.Version)
+	}
+	t.ran = append(t.ran, batch...)
+	t.batches = append(t.batches, batch)
+	return ms, nil
+}
+
 func TestRun(t *testing.T) {
 	ms := []migrate.Migration{{Version: 1, Name: "a"}, {Version: 2, Name: "b"}, {Version: 3, Name: "c"}}
 	tests := []struct {
@@ -85,18 +101,32 @@ func TestRun(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			tg := &target{recorded: tt.recorded}
 			err := migrate.Run(t.Context(), tg, ms, tt.upTo, nil, "test")
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !slices.Equal(tg.ran, tt.want) {
-				t.Errorf("applied %v, want %v", tg.ran, tt.want)
+			checkRun(t, err, tg.ran, tt.want, tt.wantErr)
+		})
+		// A BatchTarget is given the same migrations, all in one call.
+		t.Run(tt.name+" in one batch", func(t *testing.T) {
+			tg := &batchTarget{target: target{recorded: tt.recorded}}
+			err := migrate.Run(t.Context(), tg, ms, tt.upTo, nil, "test")
+			checkRun(t, err, tg.ran, tt.want, tt.wantErr)
+			if want := min(len(tt.want), 1); len(tg.batches) != want {
+				t.Errorf("%d batches %v, want %d", len(tg.batches), tg.batches, want)
 			}
 		})
+	}
+}
+
+func checkRun(t *testing.T, err error, ran, want []int, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ran, want) {
+		t.Errorf("applied %v, want %v", ran, want)
 	}
 }

@@ -66,11 +66,22 @@ var _ meterd.AuditStore = (*AuditDB)(nil)
 // OpenAudit opens (creating and migrating) the audit database in dir, which
 // must exist (Open creates it).
 func OpenAudit(ctx context.Context, dir string, logger *slog.Logger) (*AuditDB, error) {
+	return openAudit(ctx, dir, logger, freshAudit)
+}
+
+// openAudit is OpenAudit making a new file from template (see freshAudit),
+// or by migrating an empty one when template is nil.
+func openAudit(ctx context.Context, dir string, logger *slog.Logger, template []byte) (*AuditDB, error) {
 	path, err := filepath.Abs(filepath.Join(dir, AuditFileName))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: audit: %w", err)
 	}
 	logger = meterd.LoggerOrDiscard(logger)
+	if template != nil {
+		if err := createFromTemplate(path, template); err != nil {
+			return nil, err
+		}
+	}
 	if err := createDBFile(path, logger); err != nil {
 		return nil, err
 	}

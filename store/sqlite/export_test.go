@@ -25,6 +25,24 @@ func WithSchemaVersion(v int) Option {
 	return func(db *DB) { db.schemaVersion = v }
 }
 
+// WithoutTemplate makes a new ledger by running every migration on an
+// empty file, not from the embedded template.
+func WithoutTemplate() Option {
+	return func(db *DB) { db.noTemplate = true }
+}
+
+// FreshLedger is the embedded template of a new ledger.
+func FreshLedger() []byte { return freshLedger }
+
+// FreshAudit is the embedded template of a new audit trail.
+func FreshAudit() []byte { return freshAudit }
+
+// OpenAuditWithoutTemplate is OpenAudit making a new file by migrating an
+// empty one.
+func OpenAuditWithoutTemplate(ctx context.Context, dir string) (*AuditDB, error) {
+	return openAudit(ctx, dir, nil, nil)
+}
+
 // The ledger's lookups, for their query plans.
 const (
 	FindByDedupeKeySQL = findByDedupeKeySQL

@@ -141,3 +141,28 @@ func queryPlan(t *testing.T, dir, q string, args ...any) string {
 	must(t, rows.Err())
 	return b.String()
 }
+
+// A new ledger gets every migration in one transaction; one upgraded a
+// version at a time (as successive builds left it) must end with exactly
+// the same schema and the same record of versions.
+func TestMigratedInOneGoAsStepByStep(t *testing.T) {
+	oneGo := t.TempDir()
+	must(t, mustOpen(t, oneGo, sqlite.WithoutTemplate()).Close())
+	stepped := t.TempDir()
+	versions := strings.Count(migrationFiles(t), ",") + 1
+	for v := 1; v <= versions; v++ {
+		must(t, mustOpen(t, stepped, sqlite.WithSchemaVersion(v)).Close())
+		if got := query(t, stepped, "SELECT max(version) FROM schema_migrations"); got != fmt.Sprint(v) {
+			t.Fatalf("after the open up to %d: schema version %s", v, got)
+		}
+	}
+	const schema = `SELECT group_concat(type || ' ' || name || ' ON ' || tbl_name || ': ' || coalesce(sql, ''), char(10))
+		FROM (SELECT * FROM sqlite_schema ORDER BY type, name)`
+	if a, b := query(t, oneGo, schema), query(t, stepped, schema); a != b {
+		t.Errorf("schema migrated in one go:\n%s\n\nstep by step:\n%s", a, b)
+	}
+	const record = "SELECT group_concat(version || ':' || name) FROM schema_migrations"
+	if a, b := query(t, oneGo, record), query(t, stepped, record); a != b {
+		t.Errorf("schema_migrations in one go %s, step by step %s", a, b)
+	}
+}

@@ -21,3 +21,11 @@ func WithWriteTimeout(d time.Duration) Option {
 		}
 	}
 }
+
+// WithLocked runs f once Open holds the data directory's lock, before the
+// ledger is migrated: meterd opens the audit trail's file beside the ledger
+// from there, so that the two open side by side (each waits mostly on its
+// own fsyncs) and a directory another meterd holds is never touched.
+func WithLocked(f func()) Option {
+	return func(db *DB) { db.onLocked = f }
+}

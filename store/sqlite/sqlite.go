@@ -79,6 +79,9 @@ type DB struct {
 	keyHash   keyHashFunc          // see keys.go
 	// schemaVersion > 0 migrates only that far (a test hook; 0 in production).
 	schemaVersion int
+	// noTemplate makes a new ledger by migrating an empty file rather than
+	// from freshLedger (a test hook; false in production).
+	noTemplate bool
 
 	// readDB is a pool of query_only connections; in WAL mode they read a
 	// committed snapshot without blocking the writer.
@@ -123,6 +126,7 @@ type DB struct {
 	health        health
 	files         files
 	beforeCommitF func() error // test hook: runs before COMMIT; nil in production
+	onLocked      func()       // see WithLocked; nil when not set
 
 	closeOnce sync.Once
 	closeErr  error
@@ -170,6 +174,9 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		o(db)
 	}
 	db.stall.Store(newStallSignal())
+	if db.onLocked != nil {
+		db.onLocked()
+	}
 	if err := db.open(ctx); err != nil {
 		db.closeConns()
 		return nil, err
@@ -181,6 +188,13 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 }
 
 func (db *DB) open(ctx context.Context) error {
+	// A test migrating only part of the way (schemaVersion) builds its
+	// ledger from nothing.
+	if db.schemaVersion == 0 && !db.noTemplate {
+		if err := createFromTemplate(db.path, freshLedger); err != nil {
+			return err
+		}
+	}
 	if err := createDBFile(db.path, db.logger); err != nil {
 		return err
 	}
