@@ -7,6 +7,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -66,7 +67,12 @@ type DB struct {
 	writeDB   *sql.DB
 	writeConn *sql.Conn
 	stmts     map[string]*sql.Stmt // prepared on writeConn; writer goroutine only
-	keyHash   keyHashFunc          // see keys.go
+	// rawStmts and namedArgs are execAffected's: statements prepared on
+	// writeConn's driver connection, and its argument buffer; writer
+	// goroutine only.
+	rawStmts  map[string]driver.Stmt
+	namedArgs []driver.NamedValue
+	keyHash   keyHashFunc // see keys.go
 	// schemaVersion > 0 migrates only that far (a test hook; 0 in production).
 	schemaVersion int
 
@@ -144,6 +150,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		lock:       lock,
 		logger:     logger,
 		stmts:      make(map[string]*sql.Stmt),
+		rawStmts:   make(map[string]driver.Stmt),
 		keyHash:    keyHash,
 		cache:      backend.NewCache(),
 		ops:        make(chan *writeOp, maxGroupOps),
@@ -276,6 +283,7 @@ func (db *DB) closeConns() error {
 	for _, s := range db.stmts {
 		errs = append(errs, s.Close())
 	}
+	errs = append(errs, db.closeRawStmts())
 	if db.checkpointDB != nil {
 		errs = append(errs, db.checkpointDB.Close())
 	}
