@@ -121,17 +121,22 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
+// maxPresized bounds readAll's first buffer: four times a 25-record batch.
+const maxPresized = 32 << 10
+
 // readAll is io.ReadAll into a buffer of the declared length: io.ReadAll
 // starts at 512 bytes and doubles, which for a 25-record batch (about 6 KB)
 // made five buffers and copies a request. An unknown (-1) or wrong length
-// only costs the growth io.ReadAll would have paid.
+// only costs the growth io.ReadAll would have paid. The buffer made before
+// a byte has arrived is at most maxPresized, so that a client declaring a
+// large body it never sends holds no more than that.
 func readAll(r io.Reader, contentLength int64) ([]byte, error) {
 	if contentLength <= 0 {
 		return io.ReadAll(r)
 	}
 	// One byte more than declared, so that the read that finds EOF does
 	// not grow it (bytes.Buffer.ReadFrom would: it wants 512 free bytes).
-	buf := make([]byte, 0, contentLength+1)
+	buf := make([]byte, 0, min(contentLength, maxPresized)+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]

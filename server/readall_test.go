@@ -9,10 +9,10 @@ import (
 	"testing/iotest"
 )
 
-// TestReadAll: the declared length only sizes the buffer; whatever it
-// says, the whole body is read, and a read error is returned.
+// TestReadAll: the declared length only sizes the first buffer; whatever
+// it says, the whole body is read, and a read error is returned.
 func TestReadAll(t *testing.T) {
-	body := strings.Repeat("0123456789", 700)
+	body := strings.Repeat("0123456789", maxPresized/5) // twice maxPresized
 	for _, tc := range []struct {
 		name          string
 		contentLength int64
@@ -22,6 +22,7 @@ func TestReadAll(t *testing.T) {
 		{"zero", 0},
 		{"too small", 10},
 		{"too large", int64(len(body)) * 2},
+		{"past the first buffer", maxPresized * 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			// OneByteReader makes every Read short, as a slow client's are.
