@@ -3,6 +3,7 @@ package awsproto
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 )
 
@@ -80,11 +81,40 @@ func checkStructBinding(s *shape, t reflect.Type, seen map[*shape]bool) error {
 // bindStructure stores the checked members of a structure into the struct
 // dst, by member name. checkBinding has proved every assignment valid.
 func bindStructure(dst reflect.Value, s *shape, v map[string]any) {
-	for _, m := range s.members {
+	index := fieldIndexes(dst.Type(), s)
+	for i, m := range s.members {
 		if mv, ok := v[m.name]; ok {
-			bind(dst.FieldByName(m.name), m.target, mv)
+			bind(dst.FieldByIndex(index[i]), m.target, mv)
 		}
 	}
+}
+
+// structFields is a struct type bound to a structure shape.
+type structFields struct {
+	t reflect.Type
+	s *shape
+}
+
+// fieldIndex holds, for each structFields, the field index of each of the
+// shape's members: Value.FieldByName compares every field's name, for
+// every member of every structure of every request (125 calls for a
+// 25-record BatchMeterUsage).
+var fieldIndex sync.Map // structFields -> [][]int
+
+// fieldIndexes returns the field index of each member of s in the struct
+// type t, which checkBinding has proved to have them all.
+func fieldIndexes(t reflect.Type, s *shape) [][]int {
+	k := structFields{t, s}
+	if index, ok := fieldIndex.Load(k); ok {
+		return index.([][]int)
+	}
+	index := make([][]int, len(s.members))
+	for i, m := range s.members {
+		f, _ := t.FieldByName(m.name)
+		index[i] = f.Index
+	}
+	fieldIndex.Store(k, index)
+	return index
 }
 
 // bind stores a checked value (see check) into dst.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -145,6 +146,23 @@ func encodeElement(s *shape, v reflect.Value) (any, bool) {
 }
 
 // writeResponse encodes body and writes the response headers and body.
+// jsonBuffers hold the JSON answers being written: appending a 25-record
+// BatchMeterUsage result to a nil slice grew it through ten buffers
+// (about 16 KB of garbage a call). The buffer is only read by Write,
+// which copies it, so it is reused once Write returns; one grown past
+// maxPooledJSON (a large GetEntitlements page) is dropped rather than
+// kept.
+var jsonBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledJSON is the largest buffer jsonBuffers keeps.
+const maxPooledJSON = 64 << 10
+
+func putJSONBuffer(buf *[]byte) {
+	if cap(*buf) <= maxPooledJSON {
+		jsonBuffers.Put(buf)
+	}
+}
+
 func writeResponse(w http.ResponseWriter, p Protocol, requestID string, status int, body any) {
 	contentType, data := jsonContentType, []byte(nil)
 	if p == CBOR {
@@ -154,7 +172,10 @@ func writeResponse(w http.ResponseWriter, p Protocol, requestID string, status i
 			status, data = http.StatusInternalServerError, cborInternalError
 		}
 	} else {
-		data = appendJSON(nil, body)
+		buf := jsonBuffers.Get().(*[]byte)
+		defer putJSONBuffer(buf)
+		*buf = appendJSON((*buf)[:0], body)
+		data = *buf
 	}
 	h := w.Header()
 	h.Set("Content-Type", contentType)

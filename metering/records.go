@@ -42,10 +42,10 @@ func usageHour(ts time.Time) time.Time {
 // buyer account, resource (EC2 instance, ECS task, EKS pod), dimension and
 // hour. The store keeps the key unique per region.
 func meterUsageDedupeKey(productCode, accountID, resourceID, dimension string, hour time.Time) string {
-	d := newDigest("dedupe/v1", operationMeterUsage)
-	d.strings(productCode, accountID, resourceID, dimension)
-	d.int(hour.Unix())
-	return operationMeterUsage + ":" + d.sum()
+	var buf [digestBuffer]byte
+	b := appendFields(buf[:0], "dedupe/v1", operationMeterUsage, productCode, accountID, resourceID, dimension)
+	b = binary.AppendVarint(b, hour.Unix())
+	return digestString(operationMeterUsage+":", b)
 }
 
 // batchDedupeKey identifies one BatchMeterUsage record: one per product,
@@ -54,10 +54,10 @@ func meterUsageDedupeKey(productCode, accountID, resourceID, dimension string, h
 // same usage; licenseArn is "" for product-based records, which AWS bills
 // separately from license-based ones.
 func batchDedupeKey(productCode, customerIdentifier, licenseArn, dimension string, hour time.Time) string {
-	d := newDigest("dedupe/v1", operationBatchMeterUsage)
-	d.strings(productCode, customerIdentifier, licenseArn, dimension)
-	d.int(hour.Unix())
-	return operationBatchMeterUsage + ":" + d.sum()
+	var buf [digestBuffer]byte
+	b := appendFields(buf[:0], "dedupe/v1", operationBatchMeterUsage, productCode, customerIdentifier, licenseArn, dimension)
+	b = binary.AppendVarint(b, hour.Unix())
+	return digestString(operationBatchMeterUsage+":", b)
 }
 
 // meterUsageRequestHash digests the parameters that make two MeterUsage
@@ -65,60 +65,60 @@ func batchDedupeKey(productCode, customerIdentifier, licenseArn, dimension strin
 // to the hour (AWS: "identical after rounding is idempotent"); DryRun and
 // ClientToken do not enter; allocations enter in canonical order.
 func meterUsageRequestHash(productCode string, hour time.Time, dimension string, quantity int64, allocs []meterd.UsageAllocation) string {
-	d := newDigest("request/v1", operationMeterUsage)
-	d.strings(productCode, dimension)
-	d.int(hour.Unix())
-	d.int(quantity)
-	d.allocations(allocs)
-	return d.sum()
+	var buf [digestBuffer]byte
+	b := appendFields(buf[:0], "request/v1", operationMeterUsage, productCode, dimension)
+	b = binary.AppendVarint(b, hour.Unix())
+	b = binary.AppendVarint(b, quantity)
+	return digestString("", appendAllocations(b, allocs))
 }
 
 // batchRequestHash digests what a BatchMeterUsage record bills beyond its
 // dedupe key: the quantity and the allocations (in canonical order).
 func batchRequestHash(quantity int64, allocs []meterd.UsageAllocation) string {
-	d := newDigest("request/v1", operationBatchMeterUsage)
-	d.int(quantity)
-	d.allocations(allocs)
-	return d.sum()
+	var buf [digestBuffer]byte
+	b := appendFields(buf[:0], "request/v1", operationBatchMeterUsage)
+	b = binary.AppendVarint(b, quantity)
+	return digestString("", appendAllocations(b, allocs))
 }
 
-// digest is a SHA-256 over an unambiguous encoding: every string is length
-// prefixed, so no choice of field values can make two field lists collide.
-// The encoding is gathered in a buffer and hashed once: writing each field
-// through a hash.Hash made every small write escape to the heap (34
-// allocations for a MeterUsage's two digests, against 9 now).
-type digest struct{ buf []byte }
+// The digests are SHA-256 over an unambiguous encoding: every string is
+// length prefixed, so no choice of field values can make two field lists
+// collide. The encoding is gathered in a buffer on the caller's stack
+// (digestBuffer bytes, enough for usual fields; longer ones spill to the
+// heap) and hashed once: writing each field through a hash.Hash made every
+// small write escape to the heap (34 allocations for a MeterUsage's two
+// digests), and a *digest holding the buffer still cost two heap
+// allocations a digest.
+const digestBuffer = 256
 
-func newDigest(domain ...string) *digest {
-	d := &digest{buf: make([]byte, 0, 128)}
-	d.strings(domain...)
-	return d
-}
-
-func (d *digest) strings(values ...string) {
+// appendFields appends each value, length prefixed.
+func appendFields(b []byte, values ...string) []byte {
 	for _, v := range values {
-		d.int(int64(len(v)))
-		d.buf = append(d.buf, v...)
+		b = binary.AppendVarint(b, int64(len(v)))
+		b = append(b, v...)
 	}
+	return b
 }
 
-func (d *digest) int(v int64) { d.buf = binary.AppendVarint(d.buf, v) }
-
-// allocations writes allocs in canonical order; absent allocations differ
-// from a single untagged allocation of the whole quantity.
-func (d *digest) allocations(allocs []meterd.UsageAllocation) {
+// appendAllocations appends allocs in canonical order; absent allocations
+// differ from a single untagged allocation of the whole quantity.
+func appendAllocations(b []byte, allocs []meterd.UsageAllocation) []byte {
 	canonical := canonicalAllocations(allocs)
-	d.int(int64(len(canonical)))
+	b = binary.AppendVarint(b, int64(len(canonical)))
 	for _, a := range canonical {
-		d.int(int64(a.AllocatedUsageQuantity))
-		d.int(int64(len(a.Tags)))
+		b = binary.AppendVarint(b, int64(a.AllocatedUsageQuantity))
+		b = binary.AppendVarint(b, int64(len(a.Tags)))
 		for _, t := range a.Tags {
-			d.strings(t.Key, t.Value)
+			b = appendFields(b, t.Key, t.Value)
 		}
 	}
+	return b
 }
 
-func (d *digest) sum() string {
-	sum := sha256.Sum256(d.buf)
-	return hex.EncodeToString(sum[:])
+// digestString is prefix and the hex SHA-256 of encoding, made in one
+// allocation.
+func digestString(prefix string, encoding []byte) string {
+	sum := sha256.Sum256(encoding)
+	var buf [96]byte // room for a prefix of 32 bytes and 64 hex digits
+	return string(hex.AppendEncode(append(buf[:0], prefix...), sum[:]))
 }

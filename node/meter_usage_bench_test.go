@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"syscall"
 	"testing"
 	"time"
@@ -36,6 +38,9 @@ func BenchmarkMeterUsageHTTP(b *testing.B) {
 // records. records/s is what its target is stated in.
 //
 //	go test -run=^$ -bench=Batch25HTTP -benchtime=5x -cpuprofile=cpu.out ./node
+//
+// METERD_BENCH_CPUPROFILE=cpu.out instead of -cpuprofile profiles only the
+// measured load (see profileWindow).
 func BenchmarkBatch25HTTP(b *testing.B) { benchmarkHTTP(b, "batch25", 16, nil) }
 
 // benchmarkHTTP runs scenario from concurrency clients against a whole
@@ -62,10 +67,12 @@ func benchmarkHTTP(b *testing.B, scenario string, concurrency int, logger *slog.
 	cfg.Duration = time.Duration(b.N) * time.Second
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
+	stopProfile := profileWindow(b)
 	cpu := cpuTime()
 	b.ResetTimer()
 	rep, err := bench.Run(context.Background(), cfg)
 	b.StopTimer()
+	stopProfile()
 	cpu = cpuTime() - cpu
 	runtime.ReadMemStats(&after)
 	if err != nil {
@@ -85,6 +92,30 @@ func benchmarkHTTP(b *testing.B, scenario string, concurrency int, logger *slog.
 	b.ReportMetric(rep.Seconds*1e9/n, "ns/req")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/n, "allocs/req")
 	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/n, "B/req")
+}
+
+// profileWindow starts a CPU profile into $METERD_BENCH_CPUPROFILE, when
+// set, and returns what stops it: unlike -cpuprofile, the profile holds
+// only the measured load, not the start, the warm-up's first catalog
+// lookups or the shutdown.
+func profileWindow(b *testing.B) (stop func()) {
+	path := os.Getenv("METERD_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			b.Error(err)
+		}
+	}
 }
 
 // cpuTime is the CPU time (user and system) this process has used so far,

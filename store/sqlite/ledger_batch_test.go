@@ -78,3 +78,37 @@ func TestRecordUsageTakenIDFailsCall(t *testing.T) {
 		t.Errorf("ledger holds %d records after the failed call, want only the first", len(recs))
 	}
 }
+
+// The records of one call share the encoded values they repeat (see
+// repeats in ledger.go): each still stores its own values, whichever it
+// repeats or changes, NULL times included.
+func TestRecordUsageStoresEachRecordsValues(t *testing.T) {
+	db := mustOpen(t, t.TempDir())
+	at := time.Date(2025, time.March, 4, 10, 30, 0, 0, time.UTC)
+	same := batchRecord("same", "k-same", "")
+	otherHour := batchRecord("other-hour", "k-other-hour", "")
+	otherHour.Timestamp, otherHour.Hour = at.Add(time.Hour), at.Add(time.Hour).Truncate(time.Hour)
+	notReceived := batchRecord("not-received", "k-not-received", "")
+	notReceived.ReceivedAt = time.Time{}
+	received := batchRecord("received-again", "k-received-again", "")
+	otherCaller := batchRecord("other-caller", "k-other-caller", "")
+	otherCaller.Region, otherCaller.CallerAccountID, otherCaller.Dimension = "eu-west-1", "222222222222", "admins"
+	otherCaller.ReceivedAt = at.In(time.FixedZone("UTC+2", 2*60*60)) // the same instant, elsewhere
+	recs := []*meterd.MeteringRecord{batchRecord("first", "k-first", ""), same, otherHour, notReceived, received, otherCaller}
+	_, err := db.RecordUsage(t.Context(), recs)
+	must(t, err)
+	stored, err := db.FindUsage(t.Context(), meterd.UsageFilter{})
+	must(t, err)
+	if len(stored) != len(recs) {
+		t.Fatalf("%d records stored, want %d", len(stored), len(recs))
+	}
+	for i, got := range stored {
+		want := *recs[i]
+		want.ReceivedAt = want.ReceivedAt.UTC()
+		if got.ID != want.ID || got.Region != want.Region || got.CallerAccountID != want.CallerAccountID ||
+			got.Dimension != want.Dimension || !got.Timestamp.Equal(want.Timestamp) || !got.Hour.Equal(want.Hour) ||
+			got.ReceivedAt != want.ReceivedAt {
+			t.Errorf("record %d stored as %+v, want %+v", i, got, want)
+		}
+	}
+}

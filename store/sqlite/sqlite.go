@@ -7,6 +7,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,7 +77,12 @@ type DB struct {
 	writeDB   *sql.DB
 	writeConn *sql.Conn
 	stmts     map[string]*sql.Stmt // prepared on writeConn; writer goroutine only
-	keyHash   keyHashFunc          // see keys.go
+	// rawStmts and namedArgs are execAffected's: statements prepared on
+	// writeConn's driver connection, and its argument buffer; writer
+	// goroutine only.
+	rawStmts  map[string]driver.Stmt
+	namedArgs []driver.NamedValue
+	keyHash   keyHashFunc // see keys.go
 	// schemaVersion > 0 migrates only that far (a test hook; 0 in production).
 	schemaVersion int
 	// noTemplate makes a new ledger by migrating an empty file rather than
@@ -155,6 +161,7 @@ func Open(ctx context.Context, dir string, logger *slog.Logger, opts ...Option) 
 		lock:       lock,
 		logger:     logger,
 		stmts:      make(map[string]*sql.Stmt),
+		rawStmts:   make(map[string]driver.Stmt),
 		keyHash:    keyHash,
 		cache:      backend.NewCache(),
 		queue:      backend.NewWriteQueue[*writeOp](maxGroupOps, ErrClosed, ErrWriteTimeout),
@@ -289,6 +296,7 @@ func (db *DB) closeConns() error {
 	for _, s := range db.stmts {
 		errs = append(errs, s.Close())
 	}
+	errs = append(errs, db.closeRawStmts())
 	if db.checkpointDB != nil {
 		errs = append(errs, db.checkpointDB.Close())
 	}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"time"
@@ -271,13 +272,67 @@ func (tx *writeTx) exec(query string, args ...any) (sql.Result, error) {
 	return s.ExecContext(tx.ctx, args...)
 }
 
-// execAffected runs query and returns the number of rows it changed.
+// execAffected runs query and returns the number of rows it changed. It
+// is the writer's hot statement (every record's insert), so it goes to
+// the driver connection directly: database/sql's Stmt.ExecContext copies
+// the arguments into a new []driver.NamedValue on every call (1,344 of
+// them, 54 KB, for a 64-row insert) and takes four locks; here one buffer
+// is reused, and the values, already the driver's types, are converted as
+// database/sql would only when they are not.
 func (tx *writeTx) execAffected(query string, args ...any) (int64, error) {
-	res, err := tx.exec(query, args...)
-	if err != nil {
-		return 0, err
+	var n int64
+	err := tx.conn().Raw(func(dc any) error {
+		s, err := tx.db.rawStmt(dc, query)
+		if err != nil {
+			return err
+		}
+		nv := tx.db.namedArgs[:0]
+		defer func() { tx.db.namedArgs = nv[:0]; clear(nv) }() // keeps no record alive
+		for i, a := range args {
+			if !driver.IsValue(a) {
+				if a, err = driver.DefaultParameterConverter.ConvertValue(a); err != nil {
+					return fmt.Errorf("argument $%d: %w", i+1, err)
+				}
+			}
+			nv = append(nv, driver.NamedValue{Ordinal: i + 1, Value: a})
+		}
+		res, err := s.(driver.StmtExecContext).ExecContext(tx.ctx, nv)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// rawStmt returns query prepared on the driver connection dc (writeConn's),
+// preparing it once.
+func (db *DB) rawStmt(dc any, query string) (driver.Stmt, error) {
+	if s, ok := db.rawStmts[query]; ok {
+		return s, nil
 	}
-	return res.RowsAffected()
+	s, err := dc.(driver.ConnPrepareContext).PrepareContext(context.Background(), query)
+	if err != nil {
+		return nil, err
+	}
+	db.rawStmts[query] = s
+	return s, nil
+}
+
+// closeRawStmts closes rawStmts before their connection closes.
+func (db *DB) closeRawStmts() error {
+	if len(db.rawStmts) == 0 {
+		return nil
+	}
+	return db.writeConn.Raw(func(any) error {
+		var errs []error
+		for q, s := range db.rawStmts {
+			errs = append(errs, s.Close())
+			delete(db.rawStmts, q)
+		}
+		return errors.Join(errs...)
+	})
 }
 
 // queryRow runs a single-row query; a prepare error surfaces from Scan.

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"slices"
@@ -320,5 +321,61 @@ func TestGroupSurvivesPanic(t *testing.T) {
 	}
 	if got := storedVersions(t, db); !equalVersions(got, []int32{1, 2}) {
 		t.Errorf("stored versions %v, want [1 2]: the panicking op's insert must be rolled back", got)
+	}
+}
+
+// TestExecAffectedConvertsArguments: execAffected, which skips
+// database/sql's argument conversion, converts as it would (Valuers, ints,
+// NULL), stores what database/sql stores and counts the rows changed.
+func TestExecAffectedConvertsArguments(t *testing.T) {
+	db, err := Open(t.Context(), t.TempDir(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	type row struct {
+		Text  sql.NullString
+		Count int64
+	}
+	for _, tc := range []struct {
+		name string
+		args []any
+		want row
+	}{
+		{"driver values", []any{"a", int64(2)}, row{sql.NullString{String: "a", Valid: true}, 2}},
+		{"a valuer and an int", []any{sql.NullString{String: "b", Valid: true}, 3}, row{sql.NullString{String: "b", Valid: true}, 3}},
+		{"null", []any{sql.NullString{}, int32(4)}, row{sql.NullString{}, 4}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var n int64
+			err := db.write(t.Context(), func(tx *writeTx) error {
+				if _, err := tx.exec(`CREATE TABLE IF NOT EXISTS exec_test (text TEXT, count INTEGER NOT NULL)`); err != nil {
+					return err
+				}
+				if _, err := tx.exec(`DELETE FROM exec_test`); err != nil {
+					return err
+				}
+				var err error
+				n, err = tx.execAffected(`INSERT INTO exec_test VALUES (?, ?), (?, ?)`, append(tc.args, tc.args...)...)
+				return err
+			})
+			if err != nil || n != 2 {
+				t.Fatalf("execAffected = %d, %v; want 2 rows", n, err)
+			}
+			var got row
+			if err := db.readDB.QueryRowContext(t.Context(), `SELECT text, count FROM exec_test LIMIT 1`).Scan(&got.Text, &got.Count); err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Fatalf("stored %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	err = db.write(t.Context(), func(tx *writeTx) error {
+		_, err := tx.execAffected(`INSERT INTO exec_test VALUES (?, ?)`, "x", struct{}{})
+		return err
+	})
+	if err == nil {
+		t.Fatal("execAffected took a value no driver can store")
 	}
 }
