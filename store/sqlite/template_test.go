@@ -22,10 +22,7 @@ func TestFreshLedgerTemplate(t *testing.T) {
 	migrated := t.TempDir()
 	must(t, mustOpen(t, migrated, sqlite.WithoutTemplate()).Close())
 	if *update {
-		data, err := os.ReadFile(filepath.Join(migrated, sqlite.FileName))
-		must(t, err)
-		must(t, os.WriteFile(filepath.Join("template", sqlite.FileName), data, 0o644))
-		t.Skip("template remade: rebuild to embed it")
+		remakeTemplate(t, migrated, sqlite.FileName)
 	}
 	copied := t.TempDir()
 	must(t, mustOpen(t, copied).Close())
@@ -79,10 +76,7 @@ func TestFreshAuditTemplate(t *testing.T) {
 	must(t, err)
 	must(t, trail.Close())
 	if *update {
-		data, err := os.ReadFile(filepath.Join(migrated, sqlite.AuditFileName))
-		must(t, err)
-		must(t, os.WriteFile(filepath.Join("template", sqlite.AuditFileName), data, 0o644))
-		t.Skip("template remade: rebuild to embed it")
+		remakeTemplate(t, migrated, sqlite.AuditFileName)
 	}
 	copied := t.TempDir()
 	trail, err = sqlite.OpenAudit(t.Context(), copied, nil)
@@ -107,4 +101,14 @@ func queryFile(t *testing.T, dir, file, q string) string {
 	var s string
 	must(t, raw.QueryRow(q).Scan(&s))
 	return s
+}
+
+// remakeTemplate copies the file name migrated from nothing in dir over its
+// template, and ends the test: the binary embeds the old one until rebuilt.
+func remakeTemplate(t *testing.T, dir, name string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, name))
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join("template", name), data, 0o644))
+	t.Skip("template remade: rebuild to embed it")
 }
