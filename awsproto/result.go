@@ -145,7 +145,6 @@ func encodeElement(s *shape, v reflect.Value) (any, bool) {
 	return encodePresent(s, v), true
 }
 
-// writeResponse encodes body and writes the response headers and body.
 // jsonBuffers hold the JSON answers being written: appending a 25-record
 // BatchMeterUsage result to a nil slice grew it through ten buffers
 // (about 16 KB of garbage a call). The buffer is only read by Write,
@@ -163,6 +162,7 @@ func putJSONBuffer(buf *[]byte) {
 	}
 }
 
+// writeResponse encodes body and writes the response headers and body.
 func writeResponse(w http.ResponseWriter, p Protocol, requestID string, status int, body any) {
 	contentType, data := jsonContentType, []byte(nil)
 	if p == CBOR {
