@@ -262,9 +262,10 @@ func insertUsageCalls(tx *writeTx, calls []*usageCall) error {
 		return err
 	}
 	seen := make(map[int64]bool, len(hashes))
-	var run []usageRow // plainly new records not yet inserted
+	run := make([]*usageRow, 0, len(hashes)) // plainly new records not yet inserted
 	for _, c := range calls {
-		for i, row := range c.rows {
+		for i := range c.rows {
+			row := &c.rows[i]
 			plain := !row.tokenHash.Valid && !stored[row.dedupeHash] && !seen[row.dedupeHash]
 			seen[row.dedupeHash] = true
 			if plain {
@@ -275,7 +276,7 @@ func insertUsageCalls(tx *writeTx, calls []*usageCall) error {
 				return err
 			}
 			run = run[:0]
-			if c.out[i], err = insertUsage(tx, row); err != nil {
+			if c.out[i], err = insertUsage(tx, *row); err != nil {
 				return err
 			}
 		}
@@ -285,7 +286,11 @@ func insertUsageCalls(tx *writeTx, calls []*usageCall) error {
 
 // dedupeHashes returns the dedupe hashes of calls' records.
 func dedupeHashes(calls []*usageCall) []int64 {
-	var hashes []int64
+	n := 0
+	for _, c := range calls {
+		n += len(c.rows)
+	}
+	hashes := make([]int64, 0, n)
 	for _, c := range calls {
 		for _, row := range c.rows {
 			hashes = append(hashes, row.dedupeHash)
@@ -332,14 +337,16 @@ func bySize(query func(n int) string) []string {
 
 // insertNew inserts rows, which collide with nothing stored, with as few
 // statements as their power-of-two split allows.
-func insertNew(tx *writeTx, rows []usageRow) error {
+func insertNew(tx *writeTx, rows []*usageRow) error {
 	for len(rows) > 0 {
 		n := min(maxInsertRows, 1<<(bits.Len(uint(len(rows)))-1))
-		args := make([]any, 0, n*insertColumns)
+		args := tx.db.insertArgs[:0]
 		for _, row := range rows[:n] {
 			args = append(args, row.args[:insertColumns]...)
 		}
 		affected, err := tx.execAffected(insertRowsSQL[bits.Len(uint(n))-1], args...)
+		clear(args) // keeps no record alive
+		tx.db.insertArgs = args[:0]
 		if err != nil {
 			return fmt.Errorf("records %q…: %w", rows[0].rec.ID, err)
 		}

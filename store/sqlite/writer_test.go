@@ -29,7 +29,7 @@ func openHeld(t *testing.T, dir string) (db *DB, release func()) {
 
 // holdWriter makes db's writer busy with an operation until the returned
 // release is called.
-func holdWriter(t *testing.T, db *DB) (release func()) {
+func holdWriter(t testing.TB, db *DB) (release func()) {
 	t.Helper()
 	running, released := make(chan struct{}), make(chan struct{})
 	if _, err := enqueueFn(t.Context(), db, func(*writeTx) error {
