@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -66,28 +67,57 @@ func TestGroupMergesUsageCalls(t *testing.T) {
 				{rec("dup-c", "k-c", "", "h")}},
 			[][]string{{"inserted"}, {"error"}, {"inserted"}}},
 	}
+	// More calls than one lookup or insert statement takes (maxInsertRows),
+	// the last a duplicate of the first.
+	many := tests[0]
+	many.name, many.calls, many.want = "OK more records than a statement takes", nil, nil
+	for i := range maxInsertRows + 5 {
+		id := strconv.Itoa(i)
+		many.calls = append(many.calls, []*meterd.MeteringRecord{rec(id, "k-"+id, "", "h")})
+		many.want = append(many.want, []string{"inserted"})
+	}
+	many.calls = append(many.calls, []*meterd.MeteringRecord{rec("dup-0", "k-0", "", "h")})
+	many.want = append(many.want, []string{"dedupe 0"})
+	tests = append(tests, many)
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			grouped, groupedLedger := recordInOneGroup(t, tc.stored, tc.calls)
-			alone, aloneLedger := recordOneByOne(t, tc.stored, tc.calls)
-			if !slices.EqualFunc(grouped, tc.want, slices.Equal) {
-				t.Errorf("outcomes in one group %v, want %v", grouped, tc.want)
+		for _, collide := range []bool{false, true} {
+			name, opts := tc.name, []Option(nil)
+			if collide {
+				// Every key hashes alike, so that no record looks
+				// plainly new and each takes insertUsage's checks.
+				name, opts = name+" colliding hashes", []Option{WithKeyHash(func(...string) int64 { return 7 })}
 			}
-			if !slices.EqualFunc(alone, tc.want, slices.Equal) {
-				t.Errorf("outcomes one by one %v, want %v", alone, tc.want)
-			}
-			if !slices.Equal(groupedLedger, aloneLedger) {
-				t.Errorf("ledger after one group %v, one by one %v", groupedLedger, aloneLedger)
-			}
-		})
+			t.Run(name, func(t *testing.T) { checkMergedGroup(t, tc.stored, tc.calls, tc.want, opts...) })
+		}
+	}
+}
+
+// checkMergedGroup records calls in one group and one by one and compares
+// both with want and their ledgers with each other.
+func checkMergedGroup(t *testing.T, stored []*meterd.MeteringRecord, calls [][]*meterd.MeteringRecord, want [][]string,
+	opts ...Option,
+) {
+	t.Helper()
+	grouped, groupedLedger := recordInOneGroup(t, stored, calls, opts...)
+	alone, aloneLedger := recordOneByOne(t, stored, calls, opts...)
+	if !slices.EqualFunc(grouped, want, slices.Equal) {
+		t.Errorf("outcomes in one group %v, want %v", grouped, want)
+	}
+	if !slices.EqualFunc(alone, want, slices.Equal) {
+		t.Errorf("outcomes one by one %v, want %v", alone, want)
+	}
+	if !slices.Equal(groupedLedger, aloneLedger) {
+		t.Errorf("ledger after one group %v, one by one %v", groupedLedger, aloneLedger)
 	}
 }
 
 // recordInOneGroup stores stored, then commits calls in one group and
 // returns their outcomes and the ledger's ids.
-func recordInOneGroup(t *testing.T, stored []*meterd.MeteringRecord, calls [][]*meterd.MeteringRecord) ([][]string, []string) {
+func recordInOneGroup(t *testing.T, stored []*meterd.MeteringRecord, calls [][]*meterd.MeteringRecord,
+	opts ...Option,
+) ([][]string, []string) {
 	t.Helper()
-	db := openWithRecords(t, stored)
+	db := openWithRecords(t, stored, opts...)
 	release := holdWriter(t, db)
 	groups := db.WriterStats().Groups
 	ops := make([]*writeOp, len(calls))
@@ -114,9 +144,11 @@ func recordInOneGroup(t *testing.T, stored []*meterd.MeteringRecord, calls [][]*
 }
 
 // recordOneByOne stores stored, then each of calls after the other.
-func recordOneByOne(t *testing.T, stored []*meterd.MeteringRecord, calls [][]*meterd.MeteringRecord) ([][]string, []string) {
+func recordOneByOne(t *testing.T, stored []*meterd.MeteringRecord, calls [][]*meterd.MeteringRecord,
+	opts ...Option,
+) ([][]string, []string) {
 	t.Helper()
-	db := openWithRecords(t, stored)
+	db := openWithRecords(t, stored, opts...)
 	got := make([][]string, len(calls))
 	for i, recs := range calls {
 		out, err := db.RecordUsage(t.Context(), recs)
@@ -129,9 +161,9 @@ func recordOneByOne(t *testing.T, stored []*meterd.MeteringRecord, calls [][]*me
 }
 
 // openWithRecords opens a new store holding recs.
-func openWithRecords(t *testing.T, recs []*meterd.MeteringRecord) *DB {
+func openWithRecords(t *testing.T, recs []*meterd.MeteringRecord, opts ...Option) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), t.TempDir(), slog.New(slog.DiscardHandler))
+	db, err := Open(t.Context(), t.TempDir(), slog.New(slog.DiscardHandler), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
