@@ -194,6 +194,27 @@ func scanUsage(r rowScanner) (*meterd.MeteringRecord, error) {
 // each record whether it was stored or which stored record it collides
 // with (client token first, then dedupe key).
 func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([]meterd.RecordOutcome, error) {
+	call, err := newUsageCall(recs, db.keyHash)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: record usage: %w", err)
+	}
+	if len(recs) == 0 {
+		return call.out, nil
+	}
+	if err := db.writeOp(ctx, call.op()); err != nil {
+		return nil, fmt.Errorf("sqlite: record usage: %w", err)
+	}
+	return call.out, nil
+}
+
+// usageCall is the write of one RecordUsage call: its encoded records
+// and the outcomes the writer sets.
+type usageCall struct {
+	rows []usageRow
+	out  []meterd.RecordOutcome
+}
+
+func newUsageCall(recs []*meterd.MeteringRecord, hash keyHashFunc) (*usageCall, error) {
 	rows := make([]usageRow, len(recs))
 	for i, r := range recs {
 		var prev *usageRow
@@ -201,80 +222,98 @@ func (db *DB) RecordUsage(ctx context.Context, recs []*meterd.MeteringRecord) ([
 			prev = &rows[i-1]
 		}
 		var err error
-		if rows[i], err = encodeUsage(r, db.keyHash, prev); err != nil {
-			return nil, fmt.Errorf("sqlite: record usage: %w", err)
+		if rows[i], err = encodeUsage(r, hash, prev); err != nil {
+			return nil, err
 		}
 	}
-	out := make([]meterd.RecordOutcome, len(recs))
-	if len(recs) == 0 {
-		return out, nil
-	}
-	// Rerunnable: a run assigns every outcome anew.
-	err := db.writeRerunnable(ctx, func(tx *writeTx) error { return insertUsages(tx, rows, out) })
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: record usage: %w", err)
-	}
-	return out, nil
+	return &usageCall{rows: rows, out: make([]meterd.RecordOutcome, len(recs))}, nil
 }
+
+// op is the call's write operation. It is rerunnable: a run assigns every
+// outcome anew.
+func (c *usageCall) op() *writeOp { return &writeOp{fn: c.insert, rerunnable: true, usage: c} }
+
+func (c *usageCall) insert(tx *writeTx) error { return insertUsageCalls(tx, []*usageCall{c}) }
 
 // maxInsertRows bounds the rows of one multi-row INSERT (21 parameters a
 // row). Runs are written in statements of power-of-two sizes up to it, so
 // the writer prepares at most seven of them.
 const maxInsertRows = 64
 
-// insertUsages inserts rows in order and sets their outcomes. A record
-// that is plainly new (no client token to check, no stored record with its
-// dedupe hash, none earlier in the call) goes into a multi-row INSERT with
-// the other plainly new ones next to it: one statement for a whole
-// BatchMeterUsage instead of one a record, which costs SQLite its
-// per-statement work (cursors on the table and its indexes, binding by
-// name) once. Every other record goes through insertUsage, in its turn, so
-// it sees the records before it in the ledger as before.
-func insertUsages(tx *writeTx, rows []usageRow, out []meterd.RecordOutcome) error {
-	if len(rows) == 1 {
+// insertUsageCalls inserts the records of calls in order, call after call,
+// and sets their outcomes: each call gets those it would get alone after
+// the calls before it. A record that is plainly new (no client token to
+// check, no stored record with its dedupe hash, none earlier in calls)
+// goes into a multi-row INSERT with the other plainly new ones next to it:
+// one statement for a whole BatchMeterUsage, or for a group's MeterUsage
+// calls, instead of one a record, which costs SQLite its per-statement
+// work (cursors on the table and its indexes, binding by name) once.
+// Every other record goes through insertUsage, in its turn, so it sees
+// the records before it in the ledger as before.
+func insertUsageCalls(tx *writeTx, calls []*usageCall) error {
+	if len(calls) == 1 && len(calls[0].rows) == 1 {
 		var err error
-		out[0], err = insertUsage(tx, rows[0])
+		calls[0].out[0], err = insertUsage(tx, calls[0].rows[0])
 		return err
 	}
-	stored, err := storedDedupeHashes(tx, rows)
+	hashes := dedupeHashes(calls)
+	stored, err := storedDedupeHashes(tx, hashes)
 	if err != nil {
 		return err
 	}
-	seen := make(map[int64]bool, len(rows))
-	var run []usageRow // plainly new records not yet inserted
-	for i, row := range rows {
-		plain := !row.tokenHash.Valid && !stored[row.dedupeHash] && !seen[row.dedupeHash]
-		seen[row.dedupeHash] = true
-		if plain {
-			run, out[i] = append(run, row), meterd.RecordOutcome{Inserted: true}
-			continue
-		}
-		if err := insertNew(tx, run); err != nil {
-			return err
-		}
-		run = run[:0]
-		if out[i], err = insertUsage(tx, row); err != nil {
-			return err
+	seen := make(map[int64]bool, len(hashes))
+	run := make([]*usageRow, 0, len(hashes)) // plainly new records not yet inserted
+	for _, c := range calls {
+		for i := range c.rows {
+			row := &c.rows[i]
+			plain := !row.tokenHash.Valid && !stored[row.dedupeHash] && !seen[row.dedupeHash]
+			seen[row.dedupeHash] = true
+			if plain {
+				run, c.out[i] = append(run, row), meterd.RecordOutcome{Inserted: true}
+				continue
+			}
+			if err := insertNew(tx, run); err != nil {
+				return err
+			}
+			run = run[:0]
+			if c.out[i], err = insertUsage(tx, *row); err != nil {
+				return err
+			}
 		}
 	}
 	return insertNew(tx, run)
 }
 
-// storedDedupeHashes returns which of rows' dedupe hashes the ledger holds,
-// looked up maxInsertRows at a time; the IN list is padded with the last
-// hash to a power of two, so that few statements serve every call.
-func storedDedupeHashes(tx *writeTx, rows []usageRow) (map[int64]bool, error) {
+// dedupeHashes returns the dedupe hashes of calls' records.
+func dedupeHashes(calls []*usageCall) []int64 {
+	n := 0
+	for _, c := range calls {
+		n += len(c.rows)
+	}
+	hashes := make([]int64, 0, n)
+	for _, c := range calls {
+		for _, row := range c.rows {
+			hashes = append(hashes, row.dedupeHash)
+		}
+	}
+	return hashes
+}
+
+// storedDedupeHashes returns which of hashes the ledger holds, looked up
+// maxInsertRows at a time; the IN list is padded with the last hash to a
+// power of two, so that few statements serve every call.
+func storedDedupeHashes(tx *writeTx, hashes []int64) (map[int64]bool, error) {
 	stored := map[int64]bool{}
-	for chunk := range slices.Chunk(rows, maxInsertRows) {
+	for chunk := range slices.Chunk(hashes, maxInsertRows) {
 		args := make([]any, 1<<bits.Len(uint(len(chunk)-1)))
 		for i := range args {
-			args[i] = chunk[min(i, len(chunk)-1)].dedupeHash
+			args[i] = chunk[min(i, len(chunk)-1)]
 		}
-		hashes, err := tx.queryInt64s(storedDedupeHashesSQL[bits.Len(uint(len(args)))-1], args...)
+		found, err := tx.queryInt64s(storedDedupeHashesSQL[bits.Len(uint(len(args)))-1], args...)
 		if err != nil {
 			return nil, fmt.Errorf("find dedupe hashes: %w", err)
 		}
-		for _, h := range hashes {
+		for _, h := range found {
 			stored[h] = true
 		}
 	}
@@ -298,14 +337,16 @@ func bySize(query func(n int) string) []string {
 
 // insertNew inserts rows, which collide with nothing stored, with as few
 // statements as their power-of-two split allows.
-func insertNew(tx *writeTx, rows []usageRow) error {
+func insertNew(tx *writeTx, rows []*usageRow) error {
 	for len(rows) > 0 {
 		n := min(maxInsertRows, 1<<(bits.Len(uint(len(rows)))-1))
-		args := make([]any, 0, n*insertColumns)
+		args := tx.db.insertArgs[:0]
 		for _, row := range rows[:n] {
 			args = append(args, row.args[:insertColumns]...)
 		}
 		affected, err := tx.execAffected(insertRowsSQL[bits.Len(uint(n))-1], args...)
+		clear(args) // keeps no record alive
+		tx.db.insertArgs = args[:0]
 		if err != nil {
 			return fmt.Errorf("records %q…: %w", rows[0].rec.ID, err)
 		}

@@ -82,7 +82,10 @@ type DB struct {
 	// goroutine only.
 	rawStmts  map[string]driver.Stmt
 	namedArgs []driver.NamedValue
-	keyHash   keyHashFunc // see keys.go
+	// insertArgs is insertNew's buffer of its rows' values; writer
+	// goroutine only.
+	insertArgs []any
+	keyHash    keyHashFunc // see keys.go
 	// schemaVersion > 0 migrates only that far (a test hook; 0 in production).
 	schemaVersion int
 	// noTemplate makes a new ledger by migrating an empty file rather than

@@ -28,6 +28,10 @@ type writeOp struct {
 	// (its only effects outside tx are results it assigns anew), so it can
 	// go without a savepoint (see runGroup).
 	rerunnable bool
+	// usage, when set, is the RecordUsage call that fn runs (it is then
+	// rerunnable): a run without savepoints inserts the records of
+	// consecutive such calls together instead (see runUnsaved).
+	usage *usageCall
 }
 
 // write runs fn in the next group commit and returns once that group is
@@ -144,18 +148,15 @@ func (tx *writeTx) runOps(ops []*writeOp, savepoints bool) ([]error, error) {
 	if _, err := tx.exec("BEGIN IMMEDIATE"); err != nil {
 		return nil, fmt.Errorf("sqlite: begin: %w", err)
 	}
-	results := make([]error, len(ops))
-	for i, op := range ops {
-		if !savepoints {
-			if callOp(op.fn, tx) != nil {
-				return nil, tx.abort(errRerun)
-			}
-			continue
-		}
-		var err error
-		if results[i], err = tx.runSavepoint(op.fn); err != nil {
-			return nil, tx.abort(err)
-		}
+	var results []error
+	var err error
+	if savepoints {
+		results, err = tx.runSaved(ops)
+	} else {
+		results, err = make([]error, len(ops)), tx.runUnsaved(ops)
+	}
+	if err != nil {
+		return nil, tx.abort(err)
 	}
 	db := tx.db
 	if err := db.beforeCommit(); err != nil {
@@ -165,6 +166,54 @@ func (tx *writeTx) runOps(ops []*writeOp, savepoints bool) ([]error, error) {
 		return nil, tx.abort(fmt.Errorf("sqlite: commit: %w", err))
 	}
 	return results, nil
+}
+
+// runSaved runs each of ops in its own savepoint and returns their own
+// errors; err means the transaction is broken (see runSavepoint).
+func (tx *writeTx) runSaved(ops []*writeOp) (results []error, err error) {
+	results = make([]error, len(ops))
+	for i, op := range ops {
+		if results[i], err = tx.runSavepoint(op.fn); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// runUnsaved runs ops in order without savepoints; any failure is
+// errRerun. The records of consecutive RecordUsage calls are inserted
+// together, as one call's would be (insertUsageCalls): under concurrent
+// MeterUsage a group is mostly single-record calls, each of which would
+// otherwise cost a statement of its own.
+func (tx *writeTx) runUnsaved(ops []*writeOp) error {
+	for len(ops) > 0 {
+		calls := leadingUsageCalls(ops)
+		if len(calls) < 2 {
+			if callOp(ops[0].fn, tx) != nil {
+				return errRerun
+			}
+			ops = ops[1:]
+			continue
+		}
+		if callOp(func(tx *writeTx) error { return insertUsageCalls(tx, calls) }, tx) != nil {
+			return errRerun
+		}
+		ops = ops[len(calls):]
+	}
+	return nil
+}
+
+// leadingUsageCalls returns the RecordUsage calls of the ops that start
+// ops, up to the first other operation.
+func leadingUsageCalls(ops []*writeOp) []*usageCall {
+	var calls []*usageCall
+	for _, op := range ops {
+		if op.usage == nil {
+			break
+		}
+		calls = append(calls, op.usage)
+	}
+	return calls
 }
 
 // beforeCommit runs the test hook, which can hang or fail a commit.

@@ -24,6 +24,13 @@ func openHeld(t *testing.T, dir string) (db *DB, release func()) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db, holdWriter(t, db)
+}
+
+// holdWriter makes db's writer busy with an operation until the returned
+// release is called.
+func holdWriter(t testing.TB, db *DB) (release func()) {
+	t.Helper()
 	running, released := make(chan struct{}), make(chan struct{})
 	if _, err := enqueueFn(t.Context(), db, func(*writeTx) error {
 		close(running)
@@ -33,7 +40,7 @@ func openHeld(t *testing.T, dir string) (db *DB, release func()) {
 		t.Fatal(err)
 	}
 	<-running
-	return db, func() { close(released) }
+	return func() { close(released) }
 }
 
 // createKey is the write CreateSigningKey makes, as a writeFunc.
