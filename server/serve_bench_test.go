@@ -20,6 +20,7 @@ import (
 	"github.com/meterd/meterd/audit"
 	"github.com/meterd/meterd/metering"
 	"github.com/meterd/meterd/server"
+	"github.com/meterd/meterd/store/sqlite"
 )
 
 // BenchmarkServeMeterUsage measures a MeterUsage's request path in the
@@ -36,6 +37,7 @@ func BenchmarkServeMeterUsage(b *testing.B) {
 	s.Metrics = server.NewMetrics()
 	s.Logger = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	s.Audit = audit.New(nil, meterd.SystemClock{}, audit.Config{}, nil) // no buffer: every event dropped
+	s.Verifier.Lookup = s.Store.(*sqlite.DB).SharedAccessKey            // as node wires it
 	h := server.NewGuard(server.DefaultLimits()).Handler(s.Handler())
 	reqs := make([]*http.Request, b.N)
 	for i := range reqs {
