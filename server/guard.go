@@ -56,7 +56,8 @@ func (g *Guard) Handler(h http.Handler) http.Handler {
 		}
 		// The controller lives in the body, which is made anyway, rather
 		// than in an allocation of its own.
-		body := &guardedBody{ReadCloser: r.Body, ctx: r.Context(), guard: g, w: w, rc: *http.NewResponseController(w), length: r.ContentLength}
+		body := &guardedBody{ReadCloser: r.Body, ctx: r.Context(), guard: g, w: w,
+			rc: *http.NewResponseController(w), length: r.ContentLength}
 		// An error means the writer cannot take deadlines (a recorder in a
 		// test); http.Server's ReadTimeout then still applies.
 		_ = body.rc.SetReadDeadline(time.Now().Add(g.limits.BodyReadTimeout))
@@ -142,9 +143,9 @@ type budget struct {
 
 	mu         sync.Mutex
 	used, peak int64
-	// freed is closed and replaced by a release when a reservation failed
-	// since the last one (failed): a release nobody waits for, the common
-	// case, then costs no channel.
+	// freed is closed and replaced by the first release after a failed
+	// reservation (failed says one happened), so that a release nobody
+	// waits for, the common case, costs no channel.
 	freed  chan struct{}
 	failed bool
 
