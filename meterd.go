@@ -122,6 +122,20 @@ type CatalogReader interface {
 	FindSubscriptions(ctx context.Context, f SubscriptionFilter) ([]*Subscription, error)
 }
 
+// SharedCatalogReader reads like AccessKeyFinder and CatalogReader, but
+// what it returns may be the catalog cache's own value, shared by every
+// caller: a MeterUsage reads the catalog four times, only to check, and
+// copying a product with its dimensions and a customer's subscriptions
+// with their entitlements for each call is allocation the checks do not
+// need. A caller must neither change what it returns (nor anything it
+// points to) nor keep it past the call it serves.
+type SharedCatalogReader interface {
+	SharedAccessKey(ctx context.Context, id string) (*AccessKey, error)
+	SharedProduct(ctx context.Context, code string) (*Product, error)
+	SharedCustomer(ctx context.Context, f CustomerFilter) (*Customer, error)
+	SharedSubscriptions(ctx context.Context, f SubscriptionFilter) ([]*Subscription, error)
+}
+
 // CatalogStore holds what a seed file (and later the admin API) declares.
 type CatalogStore interface {
 	// ApplyCatalog inserts or replaces every entry of c in one transaction.
@@ -133,6 +147,7 @@ type CatalogStore interface {
 
 	AccessKeyFinder
 	CatalogReader
+	SharedCatalogReader
 }
 
 // CatalogEditor changes the catalog one admin request at a time. Every

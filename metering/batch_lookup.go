@@ -8,14 +8,16 @@ import (
 )
 
 // The catalog lookups of one BatchMeterUsage call, cached in batchCall
-// because 25 records usually share a few customers and licenses.
+// because 25 records usually share a few customers and licenses. They are
+// the store's shared values (meterd.SharedCatalogReader): the call only
+// reads them, and its records copy what they keep.
 
 // license returns the subscription of licenseArn, nil when there is none.
 func (b *batchCall) license(ctx context.Context, licenseArn string) (*meterd.Subscription, error) {
 	if sub, ok := b.licenses[licenseArn]; ok {
 		return sub, nil
 	}
-	subs, err := b.s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{LicenseArn: licenseArn})
+	subs, err := b.s.Store.SharedSubscriptions(ctx, meterd.SubscriptionFilter{LicenseArn: licenseArn})
 	if err != nil {
 		return nil, fmt.Errorf("find subscriptions: %w", err)
 	}
@@ -32,7 +34,7 @@ func (b *batchCall) customer(ctx context.Context, f meterd.CustomerFilter) (*met
 	if c, ok := b.customers[f]; ok {
 		return c, nil
 	}
-	c, err := b.s.Store.FindCustomer(ctx, f)
+	c, err := b.s.Store.SharedCustomer(ctx, f)
 	if meterd.IsNotFound(err) {
 		c, err = nil, nil
 	}

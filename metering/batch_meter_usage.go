@@ -132,7 +132,7 @@ func (b *batchCall) resolveProduct(ctx context.Context) error {
 // findSellerProduct answers an unknown product, a non-SaaS product and
 // another seller's product alike, so that a seller cannot probe the catalog.
 func (b *batchCall) findSellerProduct(ctx context.Context) error {
-	p, err := b.s.Store.FindProduct(ctx, b.productCode)
+	p, err := b.s.Store.SharedProduct(ctx, b.productCode)
 	if meterd.IsNotFound(err) || (err == nil && !sellerSaaS(p, b.caller.AccountID)) {
 		return meterd.Errorf(meterd.EInvalidProductCode,
 			"Product code '%s' does not identify a SaaS product of the calling account.", b.productCode)
@@ -178,7 +178,7 @@ func (b *batchCall) deriveProductOf(ctx context.Context, licenseArn string) erro
 	if b.product != nil && sub.ProductCode == b.product.Code {
 		return nil
 	}
-	p, err := b.s.Store.FindProduct(ctx, sub.ProductCode)
+	p, err := b.s.Store.SharedProduct(ctx, sub.ProductCode)
 	if meterd.IsNotFound(err) || (err == nil && !sellerSaaS(p, b.caller.AccountID)) {
 		return invalidLicense(licenseArn)
 	}
@@ -375,7 +375,7 @@ func (b *batchCall) metered(ctx context.Context, c *meterd.Customer, r meterd.Us
 	subs, cached := b.subscriptions[c.Identifier]
 	if !cached {
 		var err error
-		subs, err = b.s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
+		subs, err = b.s.Store.SharedSubscriptions(ctx, meterd.SubscriptionFilter{
 			ProductCode: b.product.Code, CustomerIdentifier: c.Identifier,
 		})
 		if err != nil {

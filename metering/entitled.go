@@ -13,14 +13,14 @@ import (
 // usage's timestamp for MeterUsage, now for RegisterUsage). The seller's
 // own calls skip it.
 func (s *Service) checkEntitled(ctx context.Context, accountID, productCode string, at time.Time) error {
-	customer, err := s.Store.FindCustomer(ctx, meterd.CustomerFilter{AWSAccountID: accountID})
+	customer, err := s.Store.SharedCustomer(ctx, meterd.CustomerFilter{AWSAccountID: accountID})
 	if meterd.IsNotFound(err) {
 		return notEntitled(productCode)
 	}
 	if err != nil {
 		return fmt.Errorf("find customer: %w", err)
 	}
-	subs, err := s.Store.FindSubscriptions(ctx, meterd.SubscriptionFilter{
+	subs, err := s.Store.SharedSubscriptions(ctx, meterd.SubscriptionFilter{
 		ProductCode: productCode, CustomerIdentifier: customer.Identifier,
 	})
 	if err != nil {

@@ -77,7 +77,7 @@ func (s *Service) checkMeterUsage(ctx context.Context, caller meterd.Caller, in 
 // meterUsageProduct finds an AMI or container product; SaaS products meter
 // with BatchMeterUsage and are as unknown here as a missing code.
 func (s *Service) meterUsageProduct(ctx context.Context, code string) (*meterd.Product, error) {
-	p, err := s.Store.FindProduct(ctx, code)
+	p, err := s.Store.SharedProduct(ctx, code)
 	if meterd.IsNotFound(err) || (err == nil && p.Type == meterd.ProductSaaS) {
 		return nil, meterd.Errorf(meterd.EInvalidProductCode,
 			"Product code '%s' does not identify an AMI or container product.", code)

@@ -44,9 +44,11 @@ func DefaultConfig() Config {
 }
 
 // Store is what the metering rules read and write: catalog lookups and the
-// ledger (meterd.Store satisfies it).
+// ledger (meterd.Store satisfies it). The checks that only read the
+// catalog use its Shared lookups.
 type Store interface {
 	meterd.CatalogReader
+	meterd.SharedCatalogReader
 	meterd.LedgerStore
 }
 

@@ -2,9 +2,12 @@ package node_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"syscall"
@@ -43,6 +46,34 @@ func BenchmarkMeterUsageHTTP(b *testing.B) {
 // measured load (see profileWindow).
 func BenchmarkBatch25HTTP(b *testing.B) { benchmarkHTTP(b, "batch25", 16, nil) }
 
+// BenchmarkMeterUsageFloorHTTP is BenchmarkMeterUsageHTTP against the
+// fsync floor (bench.Floor with an append file) in this process, so that
+// meterd's cpu-µs/record has its floor's beside it, measured alike: the
+// ratio of the two is the ratio of requests/s a CPU-bound run reaches.
+//
+//	go test -run=^$ -bench='MeterUsage(Floor)?HTTP/?(log=info)?$' -benchtime=5x ./node
+func BenchmarkMeterUsageFloorHTTP(b *testing.B) {
+	f := bench.NewFixture(2000)
+	floor, err := bench.NewFloor(bench.FloorConfig{Fixture: f, AppendFile: filepath.Join(b.TempDir(), "records")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- floor.Serve(ctx, ln) }()
+	b.Cleanup(func() {
+		stop()
+		if err := errors.Join(<-served, floor.Close()); err != nil {
+			b.Error(err)
+		}
+	})
+	measureHTTP(b, "http://"+ln.Addr().String(), f, "meter-usage", 64)
+}
+
 // benchmarkHTTP runs scenario from concurrency clients against a whole
 // meterd logging to logger; each iteration is one second of load.
 func benchmarkHTTP(b *testing.B, scenario string, concurrency int, logger *slog.Logger) {
@@ -56,10 +87,16 @@ func benchmarkHTTP(b *testing.B, scenario string, concurrency int, logger *slog.
 			b.Error(err)
 		}
 	})
+	measureHTTP(b, s.Node.URL(), f, scenario, concurrency)
+}
+
+// measureHTTP runs scenario from concurrency clients against url after a
+// warm-up and reports the figures of the measured load.
+func measureHTTP(b *testing.B, url string, f *bench.Fixture, scenario string, concurrency int) {
 	// The warm-up fills the catalog cache with the 2,000 buyers' keys and
 	// subscriptions, as a long run does, so that what is measured is the
 	// steady state rather than the first lookups.
-	cfg := bench.Config{URL: s.Node.URL(), Scenario: scenario, Concurrency: concurrency,
+	cfg := bench.Config{URL: url, Scenario: scenario, Concurrency: concurrency,
 		Duration: 5 * time.Second, Region: "us-east-1", Fixture: f}
 	if _, err := bench.Run(context.Background(), cfg); err != nil {
 		b.Fatal(err)

@@ -59,7 +59,7 @@ func (n *Node) newHandler(tokenKey []byte) (http.Handler, error) {
 		Metering:        ms,
 		Entitlement:     es,
 		Store:           n.store,
-		Verifier:        &sigv4.Verifier{Lookup: n.store.FindAccessKey, Clock: wall},
+		Verifier:        &sigv4.Verifier{Lookup: n.store.SharedAccessKey, Clock: wall},
 		AuthDisabled:    n.cfg.NoAuth,
 		FallbackAccount: seed.DemoSellerAccountID,
 		AdminToken:      n.adminToken,

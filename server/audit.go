@@ -74,11 +74,13 @@ func (s *Server) auditAPI(r *http.Request, at time.Time, requestID string, call 
 		out = call.out
 	}
 	// The JSON work is done by the audit writer: the request is answered
-	// and in and out are no longer used by it.
+	// and in and out are no longer used by it. The closure takes only what
+	// it needs: capturing call moved the whole of it to the heap.
+	authenticated, in := call.authenticated, call.in
 	s.Audit.Record(e, func(e *meterd.AuditEvent) {
-		e.UserIdentity = audit.Identity(caller, call.authenticated)
+		e.UserIdentity = audit.Identity(caller, authenticated)
 		e.RecipientAccountID = e.UserIdentity.AccountID
-		audit.Describe(e, caller, call.in, out)
+		audit.Describe(e, caller, in, out)
 	})
 }
 

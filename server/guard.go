@@ -49,16 +49,18 @@ const bodyChunk = 64 << 10
 // within BufferWait reads a ThrottlingException instead of its body.
 func (g *Guard) Handler(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
 		if r.Body == nil || r.Body == http.NoBody {
-			clearReadDeadline(rc)
+			clearReadDeadline(http.NewResponseController(w))
 			h.ServeHTTP(w, r)
 			return
 		}
+		// The controller lives in the body, which is made anyway, rather
+		// than in an allocation of its own.
+		body := &guardedBody{ReadCloser: r.Body, ctx: r.Context(), guard: g, w: w,
+			rc: *http.NewResponseController(w), length: r.ContentLength}
 		// An error means the writer cannot take deadlines (a recorder in a
 		// test); http.Server's ReadTimeout then still applies.
-		_ = rc.SetReadDeadline(time.Now().Add(g.limits.BodyReadTimeout))
-		body := &guardedBody{ReadCloser: r.Body, ctx: r.Context(), guard: g, w: w, rc: rc, length: r.ContentLength}
+		_ = body.rc.SetReadDeadline(time.Now().Add(g.limits.BodyReadTimeout))
 		defer body.release()
 		// A shallow copy carries the guarded body: http.Server keeps the
 		// original, whose type tells it to refuse rather than drain a
@@ -84,7 +86,7 @@ type guardedBody struct {
 	ctx    context.Context
 	guard  *Guard
 	w      http.ResponseWriter
-	rc     *http.ResponseController
+	rc     http.ResponseController
 	length int64 // Content-Length; -1 when unknown
 
 	reserved, read int64
@@ -102,7 +104,7 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	b.read += int64(n)
 	if err == io.EOF {
-		clearReadDeadline(b.rc)
+		clearReadDeadline(&b.rc)
 	}
 	return n, err
 }
@@ -141,7 +143,11 @@ type budget struct {
 
 	mu         sync.Mutex
 	used, peak int64
-	freed      chan struct{} // closed and replaced at each release
+	// freed is closed and replaced by the first release after a failed
+	// reservation (failed says one happened), so that a release nobody
+	// waits for, the common case, costs no channel.
+	freed  chan struct{}
+	failed bool
 
 	waiters atomic.Int64 // for tests
 }
@@ -184,6 +190,7 @@ func (b *budget) tryReserve(n int64) (<-chan struct{}, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.used+n > b.limit {
+		b.failed = true
 		return b.freed, false
 	}
 	b.used += n
@@ -192,7 +199,9 @@ func (b *budget) tryReserve(n int64) (<-chan struct{}, bool) {
 }
 
 // release gives back n bytes and wakes every waiter; each then retries, so
-// small requests are not stuck behind a large one.
+// small requests are not stuck behind a large one. A waiter took freed
+// under the lock when its reservation failed, so a release after that
+// failure closes the channel it waits on.
 func (b *budget) release(n int64) {
 	if n == 0 {
 		return
@@ -200,8 +209,10 @@ func (b *budget) release(n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.used -= n
-	close(b.freed)
-	b.freed = make(chan struct{})
+	if b.failed {
+		close(b.freed)
+		b.freed, b.failed = make(chan struct{}), false
+	}
 }
 
 func (b *budget) stats() (used, peak int64) {

@@ -56,6 +56,44 @@ func TestBudget(t *testing.T) {
 	}
 }
 
+// TestBudgetRelease: a release replaces the channel waiters watch only
+// when a reservation failed since the last release, so that one nobody
+// waits for costs no channel.
+func TestBudgetRelease(t *testing.T) {
+	tests := []struct {
+		name        string
+		failFirst   bool
+		wantReplace bool
+	}{
+		{name: "OK nobody failed, channel kept"},
+		{name: "OK a reservation failed, channel closed and replaced", failFirst: true, wantReplace: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := newBudget(100)
+			b.reserve(t.Context(), 100, 0)
+			if tt.failFirst && b.reserve(t.Context(), 1, 0) {
+				t.Fatal("reserved on a full budget")
+			}
+			before := b.freed
+			b.release(100)
+			if replaced := b.freed != before; replaced != tt.wantReplace {
+				t.Fatalf("channel replaced %v, want %v", replaced, tt.wantReplace)
+			}
+			select {
+			case <-before:
+				if !tt.wantReplace {
+					t.Fatal("closed the channel with nobody waiting")
+				}
+			default:
+				if tt.wantReplace {
+					t.Fatal("left a waiter's channel open")
+				}
+			}
+		})
+	}
+}
+
 func TestBudgetContext(t *testing.T) {
 	b := newBudget(100)
 	b.reserve(t.Context(), 100, 0)

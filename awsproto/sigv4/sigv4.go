@@ -39,6 +39,8 @@ const (
 
 // KeyLookup finds the secret of an access key id. An unknown key is an
 // error with code meterd.ENotFound (as the store returns it) or (nil, nil).
+// The Verifier only reads the key it returns (the Caller gets a copy), so
+// a lookup may hand out a shared one (meterd.SharedCatalogReader).
 type KeyLookup func(ctx context.Context, accessKeyID string) (*meterd.AccessKey, error)
 
 // Verifier authenticates requests signed with SigV4. It is safe for

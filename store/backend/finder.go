@@ -76,6 +76,13 @@ func (f *CatalogFinder) FindCustomer(ctx context.Context, cf meterd.CustomerFilt
 // product would hold it all in memory. A first page is cached like any
 // other lookup.
 func (f *CatalogFinder) FindSubscriptions(ctx context.Context, sf meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
+	return f.subscriptions(ctx, sf, CloneSubscriptions)
+}
+
+// subscriptions answers FindSubscriptions, handing out what clone makes
+// of a cached answer.
+func (f *CatalogFinder) subscriptions(ctx context.Context, sf meterd.SubscriptionFilter,
+	clone func([]*meterd.Subscription) []*meterd.Subscription) ([]*meterd.Subscription, error) {
 	load := func(ctx context.Context) ([]*meterd.Subscription, error) { return f.src.Subscriptions(ctx, sf) }
 	if sf.After != nil {
 		if f.src.IsClosed() {
@@ -88,8 +95,39 @@ func (f *CatalogFinder) FindSubscriptions(ctx context.Context, sf meterd.Subscri
 		kind = "subscriptions-by-license"
 	}
 	k := CacheKey{Kind: kind, A: sf.ProductCode, B: sf.CustomerIdentifier, C: sf.LicenseArn, Limit: sf.Limit}
-	return lookup(ctx, f, k, load, CloneSubscriptions)
+	return lookup(ctx, f, k, load, clone)
 }
+
+// The Shared lookups are meterd.SharedCatalogReader: the Find lookups
+// without the copy. What the cache holds is never changed in place (a
+// catalog write empties the cache instead), so sharing it is safe for
+// callers that only read.
+
+// SharedAccessKey is FindAccessKey without the copy.
+func (f *CatalogFinder) SharedAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {
+	return lookup(ctx, f, CacheKey{Kind: "key", A: id},
+		func(ctx context.Context) (*meterd.AccessKey, error) { return f.loadAccessKey(ctx, id) }, shared)
+}
+
+// SharedProduct is FindProduct without the copy.
+func (f *CatalogFinder) SharedProduct(ctx context.Context, code string) (*meterd.Product, error) {
+	return lookup(ctx, f, CacheKey{Kind: "product", A: code},
+		func(ctx context.Context) (*meterd.Product, error) { return f.loadProduct(ctx, code) }, shared)
+}
+
+// SharedCustomer is FindCustomer without the copy.
+func (f *CatalogFinder) SharedCustomer(ctx context.Context, cf meterd.CustomerFilter) (*meterd.Customer, error) {
+	return lookup(ctx, f, CacheKey{Kind: "customer", A: cf.Identifier, B: cf.AWSAccountID},
+		func(ctx context.Context) (*meterd.Customer, error) { return f.loadCustomer(ctx, cf) }, shared)
+}
+
+// SharedSubscriptions is FindSubscriptions without the copy.
+func (f *CatalogFinder) SharedSubscriptions(ctx context.Context, sf meterd.SubscriptionFilter) ([]*meterd.Subscription, error) {
+	return f.subscriptions(ctx, sf, shared)
+}
+
+// shared is the clone of the Shared lookups: none.
+func shared[T any](v T) T { return v }
 
 // loadAccessKey reads the access key id, or ENotFound.
 func (f *CatalogFinder) loadAccessKey(ctx context.Context, id string) (*meterd.AccessKey, error) {

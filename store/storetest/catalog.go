@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/meterd/meterd"
@@ -84,6 +85,8 @@ func catalogTests() []test {
 		{"ReplaceCatalog/DeletesUnlisted", testReplaceCatalog},
 		{"Find/SeesLatestCatalog", testFindSeesLatestCatalog},
 		{"Find/ResultsBelongToCaller", testFindResultsBelongToCaller},
+		{"Shared/AnswersAsFind", testSharedAnswersAsFind},
+		{"Shared/UnchangedByCatalogWrite", testSharedUnchangedByCatalogWrite},
 		{"ApplyCatalog/ErrDanglingReference", testApplyCatalogDangling},
 		{"FindAccessKey/ErrNotFound", testFindAccessKeyNotFound},
 		{"FindProduct/ErrNotFound", testFindProductNotFound},
@@ -421,5 +424,67 @@ func testFindResultsBelongToCaller(t *testing.T, s meterd.Store) {
 	must(t, err)
 	if p.Dimensions[0].Name != "users" || subs[0].Status != meterd.SubscriptionActive || *subs[0].Entitlements[0].Value.IntegerValue != -7 {
 		t.Errorf("a caller's change leaked into the store: %v %v %d", p.Dimensions[0].Name, subs[0].Status, *subs[0].Entitlements[0].Value.IntegerValue)
+	}
+}
+
+// The Shared lookups answer what the Find lookups answer, found or not,
+// asked once (a cache miss) or twice (a hit).
+func testSharedAnswersAsFind(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	must(t, s.ApplyCatalog(ctx, fixtureCatalog()))
+	lookups := []struct {
+		name         string
+		find, shared func() (any, error)
+	}{
+		{"access key", func() (any, error) { return s.FindAccessKey(ctx, "AKIDBUYER") },
+			func() (any, error) { return s.SharedAccessKey(ctx, "AKIDBUYER") }},
+		{"missing access key", func() (any, error) { return s.FindAccessKey(ctx, "AKIDNONE") },
+			func() (any, error) { return s.SharedAccessKey(ctx, "AKIDNONE") }},
+		{"product", func() (any, error) { return s.FindProduct(ctx, "prod-saas") },
+			func() (any, error) { return s.SharedProduct(ctx, "prod-saas") }},
+		{"missing product", func() (any, error) { return s.FindProduct(ctx, "prod-none") },
+			func() (any, error) { return s.SharedProduct(ctx, "prod-none") }},
+		{"customer", func() (any, error) { return s.FindCustomer(ctx, meterd.CustomerFilter{AWSAccountID: buyerAccount}) },
+			func() (any, error) { return s.SharedCustomer(ctx, meterd.CustomerFilter{AWSAccountID: buyerAccount}) }},
+		{"subscriptions", func() (any, error) {
+			return s.FindSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: "prod-saas", CustomerIdentifier: "cust-a"})
+		}, func() (any, error) {
+			return s.SharedSubscriptions(ctx, meterd.SubscriptionFilter{ProductCode: "prod-saas", CustomerIdentifier: "cust-a"})
+		}},
+	}
+	for _, l := range lookups {
+		for _, order := range []string{"shared first", "find first"} {
+			must(t, s.ApplyCatalog(ctx, fixtureCatalog())) // empties the cache
+			first, second := l.shared, l.find
+			if order == "find first" {
+				first, second = l.find, l.shared
+			}
+			got1, err1 := first()
+			got2, err2 := second()
+			if fmt.Sprint(err1) != fmt.Sprint(err2) {
+				t.Errorf("%s, %s: errors %v and %v", l.name, order, err1, err2)
+			}
+			if d := diff(got1, got2); d != "" {
+				t.Errorf("%s, %s:%s", l.name, order, d)
+			}
+		}
+	}
+}
+
+// A catalog write replaces what the cache holds rather than changing it:
+// a value a Shared lookup handed out before stays as it was read.
+func testSharedUnchangedByCatalogWrite(t *testing.T, s meterd.Store) {
+	ctx := t.Context()
+	must(t, s.ApplyCatalog(ctx, fixtureCatalog()))
+	before, err := s.SharedProduct(ctx, "prod-saas")
+	must(t, err)
+	kept := before.SellerAccountID
+	must(t, s.ApplyCatalog(ctx, seedMade(&meterd.Catalog{Products: []*meterd.Product{
+		{Code: "prod-saas", SellerAccountID: otherSellerAccount, Type: meterd.ProductSaaS},
+	}})))
+	after, err := s.SharedProduct(ctx, "prod-saas")
+	must(t, err)
+	if before.SellerAccountID != kept || after.SellerAccountID != otherSellerAccount {
+		t.Errorf("seller before the write %q (read as %q), after %q", before.SellerAccountID, kept, after.SellerAccountID)
 	}
 }
