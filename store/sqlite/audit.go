@@ -182,11 +182,7 @@ func (db *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent)
 }
 
 func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) error {
-	bare := *e
-	bare.RequestParameters, bare.ResponseElements = nil, nil
-	// MarshalJSON directly: json.Marshal would call it and then validate
-	// and compact its (already compact) output a second time.
-	record, err := bare.MarshalJSON()
+	record, err := appendRecord(nil, e)
 	if err != nil {
 		return err
 	}
@@ -226,7 +222,8 @@ func (db *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([
 	if err != nil {
 		return nil, "", err
 	}
-	q := "SELECT seq, time_ns, product_code, customers, dimensions, record, request_parameters, response_elements FROM events" + where +
+	q := "SELECT seq, time_ns, product_code, customers, dimensions, record, request_parameters, response_elements," +
+		" event_name, event_id, error_code, access_key FROM events" + where +
 		" ORDER BY time_ns DESC, seq DESC LIMIT ?"
 	rows, err := db.read.QueryContext(ctx, q, append(args, limit+1)...)
 	if err != nil {
@@ -286,22 +283,17 @@ func scanEvents(rows *sql.Rows) ([]*meterd.AuditEvent, []backend.AuditCursor, er
 	for rows.Next() {
 		var c backend.AuditCursor
 		var customers, dimensions, record string
-		var params, response sql.NullString
+		var cols eventColumns
 		e := new(meterd.AuditEvent)
-		if err := rows.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &customers, &dimensions, &record, &params, &response); err != nil {
+		if err := rows.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &customers, &dimensions, &record,
+			&cols.params, &cols.response, &cols.name, &cols.id, &cols.errorCode, &cols.accessKey); err != nil {
 			return nil, nil, err
 		}
-		if err := json.Unmarshal([]byte(record), e); err != nil {
+		if err := readRecord(e, record, cols); err != nil {
 			return nil, nil, err
-		}
-		if params.Valid {
-			e.RequestParameters = json.RawMessage(params.String)
-		}
-		if response.Valid {
-			e.ResponseElements = json.RawMessage(response.String)
 		}
 		e.Subjects = backend.SubjectsOf(customers, dimensions)
-		// The record holds whole seconds; the column the exact time.
+		// The record holds whole seconds, or no time; the column the exact time.
 		e.EventTime = time.Unix(0, c.TimeNS).UTC()
 		events = append(events, e)
 		pos = append(pos, c)
