@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -178,4 +179,34 @@ func escapes() *meterd.AuditEvent {
 	e.EventName = "GET /admin/v1/\x01"
 	e.ManagementEvent = false
 	return e
+}
+
+// TestAppendAuditSizes: a batch is inserted by statements of power-of-two
+// sizes up to 64 rows; every event of any size of batch is stored once.
+func TestAppendAuditSizes(t *testing.T) {
+	for _, n := range []int{1, 3, 64, 100, 200} {
+		t.Run(fmt.Sprintf("OK %d events", n), func(t *testing.T) {
+			db := openAudit(t, t.TempDir())
+			batch := make([]*meterd.AuditEvent, n)
+			for i := range batch {
+				batch[i] = meterUsageEvent(i)
+			}
+			if err := db.AppendAudit(t.Context(), batch); err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := db.FindAuditEvents(t.Context(), meterd.AuditFilter{})
+			if err != nil || len(got) != n {
+				t.Fatalf("find: %d events, %v", len(got), err)
+			}
+			ids := map[string]bool{}
+			for _, e := range got {
+				ids[e.EventID] = true
+			}
+			for _, e := range batch {
+				if !ids[e.EventID] {
+					t.Errorf("event %s not stored", e.EventID)
+				}
+			}
+		})
+	}
 }
