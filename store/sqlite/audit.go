@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/bits"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -60,6 +62,9 @@ type AuditDB struct {
 	write  *sql.DB // one connection
 	read   *sql.DB
 	logger *slog.Logger
+
+	mu      sync.Mutex
+	inserts map[int]*sql.Stmt // by rows, prepared on write by insertStmt
 }
 
 var _ meterd.AuditStore = (*AuditDB)(nil)
@@ -150,6 +155,9 @@ func (db *AuditDB) tx(ctx context.Context, f func(*sql.Tx) error) error {
 // Close closes the database; it is safe on a half-opened one.
 func (db *AuditDB) Close() error {
 	var errs []error
+	for _, s := range db.inserts {
+		errs = append(errs, s.Close())
+	}
 	for _, d := range []*sql.DB{db.read, db.write} {
 		if d != nil {
 			errs = append(errs, d.Close())
@@ -158,20 +166,22 @@ func (db *AuditDB) Close() error {
 	return errors.Join(errs...)
 }
 
-// AppendAudit stores events in one transaction.
+// AppendAudit stores events in one transaction, with as few statements as
+// their power-of-two split allows: a statement's run costs more than the
+// rows it inserts (database/sql's locks and copies, SQLite's reset and
+// bindings).
 func (db *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO events (event_id, time_ns, event_name, access_key,
-			error_code, product_code, customers, dimensions, record, request_parameters, response_elements)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, e := range events {
-			if err := insertEvent(ctx, stmt, e); err != nil {
+	// Prepared before the transaction takes the one write connection.
+	stmts, err := db.insertStmts(ctx, len(events))
+	if err != nil {
+		return fmt.Errorf("sqlite: append audit: %w", err)
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		for _, stmt := range stmts {
+			if err := insertEvents(ctx, tx, stmt, events[:stmt.rows]); err != nil {
 				return err
 			}
+			events = events[stmt.rows:]
 		}
 		return nil
 	})
@@ -181,24 +191,77 @@ func (db *AuditDB) AppendAudit(ctx context.Context, events []*meterd.AuditEvent)
 	return nil
 }
 
-func insertEvent(ctx context.Context, stmt *sql.Stmt, e *meterd.AuditEvent) error {
-	bare := *e
-	bare.RequestParameters, bare.ResponseElements = nil, nil
-	// MarshalJSON directly: json.Marshal would call it and then validate
-	// and compact its (already compact) output a second time.
-	record, err := bare.MarshalJSON()
+// insertStmt is a prepared INSERT of rows events.
+type insertStmt struct {
+	*sql.Stmt
+	rows int
+}
+
+// insertStmts returns the statements that insert n events, largest first,
+// preparing each size once.
+func (db *AuditDB) insertStmts(ctx context.Context, n int) ([]insertStmt, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	var stmts []insertStmt
+	for n > 0 {
+		rows := min(maxInsertRows, 1<<(bits.Len(uint(n))-1))
+		s, ok := db.inserts[rows]
+		if !ok {
+			var err error
+			if s, err = db.write.PrepareContext(ctx, insertEventsSQL[bits.Len(uint(rows))-1]); err != nil {
+				return nil, err
+			}
+			if db.inserts == nil {
+				db.inserts = map[int]*sql.Stmt{}
+			}
+			db.inserts[rows] = s
+		}
+		stmts = append(stmts, insertStmt{s, rows})
+		n -= rows
+	}
+	return stmts, nil
+}
+
+// insertEvents inserts events with stmt, which inserts that many.
+func insertEvents(ctx context.Context, tx *sql.Tx, stmt insertStmt, events []*meterd.AuditEvent) error {
+	args := make([]any, 0, len(events)*eventInsertColumns)
+	for _, e := range events {
+		var err error
+		if args, err = appendEventArgs(args, e); err != nil {
+			return err
+		}
+	}
+	// The statement was prepared on the one write connection, which the
+	// transaction holds: StmtContext reuses it rather than prepare again.
+	_, err := tx.StmtContext(ctx, stmt.Stmt).ExecContext(ctx, args...)
+	return err
+}
+
+// eventInsertColumns is the number of columns insertEventsSQL writes a row.
+const eventInsertColumns = 11
+
+// insertEventsSQL[k] inserts 2^k events.
+var insertEventsSQL = bySize(func(n int) string {
+	row := "(?" + strings.Repeat(",?", eventInsertColumns-1) + ")"
+	return `INSERT INTO events (event_id, time_ns, event_name, access_key, error_code, product_code,
+		customers, dimensions, record, request_parameters, response_elements) VALUES ` + row + strings.Repeat(","+row, n-1)
+})
+
+// appendEventArgs appends the column values of e, in insertEventsSQL's
+// order.
+func appendEventArgs(args []any, e *meterd.AuditEvent) ([]any, error) {
+	record, err := appendRecord(nil, e)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("event %q: %w", e.EventID, err)
 	}
 	var customers, dimensions []string
 	for _, s := range e.Subjects {
 		customers = append(customers, s.Customer)
 		dimensions = append(dimensions, s.Dimension)
 	}
-	_, err = stmt.ExecContext(ctx, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID,
+	return append(args, e.EventID, e.EventTime.UnixNano(), e.EventName, e.UserIdentity.AccessKeyID,
 		e.ErrorCode, e.ProductCode, backend.JoinKeys(customers), backend.JoinKeys(dimensions), textOf(record),
-		rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements))
-	return err
+		rawJSONColumn(e.RequestParameters), rawJSONColumn(e.ResponseElements)), nil
 }
 
 // rawJSONColumn is raw JSON as a column value: NULL for none.
@@ -226,7 +289,8 @@ func (db *AuditDB) FindAuditEvents(ctx context.Context, f meterd.AuditFilter) ([
 	if err != nil {
 		return nil, "", err
 	}
-	q := "SELECT seq, time_ns, product_code, customers, dimensions, record, request_parameters, response_elements FROM events" + where +
+	q := "SELECT seq, time_ns, product_code, customers, dimensions, record, request_parameters, response_elements," +
+		" event_name, event_id, error_code, access_key FROM events" + where +
 		" ORDER BY time_ns DESC, seq DESC LIMIT ?"
 	rows, err := db.read.QueryContext(ctx, q, append(args, limit+1)...)
 	if err != nil {
@@ -286,22 +350,17 @@ func scanEvents(rows *sql.Rows) ([]*meterd.AuditEvent, []backend.AuditCursor, er
 	for rows.Next() {
 		var c backend.AuditCursor
 		var customers, dimensions, record string
-		var params, response sql.NullString
+		var cols eventColumns
 		e := new(meterd.AuditEvent)
-		if err := rows.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &customers, &dimensions, &record, &params, &response); err != nil {
+		if err := rows.Scan(&c.Seq, &c.TimeNS, &e.ProductCode, &customers, &dimensions, &record,
+			&cols.params, &cols.response, &cols.name, &cols.id, &cols.errorCode, &cols.accessKey); err != nil {
 			return nil, nil, err
 		}
-		if err := json.Unmarshal([]byte(record), e); err != nil {
+		if err := readRecord(e, record, cols); err != nil {
 			return nil, nil, err
-		}
-		if params.Valid {
-			e.RequestParameters = json.RawMessage(params.String)
-		}
-		if response.Valid {
-			e.ResponseElements = json.RawMessage(response.String)
 		}
 		e.Subjects = backend.SubjectsOf(customers, dimensions)
-		// The record holds whole seconds; the column the exact time.
+		// The record holds whole seconds, or no time; the column the exact time.
 		e.EventTime = time.Unix(0, c.TimeNS).UTC()
 		events = append(events, e)
 		pos = append(pos, c)
