@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/bits"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -204,11 +203,11 @@ func (db *AuditDB) insertStmts(ctx context.Context, n int) ([]insertStmt, error)
 	defer db.mu.Unlock()
 	var stmts []insertStmt
 	for n > 0 {
-		rows := min(maxInsertRows, 1<<(bits.Len(uint(n))-1))
+		rows := statementRows(n)
 		s, ok := db.inserts[rows]
 		if !ok {
 			var err error
-			if s, err = db.write.PrepareContext(ctx, insertEventsSQL[bits.Len(uint(rows))-1]); err != nil {
+			if s, err = db.write.PrepareContext(ctx, insertEventsSQL.rows(rows)); err != nil {
 				return nil, err
 			}
 			if db.inserts == nil {

@@ -309,7 +309,7 @@ func storedDedupeHashes(tx *writeTx, hashes []int64) (map[int64]bool, error) {
 		for i := range args {
 			args[i] = chunk[min(i, len(chunk)-1)]
 		}
-		found, err := tx.queryInt64s(storedDedupeHashesSQL[bits.Len(uint(len(args)))-1], args...)
+		found, err := tx.queryInt64s(storedDedupeHashesSQL.rows(len(args)), args...)
 		if err != nil {
 			return nil, fmt.Errorf("find dedupe hashes: %w", err)
 		}
@@ -325,10 +325,22 @@ var storedDedupeHashesSQL = bySize(func(n int) string {
 	return `SELECT dedupe_hash FROM metering_records WHERE dedupe_hash IN (?` + strings.Repeat(", ?", n-1) + `)`
 })
 
+// sizedQueries holds a query for each power-of-two number of rows up to
+// maxInsertRows.
+type sizedQueries []string
+
+// rows returns the query for n rows, a power of two.
+func (qs sizedQueries) rows(n int) string { return qs[bits.Len(uint(n))-1] }
+
+// statementRows is how many of n rows (n > 0) the largest statement of
+// sizedQueries that they fill takes: the largest power of two not above
+// n or maxInsertRows.
+func statementRows(n int) int { return min(maxInsertRows, 1<<(bits.Len(uint(n))-1)) }
+
 // bySize returns query(2^k) for each k up to maxInsertRows, made once
 // rather than at every call.
-func bySize(query func(n int) string) []string {
-	var qs []string
+func bySize(query func(n int) string) sizedQueries {
+	var qs sizedQueries
 	for n := 1; n <= maxInsertRows; n *= 2 {
 		qs = append(qs, query(n))
 	}
@@ -339,12 +351,12 @@ func bySize(query func(n int) string) []string {
 // statements as their power-of-two split allows.
 func insertNew(tx *writeTx, rows []*usageRow) error {
 	for len(rows) > 0 {
-		n := min(maxInsertRows, 1<<(bits.Len(uint(len(rows)))-1))
+		n := statementRows(len(rows))
 		args := tx.db.insertArgs[:0]
 		for _, row := range rows[:n] {
 			args = append(args, row.args[:insertColumns]...)
 		}
-		affected, err := tx.execAffected(insertRowsSQL[bits.Len(uint(n))-1], args...)
+		affected, err := tx.execAffected(insertRowsSQL.rows(n), args...)
 		clear(args) // keeps no record alive
 		tx.db.insertArgs = args[:0]
 		if err != nil {
